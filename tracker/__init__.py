@@ -1,0 +1,122 @@
+"""tracker: AI-literacy training, progress and evidence records."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import check_production_config, load_config
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+                               "form-action 'self'; base-uri 'none'; object-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_relative_config=True,
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    app.config.update(overrides or {})
+    check_production_config(app.config)
+
+    register_extensions(app)
+    register_security(app)
+    register_template_helpers(app)
+    from .views import register_blueprints
+
+    register_blueprints(app)
+    from . import cli
+
+    cli.register(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
+    # SQLite ignores foreign keys unless asked, per connection.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    from . import authz, models  # noqa: F401  (models register their tables)
+    from .services import accounts
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(accounts.load_user_from_session)
+
+    @login_manager.request_loader
+    def _bearer(req):
+        header = req.headers.get("Authorization", "")
+        if not req.path.startswith("/api/") or not header.startswith("Bearer "):
+            return None
+        user = accounts.user_for_api_token(header[len("Bearer "):].strip())
+        if user is not None:
+            g.api_token_user = True
+            db.session.commit()  # record last use of the token
+        return user
+
+    authz.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if app.config["PRODUCTION"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if current_user and current_user.is_authenticated and not request.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals["organisation_name"] = lambda: app.config["ORGANISATION_NAME"]
+
+    @app.template_filter("localtime")
+    def localtime(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+        """Show a UTC time in the viewer's time zone, naming the zone."""
+        if value is None:
+            return ""
+        tz_name = current_user.timezone if current_user and current_user.is_authenticated else "UTC"
+        try:
+            tz = zoneinfo.ZoneInfo(tz_name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            tz = zoneinfo.ZoneInfo("UTC")
+        local = value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=UTC).astimezone(tz)
+        return f"{local.strftime(fmt)} {local.tzname()}"
+
+    @app.template_filter("longdate")
+    def longdate(value) -> str:
+        return value.strftime("%d %B %Y").lstrip("0") if value else ""

@@ -1,0 +1,96 @@
+"""Who may see and do what. Views and templates both ask here, so a hidden button and a refused request agree.
+
+Objects a user may not see answer 404, not 403: their existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db
+from .models import ApiToken, Attempt, Course, Lesson, Module, Role, User
+from .services.progress import course_content_options
+
+
+def role_required(*roles: Role) -> Callable:
+    """Signed-in users with one of `roles`; others get 403 (anonymous users are sent to sign in)."""
+    allowed = {r.value for r in roles}
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                from .extensions import login_manager
+
+                return login_manager.unauthorized()
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def can_view_course(user: User, course: Course) -> bool:
+    return course.published or user.role == Role.ADMIN
+
+
+def can_view_attempt(user: User, attempt: Attempt) -> bool:
+    # Learners see their own attempts; admins may review anyone's for support.
+    return attempt.user_id == user.id or user.role == Role.ADMIN
+
+
+def can_take_quiz(user: User, attempt: Attempt) -> bool:
+    return attempt.user_id == user.id
+
+
+def get_course_or_404(slug: str, *, with_content: bool = False) -> Course:
+    query = select(Course).where(Course.slug == slug)
+    if with_content:
+        query = query.options(course_content_options())
+    course = db.session.scalar(query)
+    if course is None or not can_view_course(current_user, course):
+        abort(404)
+    return course
+
+
+def get_module_or_404(course: Course, module_slug: str) -> Module:
+    module = next((m for m in course.modules if m.slug == module_slug), None)
+    if module is None:
+        abort(404)
+    return module
+
+
+def get_lesson_or_404(module: Module, lesson_slug: str) -> Lesson:
+    lesson = next((lesson for lesson in module.lessons if lesson.slug == lesson_slug), None)
+    if lesson is None:
+        abort(404)
+    return lesson
+
+
+def get_attempt_or_404(attempt_id: int, *, for_taking: bool = False) -> Attempt:
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    allowed = can_take_quiz(current_user, attempt) if for_taking else can_view_attempt(current_user, attempt)
+    if not allowed:
+        abort(404)
+    return attempt
+
+
+def get_own_api_token_or_404(token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    return token
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(can_view_attempt=can_view_attempt, Role=Role)

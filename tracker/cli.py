@@ -1,0 +1,69 @@
+"""Command-line tasks: `flask --app tracker <command>`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from .extensions import db
+from .models import Role
+from .services import DomainError, accounts, content, demo
+from .services.content_schema import ContentError
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed)
+    app.cli.add_command(demo_data)
+    app.cli.add_command(create_user)
+
+
+@click.command("seed")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of course YAML files (default: seed_data/).")
+def seed(directory: Path | None) -> None:
+    """Load or update the courses and learning paths from YAML files."""
+    directory = directory or Path(current_app.config["SEED_DATA_DIR"])
+    try:
+        results = content.load_directory(directory)
+    except ContentError as exc:
+        db.session.rollback()
+        click.echo(f"Nothing was loaded: {len(exc.problems)} problem(s) found.", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    for result in results:
+        click.echo(f"{result.slug}: {result.status} (version {result.version})")
+
+
+@click.command("demo-data")
+def demo_data() -> None:
+    """Create the demo organisation (development only)."""
+    if current_app.config["PRODUCTION"]:
+        click.echo("Refusing to load demo data into a production configuration.", err=True)
+        sys.exit(1)
+    created = demo.load_demo()
+    db.session.commit()
+    click.echo("Demo organisation created." if created else "Demo organisation already present; left as it is.")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.LEARNER.value, show_default=True)
+@click.option("--team", default=None, help="Team name; created when it does not exist.")
+@click.option("--job-role", default=None)
+@click.password_option(help="Prompted for when not given.")
+def create_user(email: str, display_name: str, role: str, team: str | None, job_role: str | None, password: str) -> None:
+    """Create an account."""
+    try:
+        user = accounts.create_user(accounts.NewUser(email, display_name, password, role, team, job_role))
+    except DomainError as exc:
+        db.session.rollback()
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}.")

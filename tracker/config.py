@@ -1,0 +1,88 @@
+"""Settings, read from the environment. The defaults give a working development set-up on a bare machine."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+WEAK_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret", "development"}
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    """A development key kept in the instance folder, so sessions survive restarts of `make run`."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: Path) -> dict[str, Any]:
+    env = os.environ.get("TRACKER_ENV", "development").strip().lower()
+    production = env == "production"
+    redis_url = os.environ.get("REDIS_URL", "").strip()
+    database_url = os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{instance_path / 'tracker.db'}"
+    secret_key = os.environ.get("SECRET_KEY", "").strip()
+    if not secret_key and not production:
+        secret_key = _instance_secret_key(instance_path)
+
+    return {
+        "ENV_NAME": env,
+        "PRODUCTION": production,
+        "DEBUG": _bool("FLASK_DEBUG", False),
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "ORGANISATION_NAME": os.environ.get("ORGANISATION_NAME", "Example Organisation"),
+        "SEED_DATA_DIR": os.environ.get("SEED_DATA_DIR", str(Path(__file__).resolve().parent.parent / "seed_data")),
+        # Rate limits: memory storage is per process; several workers must share Redis.
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 5 minutes"),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants an explicit driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def check_production_config(config: dict[str, Any]) -> None:
+    """Refuse to start a production app that would be unsafe."""
+    if not config.get("PRODUCTION"):
+        return
+    problems = []
+    if config.get("DEBUG"):
+        problems.append("debug mode is on (unset FLASK_DEBUG)")
+    key = config.get("SECRET_KEY") or ""
+    if key.lower() in WEAK_SECRET_KEYS or len(key) < 32:
+        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    if problems:
+        raise RuntimeError("Refusing to start in production: " + "; ".join(problems))

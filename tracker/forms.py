@@ -1,0 +1,39 @@
+"""WTForms: the shape of input only. Business rules live in the services."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    submit = SubmitField("Sign in")
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Display name", validators=[DataRequired(), Length(max=120)])
+    timezone = SelectField("Time zone", validators=[DataRequired()])
+    submit = SubmitField("Save profile")
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)])
+    confirm_password = PasswordField(
+        "Repeat the new password", validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")]
+    )
+    submit = SubmitField("Change password")
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField("Token name", validators=[DataRequired(), Length(max=80)])
+    submit = SubmitField("Create token")
+
+
+class ConfirmForm(FlaskForm):
+    """A POST button with nothing but its CSRF token (mark as read, start quiz, sign out, revoke)."""
+
+    submit = SubmitField("Confirm")

@@ -1,0 +1,27 @@
+"""Typed ORM models. Importing this package registers every table on the metadata."""
+
+from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
+from .progress import CourseProgress, LessonRead
+from .quizzes import QUESTION_TYPES, Attempt, Question, Quiz
+from .types import UTCDateTime, utcnow
+from .users import ApiToken, Role, Team, User
+
+__all__ = [
+    "QUESTION_TYPES",
+    "ApiToken",
+    "Attempt",
+    "Course",
+    "CourseProgress",
+    "LearningPath",
+    "LearningPathCourse",
+    "Lesson",
+    "LessonRead",
+    "Module",
+    "Question",
+    "Quiz",
+    "Role",
+    "Team",
+    "UTCDateTime",
+    "User",
+    "utcnow",
+]

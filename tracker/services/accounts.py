@@ -1,0 +1,194 @@
+"""Accounts: passwords, sign-in, profile changes and personal API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..models import ApiToken, Role, Team, User, utcnow
+from . import DomainError
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024  # long passphrases are welcome; this only bounds hashing work
+TOKEN_PREFIX = "trk_"
+
+# Compared against when the email is unknown, so both failures take the same time.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+class WeakPassword(DomainError):
+    pass
+
+
+class EmailTaken(DomainError):
+    pass
+
+
+class WrongPassword(DomainError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    text = resources.files("tracker.data").joinpath("common-passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def password_problems(password: str, email: str = "") -> list[str]:
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+    lowered = password.lower()
+    local_part = email.split("@", 1)[0].lower()
+    if lowered in _common_passwords() or len(set(lowered)) <= 2:
+        problems.append("This password is too common or too easy to guess; choose another.")
+    elif local_part and len(local_part) >= 4 and local_part in lowered:
+        problems.append("Do not build the password from your email address.")
+    return problems
+
+
+def check_password_strength(password: str, email: str = "") -> None:
+    problems = password_problems(password, email)
+    if problems:
+        raise WeakPassword(" ".join(problems))
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(email: str, password: str, now: datetime | None = None) -> User | None:
+    """Return the active user with these credentials, or None. Unknown email and wrong password look alike."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    user.last_login_at = now or utcnow()
+    return user
+
+
+def load_user_from_session(cookie_id: str) -> User | None:
+    """Resolve Flask-Login's stored id `<user id>:<session token>`; a rotated token no longer matches."""
+    user_id, _, token = cookie_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    user.session_token = new_session_token()
+
+
+@dataclass(frozen=True)
+class NewUser:
+    email: str
+    display_name: str
+    password: str
+    role: str = Role.LEARNER.value
+    team_name: str | None = None
+    job_role: str | None = None
+
+
+def create_user(data: NewUser) -> User:
+    email = normalise_email(data.email)
+    if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise EmailTaken(f"An account with the email {email} already exists.")
+    if data.role not in {r.value for r in Role}:
+        raise DomainError(f"Unknown role {data.role!r}.")
+    check_password_strength(data.password, email)
+    team = None
+    if data.team_name:
+        team = db.session.scalar(select(Team).where(Team.name == data.team_name))
+        if team is None:
+            team = Team(name=data.team_name)
+            db.session.add(team)
+    user = User(
+        email=email,
+        display_name=data.display_name.strip(),
+        password_hash=hash_password(data.password),
+        role=data.role,
+        team=team,
+        job_role=data.job_role,
+        session_token=new_session_token(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise WrongPassword("Your current password is not correct.")
+    check_password_strength(new, user.email)
+    user.password_hash = hash_password(new)
+    end_all_sessions(user)
+
+
+def update_profile(user: User, display_name: str, timezone: str) -> None:
+    if timezone not in available_timezones():
+        raise DomainError("Choose a time zone from the list.")
+    user.display_name = display_name.strip()
+    user.timezone = timezone
+
+
+@lru_cache(maxsize=1)
+def available_timezones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones() | {"UTC"}))
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token and return it with its plain text, which is shown once and never stored."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name.strip(), token_hash=_hash_token(plain), prefix=plain[:10])
+    db.session.add(token)
+    db.session.flush()
+    return token, plain
+
+
+def user_for_api_token(plain: str, now: datetime | None = None) -> User | None:
+    if not plain.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _hash_token(plain), ApiToken.revoked_at.is_(None))
+    )
+    if token is None or not token.user.active:
+        return None
+    token.last_used_at = now or utcnow()
+    return token.user
+
+
+def revoke_api_token(token: ApiToken, now: datetime | None = None) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = now or utcnow()

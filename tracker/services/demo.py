@@ -1,0 +1,120 @@
+"""The demo organisation loaded by `make run`: people in every state of progress. Never in production."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Course, Role, Team, User
+from . import accounts, attempts, progress
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    name: str
+    role: Role
+    team: str | None
+    job_role: str
+    plan: str  # what this person has done: none | partway | failed | passed | completed
+
+
+PEOPLE = (
+    DemoPerson("admin@example.com", "Ada Admin", Role.ADMIN, None, "Learning and development lead", "none"),
+    DemoPerson("manager@example.com", "Maria Manager", Role.MANAGER, "Service Desk", "Service desk manager", "completed"),
+    DemoPerson("learner@example.com", "Lena Learner", Role.LEARNER, "Service Desk", "Service desk analyst", "completed"),
+    DemoPerson("noah@example.com", "Noah Novak", Role.LEARNER, "Service Desk", "Service desk analyst", "none"),
+    DemoPerson("priya@example.com", "Priya Patel", Role.LEARNER, "Service Desk", "Service desk analyst", "partway"),
+    DemoPerson("manager2@example.com", "Omar Okafor", Role.MANAGER, "Infrastructure", "Infrastructure manager", "partway"),
+    DemoPerson("tomas@example.com", "Tomás Herrera", Role.LEARNER, "Infrastructure", "Site reliability engineer", "failed"),
+    DemoPerson("zoe@example.com", "Zoë Ñúñez-Łukasiewicz", Role.LEARNER, "Infrastructure", "Platform engineer", "passed"),
+    DemoPerson("fyodor@example.com", "Фёдор Достоевский", Role.LEARNER, "Infrastructure", "Network engineer", "partway"),
+)
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    return [(p.email, p.role.value) for p in PEOPLE]
+
+
+def load_demo(rng: random.Random | None = None) -> bool:
+    """Create the demo organisation once; return False when it already exists (running twice keeps the data)."""
+    if db.session.scalar(select(User.id).where(User.email == PEOPLE[0].email)) is not None:
+        return False
+    rng = rng or random.Random(2026)  # noqa: S311  (demo data, not security)
+    courses = list(
+        db.session.scalars(select(Course).options(progress.course_content_options()).order_by(Course.id))
+    )
+    users: dict[str, User] = {}
+    for person in PEOPLE:
+        users[person.email] = accounts.create_user(accounts.NewUser(
+            email=person.email,
+            display_name=person.name,
+            password=DEMO_PASSWORD,
+            role=person.role.value,
+            team_name=person.team,
+            job_role=person.job_role,
+        ))
+    for team_name, manager_email in (("Service Desk", "manager@example.com"), ("Infrastructure", "manager2@example.com")):
+        team = db.session.scalar(select(Team).where(Team.name == team_name))
+        assert team is not None
+        team.manager_id = users[manager_email].id
+    if courses:
+        for person in PEOPLE:
+            _act(users[person.email], person.plan, courses, rng)
+    db.session.flush()
+    return True
+
+
+def _act(user: User, plan: str, courses: list[Course], rng: random.Random) -> None:
+    first, second = courses[0], courses[1 % len(courses)]
+    if plan == "completed":
+        _complete(user, first, rng)
+        _read_some(user, second, 2)
+        _fail_first_quiz(user, second, rng)
+    elif plan == "passed":
+        _complete(user, first, rng)
+    elif plan == "partway":
+        _read_some(user, first, 3)
+    elif plan == "failed":
+        _read_module(user, first, 0)
+        _fail_first_quiz(user, first, rng)
+
+
+def _read_some(user: User, course: Course, count: int) -> None:
+    lessons = [lesson for m in course.modules for lesson in m.lessons][:count]
+    for lesson in lessons:
+        progress.mark_lesson_read(user, lesson)
+
+
+def _read_module(user: User, course: Course, index: int) -> None:
+    for lesson in course.modules[index].lessons:
+        progress.mark_lesson_read(user, lesson)
+
+
+def _answer(attempt, right: bool) -> dict[str, list[str]]:
+    answers = {}
+    for question in attempt.served:
+        correct = [c["id"] for c in question["choices"] if c["correct"]]
+        wrong = [c["id"] for c in question["choices"] if not c["correct"]]
+        answers[question["key"]] = correct if right else wrong[:1]
+    return answers
+
+
+def _complete(user: User, course: Course, rng: random.Random) -> None:
+    for index, module in enumerate(course.modules):
+        _read_module(user, course, index)
+        if module.quiz is not None:
+            attempt = attempts.start_attempt(user, module.quiz, rng=rng)
+            attempts.submit_attempt(user, attempt, _answer(attempt, right=True))
+
+
+def _fail_first_quiz(user: User, course: Course, rng: random.Random) -> None:
+    quiz = course.modules[0].quiz
+    if quiz is not None:
+        attempt = attempts.start_attempt(user, quiz, rng=rng)
+        attempts.submit_attempt(user, attempt, _answer(attempt, right=False))

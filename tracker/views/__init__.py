@@ -1,0 +1,23 @@
+"""Thin blueprints: parse input, authorize, call one service, commit once, redirect or render."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only same-site relative paths: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import account, api, attempts, auth, courses, errors, health, learner
+
+    for module in (auth, learner, courses, attempts, account, api, health):
+        app.register_blueprint(module.bp)
+    errors.register(app)

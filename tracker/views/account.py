@@ -1,0 +1,100 @@
+"""The signed-in user's own account: profile, password and API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, login_user
+from sqlalchemy import select
+
+from ..authz import get_own_api_token_or_404
+from ..extensions import db
+from ..forms import ApiTokenForm, ConfirmForm, PasswordChangeForm, ProfileForm
+from ..models import ApiToken
+from ..services import DomainError, accounts
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _profile_form(**kwargs) -> ProfileForm:
+    form = ProfileForm(**kwargs)
+    form.timezone.choices = list(accounts.available_timezones())
+    return form
+
+
+def _render(profile_form=None, password_form=None, token_form=None, new_token=None, status=200):
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
+    )
+    return render_template(
+        "account/show.html",
+        profile_form=profile_form or _profile_form(obj=current_user),
+        password_form=password_form or PasswordChangeForm(formdata=None),
+        token_form=token_form or ApiTokenForm(formdata=None),
+        tokens=list(tokens),
+        new_token=new_token,
+    ), status
+
+
+@bp.route("/")
+@login_required
+def show():
+    return _render()
+
+
+@bp.route("/profile", methods=["POST"])
+@login_required
+def update_profile():
+    form = _profile_form()
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(current_user, form.display_name.data, form.timezone.data)
+        except DomainError as exc:
+            form.timezone.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("account.show"))
+    return _render(profile_form=form, status=400)
+
+
+@bp.route("/password", methods=["POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+        except accounts.WrongPassword as exc:
+            form.current_password.errors.append(str(exc))
+        except accounts.WeakPassword as exc:
+            form.new_password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            # Other sessions ended with the token change; this one continues under the new token.
+            login_user(current_user)
+            flash("Your password is changed. Other devices have been signed out.", "success")
+            return redirect(url_for("account.show"))
+    return _render(password_form=form, status=400)
+
+
+@bp.route("/tokens", methods=["POST"])
+@login_required
+def create_token():
+    form = ApiTokenForm()
+    if form.validate_on_submit():
+        _, plain = accounts.create_api_token(current_user, form.name.data)
+        db.session.commit()
+        # Shown once, on this response only; it is not stored in plain text anywhere.
+        return _render(new_token=plain, status=201)
+    return _render(token_form=form, status=400)
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    token = get_own_api_token_or_404(token_id)
+    if ConfirmForm().validate_on_submit():
+        accounts.revoke_api_token(token)
+        db.session.commit()
+        flash(f"The token “{token.name}” is revoked.", "success")
+    return redirect(url_for("account.show"))

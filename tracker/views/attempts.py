@@ -1,0 +1,57 @@
+"""Taking a quiz attempt and reviewing its result."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..authz import can_take_quiz, get_attempt_or_404
+from ..extensions import db
+from ..forms import ConfirmForm
+from ..services import attempts
+
+bp = Blueprint("attempts", __name__, url_prefix="/attempts")
+
+
+def answers_from_form() -> dict[str, list[str]]:
+    """Radio buttons and checkboxes are named `q-<question key>`; their values are choice ids."""
+    return {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
+
+
+def _render(attempt, *, answers=None, missing=(), status=200):
+    module = attempt.quiz.module
+    return render_template(
+        "attempts/show.html",
+        attempt=attempt,
+        module=module,
+        course=module.course,
+        answers=answers or {},
+        missing=set(missing),
+        form=ConfirmForm(),
+        own=can_take_quiz(current_user, attempt),
+    ), status
+
+
+@bp.route("/<int:attempt_id>")
+@login_required
+def show(attempt_id: int):
+    attempt = get_attempt_or_404(attempt_id)
+    if attempt.is_open and not can_take_quiz(current_user, attempt):
+        return redirect(url_for("learner.dashboard"))
+    return _render(attempt, answers=attempt.answers)
+
+
+@bp.route("/<int:attempt_id>", methods=["POST"])
+@login_required
+def submit(attempt_id: int):
+    attempt = get_attempt_or_404(attempt_id, for_taking=True)
+    if not ConfirmForm().validate_on_submit():
+        return _render(attempt, answers=answers_from_form(), status=400)
+    given = answers_from_form()
+    try:
+        attempts.submit_attempt(current_user, attempt, given)
+    except attempts.IncompleteAnswers as exc:
+        # Keep every answer already chosen; point at the ones still missing.
+        return _render(attempt, answers=given, missing=exc.missing, status=400)
+    db.session.commit()
+    return redirect(url_for("attempts.show", attempt_id=attempt.id))

@@ -1,0 +1,133 @@
+"""Catalogue, course pages, lessons and the quiz overview of a module."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..authz import get_course_or_404, get_lesson_or_404, get_module_or_404
+from ..extensions import db
+from ..forms import ConfirmForm
+from ..models import Course, LearningPath, LearningPathCourse
+from ..services import DomainError, attempts, progress
+
+bp = Blueprint("courses", __name__, url_prefix="/courses")
+
+
+def step_url(course: Course, step: progress.NextStep) -> str:
+    if step.kind == "lesson":
+        return url_for("courses.lesson", slug=course.slug, module_slug=step.module.slug, lesson_slug=step.lesson.slug)
+    if step.kind == "quiz":
+        return url_for("courses.quiz", slug=course.slug, module_slug=step.module.slug)
+    return url_for("courses.course", slug=course.slug)
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"step_url": step_url}
+
+
+@bp.route("/")
+@login_required
+def catalogue():
+    courses = list(
+        db.session.scalars(
+            select(Course).where(Course.published.is_(True)).options(progress.course_content_options()).order_by(Course.title)
+        )
+    )
+    paths = list(
+        db.session.scalars(
+            select(LearningPath)
+            .options(selectinload(LearningPath.entries).selectinload(LearningPathCourse.course))
+            .order_by(LearningPath.id)
+        )
+    )
+    return render_template(
+        "courses/catalogue.html",
+        courses=courses,
+        paths=paths,
+        states=progress.course_states(current_user.id, courses),
+    )
+
+
+@bp.route("/<slug>")
+@login_required
+def course(slug: str):
+    course = get_course_or_404(slug, with_content=True)
+    state = progress.course_state(current_user.id, course)
+    return render_template("courses/course.html", course=course, state=state, next_step=state.next_step())
+
+
+@bp.route("/<slug>/modules/<module_slug>/lessons/<lesson_slug>")
+@login_required
+def lesson(slug: str, module_slug: str, lesson_slug: str):
+    course = get_course_or_404(slug, with_content=True)
+    module = get_module_or_404(course, module_slug)
+    lesson = get_lesson_or_404(module, lesson_slug)
+    sequence = [(m, les) for m in course.modules for les in m.lessons]
+    index = next(i for i, (_, les) in enumerate(sequence) if les.id == lesson.id)
+    state = progress.course_state(current_user.id, course)
+    module_state = next(ms for ms in state.modules if ms.module.id == module.id)
+    return render_template(
+        "courses/lesson.html",
+        course=course,
+        module=module,
+        lesson=lesson,
+        previous=sequence[index - 1] if index > 0 else None,
+        following=sequence[index + 1] if index + 1 < len(sequence) else None,
+        is_read=lesson.id in module_state.lessons_read,
+        is_last_in_module=lesson.id == module.lessons[-1].id,
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/read", methods=["POST"])
+@login_required
+def mark_read(slug: str, module_slug: str, lesson_slug: str):
+    course = get_course_or_404(slug, with_content=True)
+    module = get_module_or_404(course, module_slug)
+    lesson = get_lesson_or_404(module, lesson_slug)
+    if ConfirmForm().validate_on_submit():
+        progress.mark_lesson_read(current_user, lesson)
+        db.session.commit()
+    # Straight on to the next step of the course (the next lesson, or this module's quiz).
+    state = progress.course_state(current_user.id, course)
+    return redirect(step_url(course, state.next_step()))
+
+
+@bp.route("/<slug>/modules/<module_slug>/quiz")
+@login_required
+def quiz(slug: str, module_slug: str):
+    course = get_course_or_404(slug, with_content=True)
+    module = get_module_or_404(course, module_slug)
+    if module.quiz is None:
+        return redirect(url_for("courses.course", slug=course.slug))
+    state = progress.course_state(current_user.id, course)
+    module_state = next(ms for ms in state.modules if ms.module.id == module.id)
+    return render_template(
+        "courses/quiz.html",
+        course=course,
+        module=module,
+        quiz=module.quiz,
+        status=attempts.quiz_status(current_user, module.quiz),
+        module_state=module_state,
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/<slug>/modules/<module_slug>/quiz/start", methods=["POST"])
+@login_required
+def start_quiz(slug: str, module_slug: str):
+    course = get_course_or_404(slug, with_content=True)
+    module = get_module_or_404(course, module_slug)
+    if module.quiz is None or not ConfirmForm().validate_on_submit():
+        return redirect(url_for("courses.quiz", slug=course.slug, module_slug=module.slug))
+    try:
+        attempt = attempts.start_attempt(current_user, module.quiz)
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("courses.quiz", slug=course.slug, module_slug=module.slug))
+    db.session.commit()
+    return redirect(url_for("attempts.show", attempt_id=attempt.id))

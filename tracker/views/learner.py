@@ -1,0 +1,35 @@
+"""The learner's home: my courses, progress and what to do next."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Course
+from ..services import progress
+
+bp = Blueprint("learner", __name__)
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    rows = progress.progress_rows(current_user.id)
+    courses = list(
+        db.session.scalars(
+            select(Course).where(Course.published.is_(True)).options(progress.course_content_options()).order_by(Course.title)
+        )
+    )
+    states = progress.course_states(current_user.id, courses)
+    by_id = {c.id: c for c in courses}
+    mine = [(row, states[row.course_id]) for row in rows if row.course_id in by_id]
+    started = {row.course_id for row in rows}
+    in_progress = [(row, state) for row, state in mine if state.next_step().kind != "done"]
+    return render_template(
+        "learner/dashboard.html",
+        mine=mine,
+        resume=in_progress[0] if in_progress else None,
+        not_started=[states[c.id] for c in courses if c.id not in started],
+    )
