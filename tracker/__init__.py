@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zoneinfo
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,14 +30,16 @@ SECURITY_HEADERS = {
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    overrides = overrides or {}
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
+        instance_path=overrides.get("INSTANCE_PATH") or os.environ.get("TRACKER_INSTANCE_PATH") or None,
         instance_relative_config=True,
     )
     app.config.update(load_config(Path(app.instance_path)))
-    app.config.update(overrides or {})
+    app.config.update(overrides)
     check_production_config(app.config)
 
     register_extensions(app)

@@ -1,0 +1,62 @@
+# Two commands do everything: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+FLASK   = $(BIN)/flask --app tracker
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test test-postgres lint bench db seed demo clean help
+
+help:
+	@echo "make run    - install, create/migrate the database, load courses and demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test   - install test tools and run the whole test suite"
+	@echo "make lint   - ruff"
+	@echo "make bench  - benchmarks (figures printed)"
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+db: $(VENV)/.installed
+	$(FLASK) db upgrade
+
+seed: db
+	$(FLASK) seed
+
+demo: seed
+	$(FLASK) demo-data
+
+run: demo
+	@echo ""
+	@echo "  tracker is starting on http://$(HOST):$(PORT)"
+	@echo "  Demo logins (password: demo-pass-2026):"
+	@echo "    learner@example.com   learner (holds a completed course)"
+	@echo "    manager@example.com   manager of the Service Desk team"
+	@echo "    admin@example.com     admin"
+	@echo "  More demo people: noah@, priya@, tomas@, zoe@, fyodor@, manager2@ (all @example.com)"
+	@echo ""
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed-dev
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check tracker tests benchmarks
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
