@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from tracker import create_app
@@ -71,9 +72,19 @@ def app_config(database_url, tmp_path) -> dict:
     return make_config(database_url, tmp_path)
 
 
+class FreshContextClient(FlaskClient):
+    """Runs each request in its own app context, as in production: no `g`, login cache or session shared with
+    the test's own context (otherwise Flask reuses the test's pushed context for every request)."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.test_client_class = FreshContextClient
     with app.app_context():
         _empty_tables()
         yield app

@@ -29,8 +29,15 @@ def make_team(name: str | None = None, manager: User | None = None, parent: Team
     return team
 
 
-def make_user(role: str | Role = Role.LEARNER, *, email: str | None = None, name: str | None = None,
-              team: Team | None = None, active: bool = True, job_role: str | None = None) -> User:
+def make_user(
+    role: str | Role = Role.LEARNER,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    team: Team | None = None,
+    active: bool = True,
+    job_role: str | None = None,
+) -> User:
     n = next(_counter)
     user = User(
         email=email or f"user{n}@example.org",
@@ -47,9 +54,18 @@ def make_user(role: str | Role = Role.LEARNER, *, email: str | None = None, name
     return user
 
 
-def course_data(slug: str | None = None, *, modules: int = 2, lessons: int = 2, pool: int = 5,
-                per_attempt: int = 3, pass_mark: int = 80, max_attempts: int | None = None,
-                cooldown: int = 0, valid_months: int | None = 12) -> dict[str, Any]:
+def course_data(
+    slug: str | None = None,
+    *,
+    modules: int = 2,
+    lessons: int = 2,
+    pool: int = 5,
+    per_attempt: int = 3,
+    pass_mark: int = 80,
+    max_attempts: int | None = None,
+    cooldown: int = 0,
+    valid_months: int | None = 12,
+) -> dict[str, Any]:
     """A course in the validated, normalised shape that the loader applies."""
     slug = slug or f"course-{next(_counter)}"
     kinds = ["single", "multiple", "true_false"]
@@ -59,27 +75,57 @@ def course_data(slug: str | None = None, *, modules: int = 2, lessons: int = 2, 
         for q in range(1, pool + 1):
             kind = kinds[(q - 1) % 3]
             if kind == "true_false":
-                choices = [{"id": "true", "text": "True", "correct": True}, {"id": "false", "text": "False", "correct": False}]
+                choices = [
+                    {"id": "true", "text": "True", "correct": True},
+                    {"id": "false", "text": "False", "correct": False},
+                ]
             elif kind == "single":
-                choices = [{"id": "c1", "text": "Right", "correct": True}, {"id": "c2", "text": "Wrong", "correct": False},
-                           {"id": "c3", "text": "Also wrong", "correct": False}]
+                choices = [
+                    {"id": "c1", "text": "Right", "correct": True},
+                    {"id": "c2", "text": "Wrong", "correct": False},
+                    {"id": "c3", "text": "Also wrong", "correct": False},
+                ]
             else:
-                choices = [{"id": "c1", "text": "Right A", "correct": True}, {"id": "c2", "text": "Right B", "correct": True},
-                           {"id": "c3", "text": "Wrong", "correct": False}]
-            questions.append({"key": f"{slug}-m{m}-q{q}", "kind": kind, "prompt": f"Question {q} of module {m}?",
-                              "explanation": f"Because of reason {q}.", "choices": choices})
-        data_modules.append({
-            "slug": f"module-{m}",
-            "title": f"Module {m}",
-            "lessons": [
-                {"slug": f"lesson-{n}", "title": f"Lesson {m}.{n}", "objectives": ["Understand a thing."],
-                 "body": f"Body of lesson {m}.{n} with **bold** text.", "key_points": ["A key point."],
-                 "sources": [{"citation": "Author (2024). Title. Publisher.", "url": "https://example.org/source"}]}
-                for n in range(1, lessons + 1)
-            ],
-            "quiz": {"pass_mark": pass_mark, "questions_per_attempt": per_attempt, "max_attempts": max_attempts,
-                     "cooldown_minutes": cooldown, "questions": questions},
-        })
+                choices = [
+                    {"id": "c1", "text": "Right A", "correct": True},
+                    {"id": "c2", "text": "Right B", "correct": True},
+                    {"id": "c3", "text": "Wrong", "correct": False},
+                ]
+            questions.append(
+                {
+                    "key": f"{slug}-m{m}-q{q}",
+                    "kind": kind,
+                    "prompt": f"Question {q} of module {m}?",
+                    "explanation": f"Because of reason {q}.",
+                    "choices": choices,
+                }
+            )
+        data_modules.append(
+            {
+                "slug": f"module-{m}",
+                "title": f"Module {m}",
+                "lessons": [
+                    {
+                        "slug": f"lesson-{n}",
+                        "title": f"Lesson {m}.{n}",
+                        "objectives": ["Understand a thing."],
+                        "body": f"Body of lesson {m}.{n} with **bold** text.",
+                        "key_points": ["A key point."],
+                        "sources": [
+                            {"citation": "Author (2024). Title. Publisher.", "url": "https://example.org/source"}
+                        ],
+                    }
+                    for n in range(1, lessons + 1)
+                ],
+                "quiz": {
+                    "pass_mark": pass_mark,
+                    "questions_per_attempt": per_attempt,
+                    "max_attempts": max_attempts,
+                    "cooldown_minutes": cooldown,
+                    "questions": questions,
+                },
+            }
+        )
     return {
         "slug": slug,
         "title": f"Course {slug}",

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
-                               "form-action 'self'; base-uri 'none'; object-src 'none'",
+    "form-action 'self'; base-uri 'none'; object-src 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -83,7 +83,7 @@ def register_extensions(app: Flask) -> None:
         header = req.headers.get("Authorization", "")
         if not req.path.startswith("/api/") or not header.startswith("Bearer "):
             return None
-        user = accounts.user_for_api_token(header[len("Bearer "):].strip())
+        user = accounts.user_for_api_token(header[len("Bearer ") :].strip())
         if user is not None:
             g.api_token_user = True
             db.session.commit()  # record last use of the token

@@ -21,8 +21,13 @@ def register(app: Flask) -> None:
 
 
 @click.command("seed")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of course YAML files (default: seed_data/).")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of course YAML files (default: seed_data/).",
+)
 def seed(directory: Path | None) -> None:
     """Load or update the courses and learning paths from YAML files."""
     directory = directory or Path(current_app.config["SEED_DATA_DIR"])
@@ -57,7 +62,9 @@ def demo_data() -> None:
 @click.option("--team", default=None, help="Team name; created when it does not exist.")
 @click.option("--job-role", default=None)
 @click.password_option(help="Prompted for when not given.")
-def create_user(email: str, display_name: str, role: str, team: str | None, job_role: str | None, password: str) -> None:
+def create_user(
+    email: str, display_name: str, role: str, team: str | None, job_role: str | None, password: str
+) -> None:
     """Create an account."""
     try:
         user = accounts.create_user(accounts.NewUser(email, display_name, password, role, team, job_role))

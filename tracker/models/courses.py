@@ -115,4 +115,3 @@ class LearningPathCourse(db.Model):
 
     path: Mapped[LearningPath] = relationship(back_populates="entries")
     course: Mapped[Course] = relationship()
-

@@ -95,4 +95,3 @@ class Attempt(db.Model):
     @property
     def is_open(self) -> bool:
         return self.submitted_at is None
-

@@ -19,7 +19,7 @@ from . import DomainError
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024  # long passphrases are welcome; this only bounds hashing work
-TOKEN_PREFIX = "trk_"
+TOKEN_PREFIX = "trk_"  # noqa: S105  (a public prefix, not a secret)
 
 # Compared against when the email is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")

@@ -93,9 +93,12 @@ def start_attempt(user: User, quiz: Quiz, *, rng: random.Random | None = None, n
     rng = rng or random.Random()
     course = db.session.get(Course, quiz.module.course_id)
     assert course is not None
-    number = (db.session.scalar(
-        select(func.max(Attempt.number)).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
-    ) or 0) + 1
+    number = (
+        db.session.scalar(
+            select(func.max(Attempt.number)).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+        )
+        or 0
+    ) + 1
     attempt = Attempt(
         user_id=user.id,
         quiz_id=quiz.id,
@@ -134,13 +137,15 @@ def _serve(user: User, quiz: Quiz, rng: random.Random) -> list[dict[str, Any]]:
         choices = [dict(c) for c in question.choices]
         if question.kind != "true_false":  # True before False reads naturally; other choices are shuffled
             rng.shuffle(choices)
-        snapshot.append({
-            "key": question.key,
-            "kind": question.kind,
-            "prompt": question.prompt,
-            "explanation": question.explanation,
-            "choices": choices,
-        })
+        snapshot.append(
+            {
+                "key": question.key,
+                "kind": question.kind,
+                "prompt": question.prompt,
+                "explanation": question.explanation,
+                "choices": choices,
+            }
+        )
     return snapshot
 
 

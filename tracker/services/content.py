@@ -44,16 +44,17 @@ def load_directory(directory: Path) -> list[LoadResult]:
     files = sorted(p for p in directory.glob("*.yaml") if p.name != PATHS_FILE)
     courses: list[dict[str, Any]] = []
     problems: list[str] = []
+    seen: dict[str, str] = {}
     for path in files:
         try:
-            courses.append(check_course_text(path.read_text(encoding="utf-8"), path.name))
+            course = check_course_text(path.read_text(encoding="utf-8"), path.name)
         except ContentError as exc:
             problems.extend(exc.problems)
-    seen: dict[str, str] = {}
-    for path, course in zip(files, courses, strict=False):
+            continue
         if course["slug"] in seen:
             problems.append(f"{path.name}: slug: {course['slug']!r} is also used by {seen[course['slug']]}")
         seen[course["slug"]] = path.name
+        courses.append(course)
 
     paths = None
     paths_file = directory / PATHS_FILE
@@ -76,11 +77,7 @@ def load_directory(directory: Path) -> list[LoadResult]:
 def apply_course(data: dict[str, Any]) -> LoadResult:
     """Create or update one validated course. Unchanged content is a no-op; changed content bumps the version."""
     content_hash = fingerprint(data)
-    course = db.session.scalar(
-        select(Course)
-        .where(Course.slug == data["slug"])
-        .options(selectinload(Course.modules))
-    )
+    course = db.session.scalar(select(Course).where(Course.slug == data["slug"]).options(selectinload(Course.modules)))
     if course is not None and course.content_hash == content_hash:
         return LoadResult(course.slug, "unchanged", course.version)
 
@@ -113,9 +110,7 @@ def _apply_modules(course: Course, modules: list[dict[str, Any]]) -> None:
     existing = {
         m.slug: m
         for m in db.session.scalars(
-            select(Module)
-            .where(Module.course_id == course.id)
-            .options(selectinload(Module.quiz))
+            select(Module).where(Module.course_id == course.id).options(selectinload(Module.quiz))
         )
     }
     all_lessons = _by_module(
@@ -201,9 +196,7 @@ def _apply_questions(quiz: Quiz, questions: list[dict[str, Any]], existing_rows:
 
 def apply_paths(paths: list[dict[str, Any]]) -> None:
     courses = {c.slug: c for c in db.session.scalars(select(Course))}
-    existing = {
-        p.slug: p for p in db.session.scalars(select(LearningPath).options(selectinload(LearningPath.entries)))
-    }
+    existing = {p.slug: p for p in db.session.scalars(select(LearningPath).options(selectinload(LearningPath.entries)))}
     for data in paths:
         path = existing.get(data["slug"])
         if path is None:

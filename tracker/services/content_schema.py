@@ -171,9 +171,13 @@ def _check_question(checker: _Checker, raw: Any, path: str) -> dict[str, Any] | 
             choices.append({"id": f"c{i + 1}", "text": text, "correct": correct})
         n_correct = sum(c["correct"] for c in choices)
         if kind == "single" and n_correct != 1:
-            checker.add(f"{path}.choices", f"a single-choice question needs exactly one correct choice, has {n_correct}")
+            checker.add(
+                f"{path}.choices", f"a single-choice question needs exactly one correct choice, has {n_correct}"
+            )
         if kind == "multiple" and n_correct < 2:
-            checker.add(f"{path}.choices", f"a multiple-choice question needs at least two correct choices, has {n_correct}")
+            checker.add(
+                f"{path}.choices", f"a multiple-choice question needs at least two correct choices, has {n_correct}"
+            )
         if kind == "multiple" and n_correct == len(choices):
             checker.add(f"{path}.choices", "at least one choice of a multiple-choice question must be wrong")
     return {"key": key, "kind": kind, "prompt": prompt, "explanation": explanation, "choices": choices}
@@ -193,9 +197,12 @@ def _check_quiz(checker: _Checker, raw: Any, path: str, question_ids: set[str]) 
             if question["key"]:
                 checker.unique(question_ids, question["key"], f"{qpath}.id", "question id")
             questions.append(question)
-    if per_attempt and quiz.get("questions") and isinstance(quiz["questions"], list):
-        if per_attempt > len(quiz["questions"]):
-            checker.add(f"{path}.questions_per_attempt", f"asks for {per_attempt} questions but the pool has {len(quiz['questions'])}")
+    pool = quiz.get("questions")
+    if per_attempt and isinstance(pool, list) and pool and per_attempt > len(pool):
+        checker.add(
+            f"{path}.questions_per_attempt",
+            f"asks for {per_attempt} questions but the pool has {len(pool)}",
+        )
     return {
         "pass_mark": pass_mark,
         "questions_per_attempt": per_attempt,
@@ -231,7 +238,8 @@ def validate_course(data: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
     if not course:
         return None, checker.problems
     facts_checked = course.get("facts_checked")
-    if facts_checked is not None and not isinstance(facts_checked, dt.date):
+    # A datetime is also a date, but "2026-11-22T10:00" is not the YYYY-MM-DD the apply step expects.
+    if facts_checked is not None and (not isinstance(facts_checked, dt.date) or isinstance(facts_checked, dt.datetime)):
         checker.add("facts_checked", "must be a date written as YYYY-MM-DD")
         facts_checked = None
     result: dict[str, Any] = {
@@ -241,7 +249,9 @@ def validate_course(data: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
         "audience": checker.text(course, "audience", ""),
         "estimated_minutes": checker.integer(course, "estimated_minutes", "", low=1, high=1000),
         "facts_checked": facts_checked.isoformat() if facts_checked else None,
-        "certificate_valid_months": checker.integer(course, "certificate_valid_months", "", low=1, high=120, required=False),
+        "certificate_valid_months": checker.integer(
+            course, "certificate_valid_months", "", low=1, high=120, required=False
+        ),
         "modules": [],
     }
     module_slugs: set[str] = set()
@@ -264,7 +274,9 @@ def validate_course(data: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
             quiz = None
         else:
             quiz = _check_quiz(checker, module["quiz"], f"{mpath}.quiz", question_ids)
-        result["modules"].append({"slug": slug, "title": checker.text(module, "title", mpath), "lessons": lessons, "quiz": quiz})
+        result["modules"].append(
+            {"slug": slug, "title": checker.text(module, "title", mpath), "lessons": lessons, "quiz": quiz}
+        )
     return (None if checker.problems else result), checker.problems
 
 
@@ -289,13 +301,35 @@ def validate_paths(data: Any, known_courses: set[str]) -> tuple[list[dict[str, A
         if not isinstance(description, str):
             checker.add(f"{ppath}.description", "must be text")
             description = ""
-        paths.append({"slug": slug, "title": checker.text(item, "title", ppath), "description": description.strip(), "courses": courses})
+        paths.append(
+            {
+                "slug": slug,
+                "title": checker.text(item, "title", ppath),
+                "description": description.strip(),
+                "courses": courses,
+            }
+        )
     return (None if checker.problems else paths), checker.problems
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that reports an impossible date (2026-02-30) as a YAML error with its position, not a crash."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"invalid date {node.value!r}: {exc}", node.start_mark
+            ) from exc
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, list[str]]:
     try:
-        return yaml.safe_load(text), []
+        return yaml.load(text, Loader=_Loader), []  # noqa: S506 - _Loader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

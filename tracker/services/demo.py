@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import Course, Role, Team, User
 from . import accounts, attempts, progress
 
-DEMO_PASSWORD = "demo-pass-2026"
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (documented demo login; demo data never loads in production)
 
 
 @dataclass(frozen=True)
@@ -26,14 +26,26 @@ class DemoPerson:
 
 PEOPLE = (
     DemoPerson("admin@example.com", "Ada Admin", Role.ADMIN, None, "Learning and development lead", "none"),
-    DemoPerson("manager@example.com", "Maria Manager", Role.MANAGER, "Service Desk", "Service desk manager", "completed"),
-    DemoPerson("learner@example.com", "Lena Learner", Role.LEARNER, "Service Desk", "Service desk analyst", "completed"),
+    DemoPerson(
+        "manager@example.com", "Maria Manager", Role.MANAGER, "Service Desk", "Service desk manager", "completed"
+    ),
+    DemoPerson(
+        "learner@example.com", "Lena Learner", Role.LEARNER, "Service Desk", "Service desk analyst", "completed"
+    ),
     DemoPerson("noah@example.com", "Noah Novak", Role.LEARNER, "Service Desk", "Service desk analyst", "none"),
     DemoPerson("priya@example.com", "Priya Patel", Role.LEARNER, "Service Desk", "Service desk analyst", "partway"),
-    DemoPerson("manager2@example.com", "Omar Okafor", Role.MANAGER, "Infrastructure", "Infrastructure manager", "partway"),
-    DemoPerson("tomas@example.com", "Tomás Herrera", Role.LEARNER, "Infrastructure", "Site reliability engineer", "failed"),
-    DemoPerson("zoe@example.com", "Zoë Ñúñez-Łukasiewicz", Role.LEARNER, "Infrastructure", "Platform engineer", "passed"),
-    DemoPerson("fyodor@example.com", "Фёдор Достоевский", Role.LEARNER, "Infrastructure", "Network engineer", "partway"),
+    DemoPerson(
+        "manager2@example.com", "Omar Okafor", Role.MANAGER, "Infrastructure", "Infrastructure manager", "partway"
+    ),
+    DemoPerson(
+        "tomas@example.com", "Tomás Herrera", Role.LEARNER, "Infrastructure", "Site reliability engineer", "failed"
+    ),
+    DemoPerson(
+        "zoe@example.com", "Zoë Ñúñez-Łukasiewicz", Role.LEARNER, "Infrastructure", "Platform engineer", "passed"
+    ),
+    DemoPerson(
+        "fyodor@example.com", "Фёдор Достоевский", Role.LEARNER, "Infrastructure", "Network engineer", "partway"
+    ),
 )
 
 
@@ -46,20 +58,23 @@ def load_demo(rng: random.Random | None = None) -> bool:
     if db.session.scalar(select(User.id).where(User.email == PEOPLE[0].email)) is not None:
         return False
     rng = rng or random.Random(2026)  # noqa: S311  (demo data, not security)
-    courses = list(
-        db.session.scalars(select(Course).options(progress.course_content_options()).order_by(Course.id))
-    )
+    courses = list(db.session.scalars(select(Course).options(progress.course_content_options()).order_by(Course.id)))
     users: dict[str, User] = {}
     for person in PEOPLE:
-        users[person.email] = accounts.create_user(accounts.NewUser(
-            email=person.email,
-            display_name=person.name,
-            password=DEMO_PASSWORD,
-            role=person.role.value,
-            team_name=person.team,
-            job_role=person.job_role,
-        ))
-    for team_name, manager_email in (("Service Desk", "manager@example.com"), ("Infrastructure", "manager2@example.com")):
+        users[person.email] = accounts.create_user(
+            accounts.NewUser(
+                email=person.email,
+                display_name=person.name,
+                password=DEMO_PASSWORD,
+                role=person.role.value,
+                team_name=person.team,
+                job_role=person.job_role,
+            )
+        )
+    for team_name, manager_email in (
+        ("Service Desk", "manager@example.com"),
+        ("Infrastructure", "manager2@example.com"),
+    ):
         team = db.session.scalar(select(Team).where(Team.name == team_name))
         assert team is not None
         team.manager_id = users[manager_email].id

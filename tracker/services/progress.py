@@ -104,18 +104,26 @@ def course_states(user_id: int, courses: Sequence[Course]) -> dict[int, CourseSt
     """Build the state of several courses for one learner with two queries, whatever their number."""
     lesson_ids = [lesson.id for c in courses for m in c.modules for lesson in m.lessons]
     quiz_ids = [m.quiz.id for c in courses for m in c.modules if m.quiz is not None]
-    read = set(
-        db.session.scalars(
-            select(LessonRead.lesson_id).where(LessonRead.user_id == user_id, LessonRead.lesson_id.in_(lesson_ids))
+    read = (
+        set(
+            db.session.scalars(
+                select(LessonRead.lesson_id).where(LessonRead.user_id == user_id, LessonRead.lesson_id.in_(lesson_ids))
+            )
         )
-    ) if lesson_ids else set()
-    best = dict(
-        db.session.execute(
-            select(Attempt.quiz_id, func.max(Attempt.score))
-            .where(Attempt.user_id == user_id, Attempt.passed.is_(True), Attempt.quiz_id.in_(quiz_ids))
-            .group_by(Attempt.quiz_id)
-        ).all()
-    ) if quiz_ids else {}
+        if lesson_ids
+        else set()
+    )
+    best = (
+        dict(
+            db.session.execute(
+                select(Attempt.quiz_id, func.max(Attempt.score))
+                .where(Attempt.user_id == user_id, Attempt.passed.is_(True), Attempt.quiz_id.in_(quiz_ids))
+                .group_by(Attempt.quiz_id)
+            ).all()
+        )
+        if quiz_ids
+        else {}
+    )
     states = {}
     for course in courses:
         state = CourseState(course)
@@ -230,4 +238,3 @@ def progress_rows(user_id: int) -> list[CourseProgress]:
 def team_progress(user_ids: Iterable[int]) -> list[CourseProgress]:
     """Every course progress of a group of people in one aggregate read."""
     return list(db.session.scalars(select(CourseProgress).where(CourseProgress.user_id.in_(list(user_ids)))))
-

@@ -71,7 +71,7 @@ def change_password():
         else:
             db.session.commit()
             # Other sessions ended with the token change; this one continues under the new token.
-            login_user(current_user)
+            login_user(current_user._get_current_object())  # the user, not the proxy (which would recurse)
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("account.show"))
     return _render(password_form=form, status=400)

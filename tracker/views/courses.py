@@ -34,7 +34,10 @@ def _helpers():
 def catalogue():
     courses = list(
         db.session.scalars(
-            select(Course).where(Course.published.is_(True)).options(progress.course_content_options()).order_by(Course.title)
+            select(Course)
+            .where(Course.published.is_(True))
+            .options(progress.course_content_options())
+            .order_by(Course.title)
         )
     )
     paths = list(

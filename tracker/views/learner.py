@@ -19,7 +19,10 @@ def dashboard():
     rows = progress.progress_rows(current_user.id)
     courses = list(
         db.session.scalars(
-            select(Course).where(Course.published.is_(True)).options(progress.course_content_options()).order_by(Course.title)
+            select(Course)
+            .where(Course.published.is_(True))
+            .options(progress.course_content_options())
+            .order_by(Course.title)
         )
     )
     states = progress.course_states(current_user.id, courses)

@@ -1,0 +1,63 @@
+"""The dashboard and the course page cost the same number of SQL queries whatever the amount of content."""
+
+from tests import factories
+from tracker.extensions import db
+from tracker.services import progress
+
+
+def _learner_with_progress(make_user, courses):
+    user = make_user()
+    for course in courses:
+        progress.mark_lesson_read(user, course.modules[0].lessons[0])
+    db.session.commit()
+    return user
+
+
+def _queries(client, count_queries, url):
+    client.get(url)  # warm up: first-request work is not what we measure
+    with count_queries() as counter:
+        response = client.get(url)
+    assert response.status_code == 200
+    return counter.count
+
+
+def _build(make_user, n_courses, **kwargs):
+    courses = [factories.make_course(**kwargs) for _ in range(n_courses)]
+    return courses, _learner_with_progress(make_user, courses)
+
+
+def test_dashboard_queries_do_not_grow_with_courses(app, client, make_user, login_as, count_queries):
+    courses, user = _build(make_user, 1)
+    login_as(user)
+    one = _queries(client, count_queries, "/")
+    more = [factories.make_course() for _ in range(49)]
+    for course in more:
+        progress.mark_lesson_read(user, course.modules[0].lessons[0])
+    db.session.commit()
+    fifty = _queries(client, count_queries, "/")
+    assert one == fifty
+    assert fifty <= 8, fifty
+
+
+def test_catalogue_queries_do_not_grow_with_courses(app, client, make_user, login_as, count_queries):
+    _, user = _build(make_user, 1)
+    login_as(user)
+    one = _queries(client, count_queries, "/courses/")
+    for _ in range(49):
+        factories.make_course()
+    assert _queries(client, count_queries, "/courses/") == one
+
+
+def test_course_page_queries_do_not_grow_with_courses_or_modules(app, client, make_user, login_as, count_queries):
+    small = factories.make_course(modules=1, lessons=1)
+    user = _learner_with_progress(make_user, [small])
+    login_as(user)
+    one = _queries(client, count_queries, f"/courses/{small.slug}")
+    for _ in range(49):
+        factories.make_course()
+    big = factories.make_course(modules=8, lessons=3)
+    progress.mark_lesson_read(user, big.modules[0].lessons[0])
+    db.session.commit()
+    assert _queries(client, count_queries, f"/courses/{small.slug}") == one
+    assert _queries(client, count_queries, f"/courses/{big.slug}") == one
+    assert one <= 7, one

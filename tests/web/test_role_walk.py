@@ -1,0 +1,180 @@
+"""Walk every URL rule of the app as anonymous, learner, manager and admin, with CSRF switched on.
+
+Objects belong to another learner (the "owner"), so each role also tries to reach what is not theirs.
+Every endpoint must be listed in POLICY: a new route without a policy fails this test.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests import factories
+from tests.conftest import make_config
+from tracker.extensions import db
+from tracker.models import Role
+from tracker.services import accounts, attempts, progress
+
+ROLES = ("anonymous", "learner", "manager", "admin")
+
+# policy name -> who may reach it
+#   public:     everybody
+#   signed_in:  any signed-in user; anonymous is sent to sign in (pages) or gets 401 (API)
+#   owner:      only the owner of the object; everyone else gets 404
+#   owner_or_admin: the owner and admins (support review); others 404
+POLICY = {
+    "auth.login": "public",
+    "auth.logout": "signed_in",
+    "health.healthz": "public",
+    "api.openapi": "public",
+    "learner.dashboard": "signed_in",
+    "courses.catalogue": "signed_in",
+    "courses.course": "signed_in",
+    "courses.lesson": "signed_in",
+    "courses.mark_read": "signed_in",
+    "courses.quiz": "signed_in",
+    "courses.start_quiz": "signed_in",
+    "attempts.show": "owner_or_admin",
+    "attempts.submit": "owner",
+    "account.show": "signed_in",
+    "account.update_profile": "signed_in",
+    "account.change_password": "signed_in",
+    "account.create_token": "signed_in",
+    "account.revoke_token": "owner",
+    "api.me": "signed_in",
+    "api.courses": "signed_in",
+    "api.course": "signed_in",
+    "api.my_progress": "signed_in",
+    "api.start_attempt": "signed_in",
+    "api.attempt": "owner_or_admin",
+    "api.submit_attempt": "owner",
+}
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    return make_config(database_url, tmp_path, WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def world(app, make_user):
+    course = factories.make_course()
+    owner = make_user(Role.LEARNER, email="owner@example.org")
+    module = course.modules[0]
+    attempt = attempts.start_attempt(owner, module.quiz)
+    attempts.submit_attempt(owner, attempt, factories.answers_for(attempt))
+    progress.mark_lesson_read(owner, module.lessons[0])
+    token, _ = accounts.create_api_token(owner, "owner's integration")
+    db.session.commit()
+    users = {role: make_user(role, email=f"{role}@example.org") for role in ("learner", "manager", "admin")}
+    args = {
+        "slug": course.slug,
+        "module_slug": module.slug,
+        "lesson_slug": module.lessons[0].slug,
+        "attempt_id": attempt.id,
+        "token_id": token.id,
+        "filename": "css/app.css",
+    }
+    return {"users": users, "args": args}
+
+
+CSRF_RE = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def _csrf(client, path: str) -> str:
+    page = client.get(path)
+    match = CSRF_RE.search(page.data)
+    assert match, f"no csrf token on {path}"
+    return (match.group(1) or match.group(2)).decode()
+
+
+def _client_for(app, role, world):
+    client = app.test_client()
+    if role == "anonymous":
+        return client, _csrf(client, "/login")
+    user = world["users"][role]
+    token = _csrf(client, "/login")
+    response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, response.data.decode()[-1500:]
+    return client, _csrf(client, "/account/")
+
+
+def _expected_ok(policy: str, role: str) -> bool:
+    if policy == "public":
+        return True
+    if role == "anonymous":
+        return False
+    if policy == "signed_in":
+        return True
+    if policy == "owner_or_admin":
+        return role == "admin"
+    return False  # owner: none of the walking users owns the objects
+
+
+def _check(response, policy: str, role: str, url: str, method: str) -> None:
+    status = response.status_code
+    assert status < 500, f"{role} {method} {url}: server error {status}"
+    if _expected_ok(policy, role):
+        assert status not in (401, 403, 404), f"{role} {method} {url}: refused with {status}"
+        return
+    if role == "anonymous":
+        if url.startswith("/api/"):
+            assert status == 401, f"anonymous {method} {url}: expected 401, got {status}"
+        else:
+            assert status == 302 and "/login" in response.headers["Location"], f"anonymous {method} {url}: {status}"
+        return
+    assert status in (403, 404), f"{role} {method} {url}: expected 403/404, got {status}"
+
+
+def _rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_route_has_a_policy(app):
+    endpoints = {rule.endpoint for rule, _ in _rules(app)}
+    assert endpoints - POLICY.keys() == set(), "add the new routes to POLICY"
+    assert POLICY.keys() - endpoints == set(), "POLICY names routes that no longer exist"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_walk_every_route(app, world, role):
+    client, token = _client_for(app, role, world)
+    walked = 0
+    for rule, method in _rules(app):
+        url = rule.build({k: v for k, v in world["args"].items() if k in rule.arguments}, append_unknown=False)[1]
+        policy = POLICY[rule.endpoint]
+        if method == "GET":
+            response = client.get(url)
+        elif url.startswith("/api/"):
+            response = client.open(url, method=method, json={"answers": {}}, headers={"X-CSRFToken": token})
+        else:
+            response = client.open(url, method=method, data={"csrf_token": token})
+        _check(response, policy, role, url, method)
+        walked += 1
+        if rule.endpoint == "auth.logout" and role != "anonymous":
+            client, token = _client_for(app, role, world)  # signing out ended the session; sign in again
+    assert walked >= len(POLICY)
+
+
+@pytest.mark.parametrize("role", ("learner", "admin"))
+def test_state_changes_without_csrf_token_are_refused(app, world, role):
+    client, _ = _client_for(app, role, world)
+    args = world["args"]
+    for url in (
+        f"/courses/{args['slug']}/modules/{args['module_slug']}/lessons/{args['lesson_slug']}/read",
+        f"/courses/{args['slug']}/modules/{args['module_slug']}/quiz/start",
+        "/account/profile",
+        "/account/tokens",
+        "/logout",
+    ):
+        response = client.post(url, data={})
+        assert response.status_code == 400, url
+        assert b"Bad request" in response.data
+    assert client.get("/account/").status_code == 200  # the refused sign-out changed nothing
+    api = client.post(f"/api/v1/courses/{args['slug']}/modules/{args['module_slug']}/attempts")
+    assert api.status_code == 400
