@@ -60,7 +60,7 @@ def _empty_tables() -> None:
         names = ", ".join(t.name for t in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
-        db.session.execute(text("UPDATE teams SET manager_id = NULL"))
+        db.session.execute(text("UPDATE teams SET manager_id = NULL, parent_id = NULL"))
         for table in tables:
             db.session.execute(table.delete())
     db.session.commit()

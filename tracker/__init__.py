@@ -42,6 +42,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(overrides)
     check_production_config(app.config)
 
+    if app.config["PROXY_FIX_X_FOR"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1)
     register_extensions(app)
     register_security(app)
     register_template_helpers(app)
@@ -119,6 +123,13 @@ def register_template_helpers(app: Flask) -> None:
             tz = zoneinfo.ZoneInfo("UTC")
         local = value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=UTC).astimezone(tz)
         return f"{local.strftime(fmt)} {local.tzname()}"
+
+    from .services import certification
+
+    app.jinja_env.globals.update(
+        certificate_status=certification.status,
+        certificate_status_label=lambda cert: certification.STATUS_LABELS[certification.status(cert)],
+    )
 
     @app.template_filter("longdate")
     def longdate(value) -> str:

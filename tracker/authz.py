@@ -14,7 +14,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db
-from .models import ApiToken, Attempt, Course, Lesson, Module, Role, User
+from .models import ApiToken, Attempt, Certificate, Course, Lesson, Module, Role, User
+from .services import teams
+from .services.certification import normalise_code
 from .services.progress import course_content_options
 
 
@@ -49,6 +51,30 @@ def can_view_attempt(user: User, attempt: Attempt) -> bool:
 
 def can_take_quiz(user: User, attempt: Attempt) -> bool:
     return attempt.user_id == user.id
+
+
+def can_see_person(user: User, person_id: int, person_team_id: int | None) -> bool:
+    """Own records; admins everyone; managers the people of the teams they manage and below."""
+    if user.id == person_id or user.role == Role.ADMIN:
+        return True
+    return user.role == Role.MANAGER and person_team_id is not None and person_team_id in teams.managed_team_ids(user)
+
+
+def can_download_certificate(user: User, cert: Certificate) -> bool:
+    return can_see_person(user, cert.user_id, cert.user.team_id)
+
+
+def can_manage_certificates(user: User) -> bool:
+    return user.role == Role.ADMIN
+
+
+def get_certificate_or_404(code: str) -> Certificate:
+    """A certificate the current user may download; everyone else gets 404, even when guessing codes."""
+    normalised = normalise_code(code)
+    cert = db.session.scalar(select(Certificate).where(Certificate.code == normalised)) if normalised else None
+    if cert is None or not can_download_certificate(current_user, cert):
+        abort(404)
+    return cert
 
 
 def get_course_or_404(slug: str, *, with_content: bool = False) -> Course:
@@ -93,4 +119,8 @@ def get_own_api_token_or_404(token_id: int) -> ApiToken:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(can_view_attempt=can_view_attempt, Role=Role)
+    app.jinja_env.globals.update(
+        can_view_attempt=can_view_attempt,
+        can_manage_certificates=can_manage_certificates,
+        Role=Role,
+    )

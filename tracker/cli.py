@@ -10,7 +10,7 @@ from flask import Flask, current_app
 
 from .extensions import db
 from .models import Role
-from .services import DomainError, accounts, content, demo
+from .services import DomainError, accounts, certification, content, demo
 from .services.content_schema import ContentError
 
 
@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(demo_data)
     app.cli.add_command(create_user)
+    app.cli.add_command(verify_certificate)
 
 
 @click.command("seed")
@@ -74,3 +75,29 @@ def create_user(
         sys.exit(1)
     db.session.commit()
     click.echo(f"Created {user.role} {user.email}.")
+
+
+@click.command("verify-certificate")
+@click.argument("pdf_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_certificate(pdf_file: Path) -> None:
+    """Check that a PDF is exactly a certificate issued here (exit status 0 only for a current, genuine file)."""
+    result = certification.check_pdf(pdf_file.read_bytes())
+    if result.outcome == "match":
+        record = certification.public_record(result.certificate)
+        click.echo(f"Genuine: certificate {record['code']} ({record['status_label']}).")
+        click.echo(
+            f"  Awarded to {record['learner_name']} for {record['course_title']} (version {record['course_version']})"
+        )
+        click.echo(f"  on {record['issued_at'][:10]}; valid until {(record['expires_at'] or 'no expiry')[:10]}.")
+        sys.exit(0 if record["status"] in ("valid", "expiring") else 3)
+    if result.outcome == "superseded":
+        click.echo(
+            f"Genuine earlier version of certificate {result.certificate.code}; "
+            f"the current version is {result.current.code}."
+        )
+        sys.exit(2)
+    if result.outcome == "altered":
+        click.echo(f"Does not match: the file claims to be certificate {result.claimed_code}, but it was altered.")
+    else:
+        click.echo("Does not match any certificate issued here.")
+    sys.exit(1)

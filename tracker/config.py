@@ -46,6 +46,14 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ORGANISATION_NAME": os.environ.get("ORGANISATION_NAME", "Example Organisation"),
+        # The address people reach the app at: printed on certificates (QR code) and used as the issuer's did:web.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Ed25519 key that signs Open Badges credentials; every host must use the same one.
+        "ISSUER_KEY_FILE": os.environ.get("ISSUER_KEY_FILE", ""),
+        "ISSUER_PRIVATE_KEY": os.environ.get("ISSUER_PRIVATE_KEY", ""),
+        # Number of proxies in front of the app whose X-Forwarded-For to trust (0: none).
+        "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0") or 0),
+        "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "30 per minute"),
         "SEED_DATA_DIR": os.environ.get("SEED_DATA_DIR", str(Path(__file__).resolve().parent.parent / "seed_data")),
         # Rate limits: memory storage is per process; several workers must share Redis.
         "REDIS_URL": redis_url,
@@ -84,5 +92,9 @@ def check_production_config(config: dict[str, Any]) -> None:
     key = config.get("SECRET_KEY") or ""
     if key.lower() in WEAK_SECRET_KEYS or len(key) < 32:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    if not (config.get("ISSUER_KEY_FILE") or config.get("ISSUER_PRIVATE_KEY")):
+        problems.append("set ISSUER_KEY_FILE or ISSUER_PRIVATE_KEY to the organisation's Ed25519 signing key")
+    if not str(config.get("PUBLIC_BASE_URL", "")).startswith("https://"):
+        problems.append("PUBLIC_BASE_URL must be the https:// address of the app")
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
 class LoginForm(FlaskForm):
@@ -37,3 +38,33 @@ class ConfirmForm(FlaskForm):
     """A POST button with nothing but its CSRF token (mark as read, start quiz, sign out, revoke)."""
 
     submit = SubmitField("Confirm")
+
+
+class ReissueRequestForm(FlaskForm):
+    note = TextAreaField("What changed (optional)", validators=[Optional(), Length(max=500)])
+    submit = SubmitField("Request a reissue")
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField("Reason for revoking", validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField("Revoke certificate")
+
+
+class ReissueForm(FlaskForm):
+    reason = TextAreaField("Reason for reissuing", validators=[DataRequired(), Length(max=1000)])
+    learner_name = StringField(
+        "Name to print (leave empty for the learner's current name)", validators=[Optional(), Length(max=120)]
+    )
+    submit = SubmitField("Reissue certificate")
+
+
+class VerifyCodeForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form
+
+    code = StringField("Certificate code", validators=[DataRequired(), Length(max=40)])
+
+
+class VerifyFileForm(FlaskForm):
+    file = FileField("Certificate PDF", validators=[FileRequired(), FileAllowed(["pdf"], "Upload a PDF file.")])
+    submit = SubmitField("Check the file")

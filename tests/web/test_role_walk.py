@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import make_config
 from tracker.extensions import db
-from tracker.models import Role
+from tracker.models import Certificate, Role
 from tracker.services import accounts, attempts, progress
 
 ROLES = ("anonymous", "learner", "manager", "admin")
@@ -23,6 +24,9 @@ ROLES = ("anonymous", "learner", "manager", "admin")
 #   signed_in:  any signed-in user; anonymous is sent to sign in (pages) or gets 401 (API)
 #   owner:      only the owner of the object; everyone else gets 404
 #   owner_or_admin: the owner and admins (support review); others 404
+#   manager_or_admin: managers (of some team) and admins; learners 403
+#   admin:      admins only
+# The walking manager manages a team other than the owner's, so the owner's objects stay out of reach.
 POLICY = {
     "auth.login": "public",
     "auth.logout": "signed_in",
@@ -49,6 +53,24 @@ POLICY = {
     "api.start_attempt": "signed_in",
     "api.attempt": "owner_or_admin",
     "api.submit_attempt": "owner",
+    "courses.renew": "signed_in",
+    "certificates.mine": "signed_in",
+    "certificates.pdf": "owner_or_admin",
+    "certificates.credential": "owner_or_admin",
+    "certificates.request_reissue": "owner",
+    "certificates.team": "manager_or_admin",
+    "certificates.team_zip": "manager_or_admin",
+    "verify.index": "public",
+    "verify.check_file": "public",
+    "verify.show": "public",
+    "well_known.did_document": "public",
+    "well_known.jwks": "public",
+    "admin.certificates": "admin",
+    "admin.certificate": "admin",
+    "admin.revoke": "admin",
+    "admin.reissue": "admin",
+    "api.verify": "public",
+    "api.certificates": "signed_in",
 }
 
 
@@ -60,20 +82,26 @@ def app_config(database_url, tmp_path):
 @pytest.fixture
 def world(app, make_user):
     course = factories.make_course()
-    owner = make_user(Role.LEARNER, email="owner@example.org")
+    owners_team = factories.make_team("Owner's team")
+    owner = make_user(Role.LEARNER, email="owner@example.org", team=owners_team)
+    for module in course.modules:
+        for lesson in module.lessons:
+            progress.mark_lesson_read(owner, lesson)
+        attempt = attempts.start_attempt(owner, module.quiz)
+        attempts.submit_attempt(owner, attempt, factories.answers_for(attempt))
     module = course.modules[0]
-    attempt = attempts.start_attempt(owner, module.quiz)
-    attempts.submit_attempt(owner, attempt, factories.answers_for(attempt))
-    progress.mark_lesson_read(owner, module.lessons[0])
     token, _ = accounts.create_api_token(owner, "owner's integration")
     db.session.commit()
+    cert = db.session.scalar(select(Certificate).where(Certificate.user_id == owner.id))
     users = {role: make_user(role, email=f"{role}@example.org") for role in ("learner", "manager", "admin")}
+    factories.make_team("Another team", manager=users["manager"])
     args = {
         "slug": course.slug,
         "module_slug": module.slug,
         "lesson_slug": module.lessons[0].slug,
         "attempt_id": attempt.id,
         "token_id": token.id,
+        "code": cert.code,
         "filename": "css/app.css",
     }
     return {"users": users, "args": args}
@@ -107,8 +135,10 @@ def _expected_ok(policy: str, role: str) -> bool:
         return False
     if policy == "signed_in":
         return True
-    if policy == "owner_or_admin":
+    if policy in ("owner_or_admin", "admin"):
         return role == "admin"
+    if policy == "manager_or_admin":
+        return role in ("manager", "admin")
     return False  # owner: none of the walking users owns the objects
 
 

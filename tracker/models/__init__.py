@@ -1,5 +1,7 @@
 """Typed ORM models. Importing this package registers every table on the metadata."""
 
+from .audit import AuditEvent
+from .certificates import Certificate, Completion
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
 from .progress import CourseProgress, LessonRead
 from .quizzes import QUESTION_TYPES, Attempt, Question, Quiz
@@ -10,6 +12,9 @@ __all__ = [
     "QUESTION_TYPES",
     "ApiToken",
     "Attempt",
+    "AuditEvent",
+    "Certificate",
+    "Completion",
     "Course",
     "CourseProgress",
     "LearningPath",

@@ -44,6 +44,9 @@ class CourseProgress(db.Model):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_version: Mapped[int | None]
+    # Each recertification starts a new cycle: only quizzes passed since it began count towards it.
+    cycle: Mapped[int] = mapped_column(default=1)
+    cycle_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
 
     course: Mapped[Course] = relationship()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Course, Role, Team, User
-from . import accounts, attempts, progress
+from ..models import Certificate, Course, Role, Team, User, utcnow
+from . import accounts, attempts, certification, progress
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (documented demo login; demo data never loads in production)
 
@@ -21,7 +22,7 @@ class DemoPerson:
     role: Role
     team: str | None
     job_role: str
-    plan: str  # what this person has done: none | partway | failed | passed | completed
+    plan: str  # what this person has done: none | partway | failed | passed | completed | expired | expiring | pending
 
 
 PEOPLE = (
@@ -35,22 +36,22 @@ PEOPLE = (
     DemoPerson("noah@example.com", "Noah Novak", Role.LEARNER, "Service Desk", "Service desk analyst", "none"),
     DemoPerson("priya@example.com", "Priya Patel", Role.LEARNER, "Service Desk", "Service desk analyst", "partway"),
     DemoPerson(
+        "sokratis@example.com", "Σωκράτης Παπαδόπουλος", Role.LEARNER, "Service Desk", "Service desk analyst", "passed"
+    ),
+    DemoPerson(
         "manager2@example.com", "Omar Okafor", Role.MANAGER, "Infrastructure", "Infrastructure manager", "partway"
     ),
     DemoPerson(
         "tomas@example.com", "Tomás Herrera", Role.LEARNER, "Infrastructure", "Site reliability engineer", "failed"
     ),
     DemoPerson(
-        "zoe@example.com", "Zoë Ñúñez-Łukasiewicz", Role.LEARNER, "Infrastructure", "Platform engineer", "passed"
+        "zoe@example.com", "Zoë Ñúñez-Łukasiewicz", Role.LEARNER, "Infrastructure", "Platform engineer", "expired"
     ),
     DemoPerson(
-        "fyodor@example.com", "Фёдор Достоевский", Role.LEARNER, "Infrastructure", "Network engineer", "partway"
+        "fyodor@example.com", "Фёдор Достоевский", Role.LEARNER, "Infrastructure", "Network engineer", "expiring"
     ),
+    DemoPerson("yamada@example.com", "山田 太郎", Role.LEARNER, "Infrastructure", "Database administrator", "pending"),
 )
-
-
-def demo_logins() -> list[tuple[str, str]]:
-    return [(p.email, p.role.value) for p in PEOPLE]
 
 
 def load_demo(rng: random.Random | None = None) -> bool:
@@ -79,36 +80,58 @@ def load_demo(rng: random.Random | None = None) -> bool:
         assert team is not None
         team.manager_id = users[manager_email].id
     if courses:
+        now = utcnow()
         for person in PEOPLE:
-            _act(users[person.email], person.plan, courses, rng)
+            _act(users[person.email], person.plan, courses, rng, now)
+        _revoke_one(users["zoe@example.com"], users["admin@example.com"], courses, rng, now)
     db.session.flush()
     return True
 
 
-def _act(user: User, plan: str, courses: list[Course], rng: random.Random) -> None:
+def _act(user: User, plan: str, courses: list[Course], rng: random.Random, now: datetime) -> None:
     first, second = courses[0], courses[1 % len(courses)]
     if plan == "completed":
-        _complete(user, first, rng)
-        _read_some(user, second, 2)
-        _fail_first_quiz(user, second, rng)
-    elif plan == "passed":
-        _complete(user, first, rng)
+        _complete(user, first, rng, now - timedelta(days=20))
+        _read_some(user, second, 2, now - timedelta(days=2))
+        _fail_first_quiz(user, second, rng, now - timedelta(days=1))
+    elif plan in ("passed", "pending"):
+        _complete(user, first, rng, now - timedelta(days=40))
+    elif plan == "expired":  # certificates last 12 months: this one ran out a month ago
+        _complete(user, first, rng, now - timedelta(days=400))
+    elif plan == "expiring":  # expires within the 30-day renewal window
+        _complete(user, first, rng, now - timedelta(days=350))
     elif plan == "partway":
-        _read_some(user, first, 3)
+        _read_some(user, first, 3, now - timedelta(days=5))
     elif plan == "failed":
-        _read_module(user, first, 0)
-        _fail_first_quiz(user, first, rng)
+        _read_module(user, first, 0, now - timedelta(days=3))
+        _fail_first_quiz(user, first, rng, now - timedelta(days=3))
 
 
-def _read_some(user: User, course: Course, count: int) -> None:
+def _revoke_one(holder: User, admin: User, courses: list[Course], rng: random.Random, now: datetime) -> None:
+    """A second certificate of the same learner, revoked, so every certificate state can be seen."""
+    course = courses[2 % len(courses)]
+    _complete(holder, course, rng, now - timedelta(days=60))
+    cert = db.session.scalar(
+        select(Certificate).where(Certificate.user_id == holder.id, Certificate.course_id == course.id)
+    )
+    if cert is not None:
+        certification.revoke(
+            cert,
+            admin,
+            "Quiz answers were shared between colleagues; the course is to be retaken.",
+            now=now - timedelta(days=30),
+        )
+
+
+def _read_some(user: User, course: Course, count: int, now: datetime) -> None:
     lessons = [lesson for m in course.modules for lesson in m.lessons][:count]
     for lesson in lessons:
-        progress.mark_lesson_read(user, lesson)
+        progress.mark_lesson_read(user, lesson, now=now)
 
 
-def _read_module(user: User, course: Course, index: int) -> None:
+def _read_module(user: User, course: Course, index: int, now: datetime) -> None:
     for lesson in course.modules[index].lessons:
-        progress.mark_lesson_read(user, lesson)
+        progress.mark_lesson_read(user, lesson, now=now)
 
 
 def _answer(attempt, right: bool) -> dict[str, list[str]]:
@@ -120,16 +143,16 @@ def _answer(attempt, right: bool) -> dict[str, list[str]]:
     return answers
 
 
-def _complete(user: User, course: Course, rng: random.Random) -> None:
+def _complete(user: User, course: Course, rng: random.Random, now: datetime) -> None:
     for index, module in enumerate(course.modules):
-        _read_module(user, course, index)
+        _read_module(user, course, index, now)
         if module.quiz is not None:
-            attempt = attempts.start_attempt(user, module.quiz, rng=rng)
-            attempts.submit_attempt(user, attempt, _answer(attempt, right=True))
+            attempt = attempts.start_attempt(user, module.quiz, rng=rng, now=now)
+            attempts.submit_attempt(user, attempt, _answer(attempt, right=True), now=now)
 
 
-def _fail_first_quiz(user: User, course: Course, rng: random.Random) -> None:
+def _fail_first_quiz(user: User, course: Course, rng: random.Random, now: datetime) -> None:
     quiz = course.modules[0].quiz
     if quiz is not None:
-        attempt = attempts.start_attempt(user, quiz, rng=rng)
-        attempts.submit_attempt(user, attempt, _answer(attempt, right=False))
+        attempt = attempts.start_attempt(user, quiz, rng=rng, now=now)
+        attempts.submit_attempt(user, attempt, _answer(attempt, right=False), now=now)

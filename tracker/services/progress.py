@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -101,9 +101,9 @@ def course_content_options():
 
 
 def course_states(user_id: int, courses: Sequence[Course]) -> dict[int, CourseState]:
-    """Build the state of several courses for one learner with two queries, whatever their number."""
+    """Build the state of several courses for one learner with three queries, whatever their number."""
     lesson_ids = [lesson.id for c in courses for m in c.modules for lesson in m.lessons]
-    quiz_ids = [m.quiz.id for c in courses for m in c.modules if m.quiz is not None]
+    quiz_course = {m.quiz.id: c.id for c in courses for m in c.modules if m.quiz is not None}
     read = (
         set(
             db.session.scalars(
@@ -113,25 +113,53 @@ def course_states(user_id: int, courses: Sequence[Course]) -> dict[int, CourseSt
         if lesson_ids
         else set()
     )
-    best = (
-        dict(
-            db.session.execute(
-                select(Attempt.quiz_id, func.max(Attempt.score))
-                .where(Attempt.user_id == user_id, Attempt.passed.is_(True), Attempt.quiz_id.in_(quiz_ids))
-                .group_by(Attempt.quiz_id)
-            ).all()
+    cycle_start = _cycle_starts([user_id], [c.id for c in courses])
+    best: dict[int, int] = {}
+    if quiz_course:
+        passes = db.session.execute(
+            select(Attempt.user_id, Attempt.quiz_id, Attempt.score, Attempt.submitted_at).where(
+                Attempt.user_id == user_id, Attempt.passed.is_(True), Attempt.quiz_id.in_(list(quiz_course))
+            )
         )
-        if quiz_ids
-        else {}
-    )
+        best = _best_scores(passes, quiz_course, cycle_start)[user_id]
     states = {}
     for course in courses:
-        state = CourseState(course)
-        for module in course.modules:
-            mine = {lesson.id for lesson in module.lessons if lesson.id in read}
-            state.modules.append(ModuleState(module, mine, best.get(module.quiz.id) if module.quiz else None))
-        states[course.id] = state
+        states[course.id] = _state(course, read, best)
     return states
+
+
+def _cycle_starts(user_ids: Sequence[int], course_ids: Sequence[int]) -> dict[tuple[int, int], datetime]:
+    """When each (user, course) recertification cycle began; absent for a first cycle."""
+    if not user_ids or not course_ids:
+        return {}
+    rows = db.session.execute(
+        select(CourseProgress.user_id, CourseProgress.course_id, CourseProgress.cycle_started_at).where(
+            CourseProgress.user_id.in_(list(user_ids)),
+            CourseProgress.course_id.in_(list(course_ids)),
+            CourseProgress.cycle_started_at.is_not(None),
+        )
+    )
+    return {(u, c): started for u, c, started in rows}
+
+
+def _best_scores(passes, quiz_course: dict[int, int], cycle_start) -> dict[int, dict[int, int]]:
+    """Best passing score per user and quiz, counting only passes of the current cycle."""
+    best: dict[int, dict[int, int]] = defaultdict(dict)
+    for user_id, quiz_id, score, submitted_at in passes:
+        started = cycle_start.get((user_id, quiz_course[quiz_id]))
+        if started is not None and submitted_at < started:
+            continue
+        if score > best[user_id].get(quiz_id, -1):
+            best[user_id][quiz_id] = score
+    return best
+
+
+def _state(course: Course, read: set[int], best: dict[int, int]) -> CourseState:
+    state = CourseState(course)
+    for module in course.modules:
+        mine = {lesson.id for lesson in module.lessons if lesson.id in read}
+        state.modules.append(ModuleState(module, mine, best.get(module.quiz.id) if module.quiz else None))
+    return state
 
 
 def course_state(user_id: int, course: Course) -> CourseState:
@@ -171,30 +199,24 @@ def recompute_course(course: Course) -> None:
     if not user_ids:
         return
     lesson_ids = [lesson.id for m in course.modules for lesson in m.lessons]
-    quiz_ids = [m.quiz.id for m in course.modules if m.quiz]
+    quiz_course = {m.quiz.id: course.id for m in course.modules if m.quiz}
     reads: dict[int, set[int]] = defaultdict(set)
     for user_id, lesson_id in db.session.execute(
         select(LessonRead.user_id, LessonRead.lesson_id).where(LessonRead.lesson_id.in_(lesson_ids))
     ):
         reads[user_id].add(lesson_id)
-    best: dict[int, dict[int, int]] = defaultdict(dict)
-    for user_id, quiz_id, score in db.session.execute(
-        select(Attempt.user_id, Attempt.quiz_id, func.max(Attempt.score))
-        .where(Attempt.quiz_id.in_(quiz_ids), Attempt.passed.is_(True))
-        .group_by(Attempt.user_id, Attempt.quiz_id)
-    ):
-        best[user_id][quiz_id] = score
-    states = {}
-    for user_id in user_ids:
-        state = CourseState(course)
-        for module in course.modules:
-            mine = {lesson.id for lesson in module.lessons if lesson.id in reads[user_id]}
-            state.modules.append(ModuleState(module, mine, best[user_id].get(module.quiz.id) if module.quiz else None))
-        states[user_id] = state
+    passes = db.session.execute(
+        select(Attempt.user_id, Attempt.quiz_id, Attempt.score, Attempt.submitted_at).where(
+            Attempt.quiz_id.in_(list(quiz_course)), Attempt.passed.is_(True)
+        )
+    )
+    best = _best_scores(passes, quiz_course, _cycle_starts(user_ids, [course.id]))
+    states = {user_id: _state(course, reads[user_id], best[user_id]) for user_id in user_ids}
     _store(course, states, None, None)
 
 
 def _store(course: Course, states: dict[int, CourseState], now: datetime | None, last_lesson_id: int | None) -> None:
+    completed: list[CourseProgress] = []
     rows = {
         row.user_id: row
         for row in db.session.scalars(
@@ -221,7 +243,13 @@ def _store(course: Course, states: dict[int, CourseState], now: datetime | None,
             row.completed_at = now or utcnow()
             row.completed_version = course.version
             row.best_score = state.mean_best_score
+            completed.append(row)
     db.session.flush()
+    if completed:
+        from . import certification  # certification builds on progress, not the other way round
+
+        for row in completed:
+            certification.award(row, course)
 
 
 def progress_rows(user_id: int) -> list[CourseProgress]:

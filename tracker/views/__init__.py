@@ -16,8 +16,21 @@ def is_safe_next(target: str | None) -> bool:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import account, api, attempts, auth, courses, errors, health, learner
+    from . import (
+        account,
+        admin,
+        api,
+        attempts,
+        auth,
+        certificates,
+        courses,
+        errors,
+        health,
+        learner,
+        verify,
+        well_known,
+    )
 
-    for module in (auth, learner, courses, attempts, account, api, health):
+    for module in (auth, learner, courses, attempts, certificates, verify, well_known, admin, account, api, health):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -11,15 +11,16 @@ from sqlalchemy import select
 from wtforms import ValidationError
 
 from ..authz import can_take_quiz, get_attempt_or_404, get_course_or_404, get_module_or_404
-from ..extensions import csrf, db
-from ..models import Attempt, Course, CourseProgress
-from ..services import DomainError, attempts, progress
+from ..extensions import csrf, db, limiter
+from ..models import Attempt, Certificate, Course, CourseProgress
+from ..services import DomainError, attempts, certification, progress
 from .api_docs import openapi_document
+from .verify import verify_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # checked below, only for cookie sessions: bearer tokens are not sent by browsers on their own
 
-PUBLIC_ENDPOINTS = {"api.openapi"}
+PUBLIC_ENDPOINTS = {"api.openapi", "api.verify"}
 
 
 @bp.before_request
@@ -237,3 +238,34 @@ def submit_attempt(attempt_id: int):
         return {"error": {"code": 422, "title": "Incomplete answers", "message": str(exc), "missing": exc.missing}}, 422
     db.session.commit()
     return _attempt_json(attempt)
+
+
+@bp.route("/verify/<code>")
+@limiter.limit(verify_limit)
+def verify(code: str):
+    cert = certification.find_by_code(code)
+    if cert is None:
+        return {"error": {"code": 404, "title": "Not found", "message": "No certificate has this code."}}, 404
+    return certification.public_record(cert)
+
+
+@bp.route("/certificates")
+def certificates():
+    rows = db.session.scalars(
+        select(Certificate)
+        .where(Certificate.user_id == current_user.id, Certificate.superseded_at.is_(None))
+        .order_by(Certificate.issued_at.desc())
+    )
+    return {
+        "certificates": [
+            {
+                **certification.public_record(cert),
+                "pdf_url": url_for("certificates.pdf", code=cert.code, _external=True) if cert.pdf_sha256 else None,
+                "credential_url": (
+                    url_for("certificates.credential", code=cert.code, _external=True) if cert.pdf_sha256 else None
+                ),
+                "verify_url": url_for("verify.show", code=cert.code, _external=True),
+            }
+            for cert in rows
+        ]
+    }

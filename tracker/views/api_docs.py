@@ -165,6 +165,27 @@ _SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "CertificateRecord": {
+        "type": "object",
+        "description": "What anyone may learn from a certificate code: no email or other personal data.",
+        "required": ["code", "status", "learner_name", "course_title", "course_version", "issued_at", "issuer"],
+        "properties": {
+            "code": {"type": "string"},
+            "status": {"type": "string", "enum": ["valid", "expiring", "expired", "revoked", "superseded", "pending"]},
+            "status_label": {"type": "string"},
+            "learner_name": {"type": "string"},
+            "course_title": {"type": "string"},
+            "course_version": {"type": "integer"},
+            "score": {"type": ["integer", "null"]},
+            "issued_at": {"type": "string", "format": "date-time"},
+            "expires_at": {"type": ["string", "null"], "format": "date-time"},
+            "revision": {"type": "integer"},
+            "issuer": {"type": "string"},
+            "revoked_at": {"type": ["string", "null"], "format": "date-time"},
+            "revoked_reason": {"type": ["string", "null"]},
+            "superseded_by": {"type": ["string", "null"], "description": "code of the current revision"},
+        },
+    },
     "Answers": {
         "type": "object",
         "required": ["answers"],
@@ -250,6 +271,52 @@ _PATHS: dict[str, Any] = {
             "responses": {
                 "200": _json(_ref("Attempt"), "Score, pass/fail and per-question feedback"),
                 "422": _json(_ref("Error"), "Unanswered questions or a malformed body"),
+                **_ERRORS,
+            },
+        }
+    },
+    "/api/v1/verify/{code}": {
+        "get": {
+            "summary": "Verify a certificate by its code (public, rate limited)",
+            "operationId": "verifyCertificate",
+            "security": [],
+            "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {
+                "200": _json(_ref("CertificateRecord"), "The certificate's public record"),
+                "404": _json(_ref("Error"), "No certificate has this code"),
+                "429": _json(_ref("Error"), "Too many look-ups"),
+            },
+        }
+    },
+    "/api/v1/certificates": {
+        "get": {
+            "summary": "The caller's current certificates",
+            "operationId": "listCertificates",
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "certificates": {
+                                "type": "array",
+                                "items": {
+                                    "allOf": [
+                                        _ref("CertificateRecord"),
+                                        {
+                                            "type": "object",
+                                            "properties": {
+                                                "pdf_url": {"type": ["string", "null"]},
+                                                "credential_url": {"type": ["string", "null"]},
+                                                "verify_url": {"type": "string"},
+                                            },
+                                        },
+                                    ]
+                                },
+                            }
+                        },
+                    },
+                    "Certificates",
+                ),
                 **_ERRORS,
             },
         }

@@ -11,7 +11,7 @@ from ..authz import get_course_or_404, get_lesson_or_404, get_module_or_404
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Course, LearningPath, LearningPathCourse
-from ..services import DomainError, attempts, progress
+from ..services import DomainError, attempts, certification, progress
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -60,7 +60,31 @@ def catalogue():
 def course(slug: str):
     course = get_course_or_404(slug, with_content=True)
     state = progress.course_state(current_user.id, course)
-    return render_template("courses/course.html", course=course, state=state, next_step=state.next_step())
+    cert = certification.current_certificate(current_user.id, course.id)
+    return render_template(
+        "courses/course.html",
+        course=course,
+        state=state,
+        next_step=state.next_step(),
+        certificate=cert,
+        can_renew=certification.can_renew(cert),
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/<slug>/renew", methods=["POST"])
+@login_required
+def renew(slug: str):
+    course = get_course_or_404(slug, with_content=True)
+    if ConfirmForm().validate_on_submit():
+        try:
+            certification.start_renewal(current_user, course)
+        except DomainError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("Recertification started: pass each module quiz again to earn a new certificate.", "success")
+    return redirect(url_for("courses.course", slug=course.slug))
 
 
 @bp.route("/<slug>/modules/<module_slug>/lessons/<lesson_slug>")

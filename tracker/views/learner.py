@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Course
-from ..services import progress
+from ..models import Certificate, Course
+from ..services import certification, progress
 
 bp = Blueprint("learner", __name__)
 
@@ -30,8 +30,18 @@ def dashboard():
     mine = [(row, states[row.course_id]) for row in rows if row.course_id in by_id]
     started = {row.course_id for row in rows}
     in_progress = [(row, state) for row, state in mine if state.next_step().kind != "done"]
+    certificates = {
+        cert.course_id: cert
+        for cert in db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == current_user.id, Certificate.superseded_at.is_(None))
+            .order_by(Certificate.issued_at)
+        )
+    }
     return render_template(
         "learner/dashboard.html",
+        certificates=certificates,
+        renewals=[c for c in certificates.values() if certification.can_renew(c)],
         mine=mine,
         resume=in_progress[0] if in_progress else None,
         not_started=[states[c.id] for c in courses if c.id not in started],

@@ -1,0 +1,1 @@
+"""Certificate PDFs: rendering (render.py) and related helpers."""

@@ -1,0 +1,51 @@
+"""Public verification of certificates: by code (page and QR code target) or by uploading the PDF itself."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from ..extensions import limiter
+from ..forms import VerifyCodeForm, VerifyFileForm
+from ..services import certification
+
+bp = Blueprint("verify", __name__, url_prefix="/verify")
+
+
+def verify_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+@bp.route("/", methods=["GET"])
+@limiter.limit(verify_limit)
+def index():
+    code_form = VerifyCodeForm(request.args)
+    if request.args.get("code"):
+        code = certification.normalise_code(request.args["code"])
+        if code:
+            return redirect(url_for("verify.show", code=code))
+        code_form.code.errors = ["This is not a certificate code. Codes look like 7KQ2M-X9HDC-4RTVB-N8WFZ."]
+    return render_template("verify/index.html", code_form=code_form, file_form=VerifyFileForm(formdata=None))
+
+
+@bp.route("/", methods=["POST"])
+@limiter.limit(verify_limit)
+def check_file():
+    form = VerifyFileForm()
+    if not form.validate_on_submit():
+        return render_template("verify/index.html", code_form=VerifyCodeForm(formdata=None), file_form=form), 400
+    result = certification.check_pdf(form.file.data.read())
+    return render_template("verify/file.html", result=result, status=certification.status)
+
+
+@bp.route("/<code>")
+@limiter.limit(verify_limit)
+def show(code: str):
+    cert = certification.find_by_code(code)
+    if cert is None:
+        return render_template("verify/not_found.html", code=code), 404
+    return render_template(
+        "verify/show.html",
+        cert=cert,
+        status=certification.status(cert),
+        current=certification.latest_revision(cert) if cert.superseded_at else None,
+    )
