@@ -1,0 +1,591 @@
+"""Signing in and out, sessions, passwords, profile, throttling, CSRF, headers, production config, errors, health."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+
+from tracker import create_app
+from tracker.extensions import db, limiter
+from tracker.models import User
+
+from ..factories import PASSWORD
+
+LOGIN_ERROR = "The email or password is not correct."
+
+
+@pytest.fixture
+def app_config(app_config, request):
+    """The conftest config, with per-test overrides given through indirect parametrisation."""
+    return {**app_config, **getattr(request, "param", {})}
+
+
+def sign_in(client, email: str, password: str = PASSWORD, **kwargs):
+    return client.post("/login", data={"email": email, "password": password}, **kwargs)
+
+
+def error_messages(body: bytes) -> list[str]:
+    return [html.unescape(m) for m in re.findall(r'<p class="error"[^>]*>(.*?)</p>', body.decode(), re.S)]
+
+
+def copy_session(app, client):
+    """A second client holding a copy of `client`'s session cookie, as a stolen or second-device cookie would."""
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    other = app.test_client()
+    other.set_cookie("session", cookie.value)
+    return other
+
+
+def is_signed_in(client) -> bool:
+    response = client.get("/")
+    if response.status_code == 200:
+        return True
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    return False
+
+
+def fresh_user(email: str) -> User:
+    db.session.expire_all()
+    user = db.session.scalar(select(User).where(User.email == email))
+    assert user is not None
+    return user
+
+
+# --- signing in -----------------------------------------------------------------------------------------------
+
+
+def test_sign_in_with_right_credentials_redirects_home(client, make_user):
+    user = make_user(name="Ada")
+    assert not is_signed_in(client)
+
+    response = sign_in(client, user.email)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    page = client.get("/")
+    assert page.status_code == 200
+    assert b"Ada" in page.data
+    assert fresh_user(user.email).last_login_at is not None
+
+
+def test_sign_in_is_case_insensitive_on_email(client, make_user):
+    user = make_user()
+    assert sign_in(client, "  " + user.email.upper() + " ").status_code == 302
+
+
+def test_unknown_email_and_wrong_password_look_the_same(app, make_user):
+    user = make_user()
+    unknown = "nobody-here@example.org"
+
+    wrong_password = sign_in(app.test_client(), user.email, "not the password at all")
+    unknown_email = sign_in(app.test_client(), unknown, "not the password at all")
+
+    assert wrong_password.status_code == unknown_email.status_code == 200
+    assert error_messages(wrong_password.data) == error_messages(unknown_email.data) == [LOGIN_ERROR]
+    # Apart from the echoed email, the pages are identical: nothing reveals whether the account exists.
+    assert wrong_password.data.replace(user.email.encode(), b"EMAIL") == unknown_email.data.replace(
+        unknown.encode(), b"EMAIL"
+    )
+    assert fresh_user(user.email).last_login_at is None
+
+
+def test_inactive_user_cannot_sign_in(client, make_user):
+    user = make_user(active=False)
+
+    response = sign_in(client, user.email)
+
+    assert response.status_code == 200
+    assert error_messages(response.data) == [LOGIN_ERROR]
+    assert not is_signed_in(client)
+
+
+def test_signed_in_user_is_sent_home_from_login(client, make_user, login_as):
+    login_as(make_user())
+    response = client.get("/login")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+# --- safe `next` ----------------------------------------------------------------------------------------------
+
+
+def test_safe_next_is_followed(client, make_user):
+    user = make_user()
+    response = sign_in(client, user.email, query_string={"next": "/courses/"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/courses/"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example",
+        "https://evil.example/courses/",
+        "//evil.example",
+        "//evil.example/courses/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(document.cookie)",
+        "evil.example",
+        "",
+    ],
+)
+def test_unsafe_next_goes_home(client, make_user, target):
+    user = make_user()
+    response = sign_in(client, user.email, query_string={"next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_login_required_page_sends_next_to_login(client):
+    response = client.get("/courses/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+# --- signing out and ending sessions --------------------------------------------------------------------------
+
+
+def test_logout_is_post_only(client, make_user, login_as):
+    login_as(make_user())
+    assert client.get("/logout").status_code == 405
+    assert is_signed_in(client)
+
+
+def test_logout_ends_copies_of_the_session(app, client, make_user, login_as):
+    login_as(make_user())
+    copy = copy_session(app, client)
+    assert is_signed_in(copy)  # control: the copy works before signing out
+
+    response = client.post("/logout")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    assert not is_signed_in(client)
+    assert not is_signed_in(copy)
+
+
+def test_password_change_ends_other_sessions_but_keeps_this_one(app, client, make_user, login_as):
+    user = make_user()
+    login_as(user)
+    copy = copy_session(app, client)
+    assert is_signed_in(copy)
+    new_password = "a completely different passphrase for testing"
+
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": new_password, "confirm_password": new_password,
+    })
+
+    assert response.status_code == 302
+    assert is_signed_in(client)
+    assert not is_signed_in(copy)
+    # The new password works, the old one no longer does.
+    assert sign_in(app.test_client(), user.email, new_password).status_code == 302
+    assert sign_in(app.test_client(), user.email, PASSWORD).status_code == 200
+
+
+# --- password rules -------------------------------------------------------------------------------------------
+
+
+def change_password(client, new: str, *, current: str = PASSWORD, confirm: str | None = None):
+    return client.post("/account/password", data={
+        "current_password": current, "new_password": new, "confirm_password": new if confirm is None else confirm,
+    })
+
+
+@pytest.mark.parametrize(
+    ("new_password", "message"),
+    [
+        ("Sh0rt!x", "Use at least 8 characters."),
+        ("password123", "too common"),
+        ("PASSWORD123", "too common"),
+        ("aaaaaaaaaaaaaaa", "too common"),
+    ],
+)
+def test_weak_password_refused(app, client, make_user, login_as, new_password, message):
+    user = make_user(name="Keep Me")
+    login_as(user)
+    hash_before = user.password_hash
+
+    response = change_password(client, new_password)
+
+    assert response.status_code == 400
+    errors = error_messages(response.data)
+    assert any(message in e for e in errors), errors
+    assert new_password.encode() not in response.data  # passwords are never echoed back
+    assert b"Keep Me" in response.data  # the rest of the page keeps the user's data
+    assert fresh_user(user.email).password_hash == hash_before
+    assert sign_in(app.test_client(), user.email, new_password).status_code == 200
+
+
+def test_wrong_current_password_refused(client, make_user, login_as):
+    user = make_user()
+    login_as(user)
+    hash_before = user.password_hash
+
+    response = change_password(client, "a perfectly fine new passphrase", current="not my password")
+
+    assert response.status_code == 400
+    assert "Your current password is not correct." in error_messages(response.data)
+    assert fresh_user(user.email).password_hash == hash_before
+
+
+def test_mismatched_confirmation_refused(client, make_user, login_as):
+    user = make_user()
+    login_as(user)
+    hash_before = user.password_hash
+
+    response = change_password(client, "a perfectly fine new passphrase", confirm="something else entirely")
+
+    assert response.status_code == 400
+    assert "The passwords differ." in error_messages(response.data)
+    assert fresh_user(user.email).password_hash == hash_before
+
+
+def test_long_passphrase_accepted(app, client, make_user, login_as):
+    user = make_user()
+    login_as(user)
+    passphrase = ("the quick brown fox jumps over the lazy dog " * 3)[:100]
+    assert len(passphrase) == 100
+
+    response = change_password(client, passphrase)
+
+    assert response.status_code == 302
+    assert sign_in(app.test_client(), user.email, passphrase).status_code == 302
+
+
+# --- profile --------------------------------------------------------------------------------------------------
+
+
+def test_profile_change(client, make_user, login_as):
+    user = make_user(name="Old Name")
+    login_as(user)
+
+    response = client.post("/account/profile", data={"display_name": "  New Name  ", "timezone": "Europe/Berlin"})
+
+    assert response.status_code == 302
+    saved = fresh_user(user.email)
+    assert saved.display_name == "New Name"
+    assert saved.timezone == "Europe/Berlin"
+    page = client.get("/account/")
+    assert b"New Name" in page.data
+    assert b"Your profile is saved." in page.data
+
+
+def test_unknown_time_zone_refused(client, make_user, login_as):
+    user = make_user(name="Old Name")
+    login_as(user)
+
+    response = client.post("/account/profile", data={"display_name": "Typed Name", "timezone": "Mars/Olympus_Mons"})
+
+    assert response.status_code == 400
+    body = response.data.decode()
+    assert 'id="timezone-error"' in body
+    assert error_messages(response.data)
+    assert 'value="Typed Name"' in body  # what was typed is kept
+    saved = fresh_user(user.email)
+    assert saved.display_name == "Old Name"
+    assert saved.timezone == "UTC"
+
+
+def test_empty_display_name_refused(client, make_user, login_as):
+    user = make_user(name="Old Name")
+    login_as(user)
+
+    response = client.post("/account/profile", data={"display_name": "", "timezone": "Europe/Paris"})
+
+    assert response.status_code == 400
+    assert 'id="display_name-error"' in response.data.decode()
+    assert fresh_user(user.email).timezone == "UTC"
+
+
+# --- throttling -----------------------------------------------------------------------------------------------
+
+THROTTLED = {
+    "RATELIMIT_ENABLED": True,
+    "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute",
+    "LOGIN_LIMIT_PER_ADDRESS": "6 per minute",
+}
+
+
+@pytest.mark.parametrize("app_config", [THROTTLED], indirect=True)
+def test_failed_sign_ins_are_throttled_per_account_then_per_address(app, make_user):
+    limiter.reset()
+    alice, bob, carol, dave, erin = (make_user() for _ in range(5))
+
+    # Successful sign-ins count against nothing: more of them than either limit allows.
+    for _ in range(7):
+        assert sign_in(app.test_client(), bob.email).status_code == 302
+
+    for _ in range(3):  # the per-account limit of failures (address: 3 of 6)
+        response = sign_in(app.test_client(), alice.email, "wrong password")
+        assert response.status_code == 200
+        assert error_messages(response.data) == [LOGIN_ERROR]
+
+    # Alice is locked out even with the right password; the refusal checks no password and counts as nothing.
+    locked = sign_in(app.test_client(), alice.email)
+    assert locked.status_code == 429
+    assert b"Too many attempts" in locked.data
+    assert LOGIN_ERROR.encode() not in locked.data
+
+    # Another account from the same address still works.
+    client = app.test_client()
+    assert sign_in(client, bob.email).status_code == 302
+    assert is_signed_in(client)
+
+    # Failures for other accounts, up to the per-address limit (address: 6 of 6).
+    for user in (carol, carol, dave):
+        assert sign_in(app.test_client(), user.email, "wrong password").status_code == 200
+
+    # Now the address is locked out for everyone, even with right credentials.
+    for user in (erin, bob):
+        client = app.test_client()
+        assert sign_in(client, user.email).status_code == 429
+        assert not is_signed_in(client)
+
+
+@pytest.mark.parametrize("app_config", [THROTTLED], indirect=True)
+def test_account_lockout_does_not_block_other_accounts(app, make_user):
+    limiter.reset()
+    alice, bob = make_user(), make_user()
+
+    for _ in range(3):
+        assert sign_in(app.test_client(), alice.email, "wrong password").status_code == 200
+
+    locked = sign_in(app.test_client(), alice.email)
+    assert locked.status_code == 429
+    # The email is normalised before counting, so changing its case does not dodge the limit.
+    assert sign_in(app.test_client(), alice.email.upper()).status_code == 429
+
+    client = app.test_client()
+    assert sign_in(client, bob.email).status_code == 302
+    assert is_signed_in(client)
+    # Reading the form is never throttled.
+    assert app.test_client().get("/login").status_code == 200
+
+
+# --- CSRF -----------------------------------------------------------------------------------------------------
+
+
+def csrf_token_from(body: bytes) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body.decode())
+    assert match, "no csrf_token input on the page"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}], indirect=True)
+def test_login_needs_csrf_token(client, make_user):
+    user = make_user()
+
+    form = client.get("/login")
+    assert form.status_code == 200
+    assert re.search(rb'<input[^>]+name="csrf_token"', form.data)
+
+    refused = sign_in(client, user.email)
+    assert refused.status_code == 400
+    assert not is_signed_in(client)
+
+    forged = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": "forged"})
+    assert forged.status_code == 400
+
+    accepted = client.post("/login", data={
+        "email": user.email, "password": PASSWORD, "csrf_token": csrf_token_from(form.data),
+    })
+    assert accepted.status_code == 302
+    assert is_signed_in(client)
+
+    # Signing out needs the token too.
+    assert client.post("/logout").status_code == 400
+    assert is_signed_in(client)
+
+
+# --- security headers and cookies -----------------------------------------------------------------------------
+
+
+def assert_security_headers(response) -> None:
+    csp = response.headers.get("Content-Security-Policy", "")
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers.get("X-Content-Type-Options") == "nosniff"
+    assert response.headers.get("Referrer-Policy")
+
+
+def test_security_headers_everywhere(client, make_user):
+    page = client.get("/login")
+    assert page.status_code == 200
+    assert_security_headers(page)
+
+    api = client.get("/api/v1/openapi.json")
+    assert api.status_code == 200
+    assert_security_headers(api)
+
+    api_error = client.get("/api/v1/me")
+    assert api_error.status_code == 401
+    assert_security_headers(api_error)
+
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404
+    assert_security_headers(missing)
+
+    signed_in = sign_in(client, make_user().email)
+    assert_security_headers(signed_in)
+    assert "no-store" in client.get("/").headers.get("Cache-Control", "")
+
+
+def test_session_cookie_flags(client, make_user):
+    response = sign_in(client, make_user().email)
+    assert response.status_code == 302
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert len(cookies) == 1
+    attributes = {part.strip().split("=")[0].lower(): part.strip() for part in cookies[0].split(";")[1:]}
+    assert "httponly" in attributes
+    assert attributes.get("samesite") == "SameSite=Lax"
+
+
+# --- production configuration ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def production_env(monkeypatch):
+    monkeypatch.setenv("TRACKER_ENV", "production")
+    for name in ("SECRET_KEY", "FLASK_DEBUG", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def issuer_key_pem() -> str:
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def production_overrides(database_url, tmp_path, **extra) -> dict:
+    """Everything else production asks for is present, so a refusal can only be about what the test varies."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(tmp_path / "prod-instance"),
+        "ISSUER_PRIVATE_KEY": issuer_key_pem(),
+        "PUBLIC_BASE_URL": "https://training.example.org",
+        # The rate limiter is one object shared by every app in the process: keep it off for the test app's sake.
+        "RATELIMIT_ENABLED": False,
+        **extra,
+    }
+
+
+def test_production_refuses_missing_secret_key(production_env, database_url, tmp_path):
+    with pytest.raises(RuntimeError, match="SECRET_KEY") as refused:
+        create_app(production_overrides(database_url, tmp_path))
+    assert "debug" not in str(refused.value)
+    # No development key was generated in the instance folder either.
+    assert not (tmp_path / "prod-instance" / "secret_key").exists()
+
+
+@pytest.mark.parametrize("key", ["short", "change-me", "x" * 31])
+def test_production_refuses_weak_secret_key(production_env, database_url, tmp_path, key):
+    production_env.setenv("SECRET_KEY", key)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(production_overrides(database_url, tmp_path))
+
+
+def test_production_refuses_debug(production_env, database_url, tmp_path):
+    production_env.setenv("SECRET_KEY", "k" * 64)
+    production_env.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="debug") as refused:
+        create_app(production_overrides(database_url, tmp_path))
+    assert "SECRET_KEY" not in str(refused.value)
+
+
+def test_production_starts_with_strong_key(production_env, database_url, tmp_path):
+    production_env.setenv("SECRET_KEY", "0123456789abcdef" * 4)
+
+    prod = create_app(production_overrides(database_url, tmp_path))
+
+    assert prod.config["PRODUCTION"] is True
+    assert prod.config["SESSION_COOKIE_SECURE"] is True
+    assert prod.config["REMEMBER_COOKIE_SECURE"] is True
+    assert not prod.debug
+    response = prod.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert "max-age=" in response.headers.get("Strict-Transport-Security", "")
+
+
+def test_development_has_no_secure_cookie_requirement(app):
+    assert app.config["PRODUCTION"] is False
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+
+
+# --- error pages ----------------------------------------------------------------------------------------------
+
+
+def test_not_found_page_is_friendly_html(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    body = response.data.decode()
+    assert "Not found" in body
+    assert "Traceback" not in body
+    assert "werkzeug" not in body.lower()
+
+
+def test_api_not_found_is_json(client):
+    response = client.get("/api/v1/nope")
+    assert response.status_code == 404
+    assert response.is_json
+    assert response.get_json()["error"]["code"] == 404
+
+
+def test_unexpected_error_shows_friendly_page_without_details(app, client):
+    secret = "SECRET-INTERNAL-DETAIL-42"
+
+    def explode():
+        raise ValueError(secret)
+
+    app.add_url_rule("/test-explode", "test_explode", explode)
+    app.add_url_rule("/api/v1/test-explode", "api_test_explode", explode)
+
+    page = client.get("/test-explode")
+    assert page.status_code == 500
+    assert page.mimetype == "text/html"
+    body = page.data.decode()
+    assert "Something went wrong" in body
+    assert secret not in body
+    assert "ValueError" not in body
+    assert "Traceback" not in body
+    assert_security_headers(page)
+
+    api = client.get("/api/v1/test-explode")
+    assert api.status_code == 500
+    assert api.is_json
+    assert api.get_json()["error"]["code"] == 500
+    assert secret not in api.get_data(as_text=True)
+
+
+# --- health ---------------------------------------------------------------------------------------------------
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    "bad_url",
+    ["sqlite:///{tmp}/missing-directory/deeper/tracker.db", "postgresql+psycopg://nobody@127.0.0.1:1/none"],
+    ids=["sqlite-missing-directory", "postgresql-closed-port"],
+)
+def test_healthz_reports_unreachable_database(app_config, tmp_path, bad_url):
+    broken = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": bad_url.format(tmp=tmp_path)})
+
+    response = broken.test_client().get("/healthz")
+
+    assert response.status_code == 503
+    assert response.get_json()["status"] != "ok"
