@@ -13,6 +13,7 @@ from sqlalchemy import event, text
 
 from tracker import create_app
 from tracker.extensions import db
+from tracker.models.audit import APPEND_ONLY_TRIGGERS
 
 from . import factories
 
@@ -60,9 +61,14 @@ def _empty_tables() -> None:
         names = ", ".join(t.name for t in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # The audit log refuses deletes; lift its guard only while the test data is wiped.
+        for trigger in ("audit_events_no_update", "audit_events_no_delete"):
+            db.session.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
         db.session.execute(text("UPDATE teams SET manager_id = NULL, parent_id = NULL"))
         for table in tables:
             db.session.execute(table.delete())
+        for statement in APPEND_ONLY_TRIGGERS["sqlite"]:
+            db.session.execute(text(statement))
     db.session.commit()
 
 

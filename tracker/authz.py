@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db
-from .models import ApiToken, Attempt, Certificate, Course, Lesson, Module, Role, User
+from .models import ApiToken, Assignment, Attempt, Certificate, Course, Lesson, Module, Role, Team, User
 from .services import teams
 from .services.certification import normalise_code
 from .services.progress import course_content_options
@@ -77,6 +77,61 @@ def get_certificate_or_404(code: str) -> Certificate:
     return cert
 
 
+def is_admin(user: User) -> bool:
+    return user.is_authenticated and user.role == Role.ADMIN
+
+
+# People, content, the audit log and organisation-wide evidence are admin matters.
+can_manage_people = can_manage_content = can_view_audit = can_manage_teams = is_admin
+
+
+def visible_team_ids(user: User) -> set[int] | None:
+    """Teams whose people this user may see: None means every team (admins)."""
+    if user.role == Role.ADMIN:
+        return None
+    return teams.managed_team_ids(user)
+
+
+def can_view_team(user: User, team_id: int) -> bool:
+    scope = visible_team_ids(user)
+    return scope is None or team_id in scope
+
+
+def can_manage_assignment(user: User, assignment: Assignment) -> bool:
+    """Admins manage every assignment; managers those aimed at their teams or their people (not job roles)."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.MANAGER:
+        return False
+    scope = teams.managed_team_ids(user)
+    if assignment.team_id is not None:
+        return assignment.team_id in scope
+    if assignment.user_id is not None:
+        return assignment.user is not None and assignment.user.team_id in scope
+    return False
+
+
+def get_team_or_404(team_id: int) -> Team:
+    team = db.session.get(Team, team_id)
+    if team is None or not can_view_team(current_user, team.id):
+        abort(404)
+    return team
+
+
+def get_person_or_404(user_id: int) -> User:
+    person = db.session.get(User, user_id)
+    if person is None or not can_see_person(current_user, person.id, person.team_id):
+        abort(404)
+    return person
+
+
+def get_assignment_or_404(assignment_id: int) -> Assignment:
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or not can_manage_assignment(current_user, assignment):
+        abort(404)
+    return assignment
+
+
 def get_course_or_404(slug: str, *, with_content: bool = False) -> Course:
     query = select(Course).where(Course.slug == slug)
     if with_content:
@@ -122,5 +177,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         can_view_attempt=can_view_attempt,
         can_manage_certificates=can_manage_certificates,
+        can_manage_people=can_manage_people,
+        can_manage_content=can_manage_content,
+        can_manage_teams=can_manage_teams,
+        can_view_audit=can_view_audit,
         Role=Role,
     )

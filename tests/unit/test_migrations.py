@@ -36,3 +36,19 @@ def test_migrations_match_the_models_and_downgrade_cleanly(database_url, tmp_pat
         remaining = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert remaining == set()
         db.engine.dispose()
+
+
+def test_audit_log_is_append_only_in_the_database(app):
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+
+    from tracker.services import audit
+
+    audit.record("test.event", actor_email="someone@example.org")
+    db.session.commit()
+    for statement in ("UPDATE audit_events SET action = 'rewritten'", "DELETE FROM audit_events"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(text(statement))
+            db.session.flush()
+        db.session.rollback()
+    assert db.session.execute(text("SELECT action FROM audit_events")).scalar_one() == "test.event"

@@ -7,15 +7,17 @@ Every endpoint must be listed in POLICY: a new route without a policy fails this
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from tests import factories
+from tests.web import route_policies
 from tests.conftest import make_config
 from tracker.extensions import db
-from tracker.models import Certificate, Role
-from tracker.services import accounts, attempts, progress
+from tracker.models import AuditEvent, Certificate, Role
+from tracker.services import accounts, assignments, attempts, progress
 
 ROLES = ("anonymous", "learner", "manager", "admin")
 
@@ -27,7 +29,7 @@ ROLES = ("anonymous", "learner", "manager", "admin")
 #   manager_or_admin: managers (of some team) and admins; learners 403
 #   admin:      admins only
 # The walking manager manages a team other than the owner's, so the owner's objects stay out of reach.
-POLICY = {
+CORE_POLICY = {
     "auth.login": "public",
     "auth.logout": "signed_in",
     "health.healthz": "public",
@@ -72,6 +74,7 @@ POLICY = {
     "api.verify": "public",
     "api.certificates": "signed_in",
 }
+POLICY = {**CORE_POLICY, **route_policies.merged()}
 
 
 @pytest.fixture
@@ -91,6 +94,7 @@ def world(app, make_user):
         attempts.submit_attempt(owner, attempt, factories.answers_for(attempt))
     module = course.modules[0]
     token, _ = accounts.create_api_token(owner, "owner's integration")
+    assignment, _ = assignments.assign(None, course=course, team=owners_team, due_on=date(2030, 1, 31))
     db.session.commit()
     cert = db.session.scalar(select(Certificate).where(Certificate.user_id == owner.id))
     users = {role: make_user(role, email=f"{role}@example.org") for role in ("learner", "manager", "admin")}
@@ -102,6 +106,10 @@ def world(app, make_user):
         "attempt_id": attempt.id,
         "token_id": token.id,
         "code": cert.code,
+        "user_id": owner.id,
+        "team_id": owners_team.id,
+        "assignment_id": assignment.id,
+        "event_id": db.session.scalar(select(AuditEvent.id).limit(1)),
         "filename": "css/app.css",
     }
     return {"users": users, "args": args}

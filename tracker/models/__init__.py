@@ -1,5 +1,6 @@
 """Typed ORM models. Importing this package registers every table on the metadata."""
 
+from .assignments import Assignment
 from .audit import AuditEvent
 from .certificates import Certificate, Completion
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
@@ -11,6 +12,7 @@ from .users import ApiToken, Role, Team, User
 __all__ = [
     "QUESTION_TYPES",
     "ApiToken",
+    "Assignment",
     "Attempt",
     "AuditEvent",
     "Certificate",

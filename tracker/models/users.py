@@ -56,6 +56,8 @@ class User(UserMixin, db.Model):
     job_role: Mapped[str | None] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     active: Mapped[bool] = mapped_column(default=True)
+    # Set when an admin resets the password: the next sign-in leads straight to choosing a new one.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     # Part of the login cookie; rotating it ends every session of this user.
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -269,3 +269,6 @@ def certificates():
             for cert in rows
         ]
     }
+
+
+from . import api_admin  # noqa: E402, F401  (admin endpoints register on this blueprint)

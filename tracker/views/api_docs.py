@@ -333,6 +333,9 @@ _PATHS: dict[str, Any] = {
 
 
 def openapi_document(server_url: str) -> dict[str, Any]:
+    from .api_docs_admin import PATHS as ADMIN_PATHS
+    from .api_docs_admin import SCHEMAS as ADMIN_SCHEMAS
+
     return {
         "openapi": "3.1.0",
         "info": {
@@ -349,7 +352,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 "bearerAuth": {"type": "http", "scheme": "bearer"},
                 "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
-            "schemas": _SCHEMAS,
+            "schemas": {**_SCHEMAS, **ADMIN_SCHEMAS},
         },
-        "paths": _PATHS,
+        "paths": {**_PATHS, **ADMIN_PATHS},
     }

@@ -1,0 +1,172 @@
+"""Assigning courses and learning paths, and resolving who has to do what by when."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Assignment, Course, LearningPath, LearningPathCourse, Team, User
+from . import DomainError, audit
+
+
+def _item_key(course: Course | None, path: LearningPath | None) -> str:
+    return f"course:{course.id}" if course is not None else f"path:{path.id}"
+
+
+def _target_key(team: Team | None, user: User | None, job_role: str | None) -> str:
+    if team is not None:
+        return f"team:{team.id}"
+    if user is not None:
+        return f"user:{user.id}"
+    return f"role:{job_role}"
+
+
+def assign(
+    actor: User | None,
+    *,
+    course: Course | None = None,
+    path: LearningPath | None = None,
+    team: Team | None = None,
+    user: User | None = None,
+    job_role: str | None = None,
+    due_on: date,
+) -> tuple[Assignment, bool]:
+    """Create an assignment, or move the due date of the identical one (so a double submit adds nothing).
+
+    Returns the assignment and whether it was new.
+    """
+    job_role = (job_role or "").strip() or None
+    if (course is None) == (path is None):
+        raise DomainError("Choose either a course or a learning path.")
+    if sum(x is not None for x in (team, user, job_role)) != 1:
+        raise DomainError("Choose exactly one of: a team, a person or a job role.")
+    item_key, target_key = _item_key(course, path), _target_key(team, user, job_role)
+    existing = db.session.scalar(
+        select(Assignment).where(Assignment.item_key == item_key, Assignment.target_key == target_key)
+    )
+    if existing is not None:
+        existing.due_on = due_on
+        audit.record("assignment.updated", actor=actor, target_type="assignment", target_id=existing.id,
+                     details={"item": item_key, "target": target_key, "due_on": due_on.isoformat()})
+        return existing, False
+    assignment = Assignment(
+        course_id=course.id if course else None,
+        path_id=path.id if path else None,
+        team_id=team.id if team else None,
+        user_id=user.id if user else None,
+        job_role=job_role,
+        item_key=item_key,
+        target_key=target_key,
+        due_on=due_on,
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record("assignment.created", actor=actor, target_type="assignment", target_id=assignment.id,
+                 details={"item": item_key, "target": target_key, "due_on": due_on.isoformat()})
+    return assignment, True
+
+
+def remove(actor: User, assignment: Assignment) -> None:
+    audit.record("assignment.removed", actor=actor, target_type="assignment", target_id=assignment.id,
+                 details={"item": assignment.item_key, "target": assignment.target_key})
+    db.session.delete(assignment)
+
+
+@dataclass(frozen=True)
+class Person:
+    """The facts about a person that decide which assignments reach them."""
+
+    id: int
+    team_id: int | None
+    job_role: str | None
+
+
+def team_ancestry() -> dict[int, list[int]]:
+    """Each team with itself and every team above it (one query): an assignment to a department reaches its teams."""
+    parents = dict(db.session.execute(select(Team.id, Team.parent_id)).all())
+    chains: dict[int, list[int]] = {}
+    for team_id in parents:
+        chain, current, seen = [], team_id, set()
+        while current is not None and current not in seen:
+            seen.add(current)
+            chain.append(current)
+            current = parents.get(current)
+        chains[team_id] = chain
+    return chains
+
+
+def due_dates(people: Iterable[Person]) -> dict[int, dict[int, date]]:
+    """For each person, the courses assigned to them (directly, through a team above them or their job role),
+    each with its earliest due date. A fixed number of queries, whatever the number of people."""
+    people = list(people)
+    if not people:
+        return {}
+    ancestry = team_ancestry()
+    team_ids = {t for p in people if p.team_id is not None for t in ancestry.get(p.team_id, [p.team_id])}
+    roles = {p.job_role for p in people if p.job_role}
+    # Large groups fetch every personal assignment rather than sending thousands of ids in one IN list.
+    conditions = [Assignment.user_id.in_([p.id for p in people])] if len(people) <= 1000 else [
+        Assignment.user_id.is_not(None)
+    ]
+    if team_ids:
+        conditions.append(Assignment.team_id.in_(team_ids))
+    if roles:
+        conditions.append(Assignment.job_role.in_(roles))
+    rows = db.session.execute(
+        select(Assignment.course_id, Assignment.path_id, Assignment.team_id, Assignment.user_id,
+               Assignment.job_role, Assignment.due_on).where(or_(*conditions))
+    ).all()
+    path_courses: dict[int, list[int]] = defaultdict(list)
+    if any(r.path_id for r in rows):
+        for path_id, course_id in db.session.execute(
+            select(LearningPathCourse.path_id, LearningPathCourse.course_id).order_by(LearningPathCourse.position)
+        ):
+            path_courses[path_id].append(course_id)
+    by_team: dict[int, list] = defaultdict(list)
+    by_user: dict[int, list] = defaultdict(list)
+    by_role: dict[str, list] = defaultdict(list)
+    for row in rows:
+        if row.team_id is not None:
+            by_team[row.team_id].append(row)
+        elif row.user_id is not None:
+            by_user[row.user_id].append(row)
+        else:
+            by_role[row.job_role].append(row)
+    result: dict[int, dict[int, date]] = {}
+    for person in people:
+        mine: dict[int, date] = {}
+        relevant = list(by_user.get(person.id, ()))
+        if person.team_id is not None:
+            for team_id in ancestry.get(person.team_id, [person.team_id]):
+                relevant.extend(by_team.get(team_id, ()))
+        if person.job_role:
+            relevant.extend(by_role.get(person.job_role, ()))
+        for row in relevant:
+            for course_id in [row.course_id] if row.course_id else path_courses[row.path_id]:
+                if course_id not in mine or row.due_on < mine[course_id]:
+                    mine[course_id] = row.due_on
+        result[person.id] = mine
+    return result
+
+
+def assignments_in_scope(team_ids: set[int] | None) -> list[Assignment]:
+    """Assignments a viewer may see: all (admins, team_ids None) or those targeting their teams or people."""
+    query = (
+        select(Assignment)
+        .options(
+            selectinload(Assignment.course), selectinload(Assignment.path), selectinload(Assignment.team),
+            selectinload(Assignment.user),
+        )
+        .order_by(Assignment.due_on, Assignment.id)
+    )
+    if team_ids is not None:
+        people = select(User.id).where(User.team_id.in_(team_ids))
+        query = query.where(or_(Assignment.team_id.in_(team_ids), Assignment.user_id.in_(people)))
+    return list(db.session.scalars(query))
