@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
@@ -68,3 +68,13 @@ class VerifyCodeForm(FlaskForm):
 class VerifyFileForm(FlaskForm):
     file = FileField("Certificate PDF", validators=[FileRequired(), FileAllowed(["pdf"], "Upload a PDF file.")])
     submit = SubmitField("Check the file")
+
+
+class AssignmentForm(FlaskForm):
+    item = SelectField("Course or learning path", validators=[DataRequired(message="Choose a course or a path.")])
+    target_type = SelectField("Assign to", validators=[DataRequired()])
+    team = SelectField("Team", validators=[Optional()])
+    person_email = EmailField("Person's email", validators=[Optional(), Length(max=254)])
+    job_role = StringField("Job role", validators=[Optional(), Length(max=120)])
+    due_on = DateField("Due date", validators=[DataRequired(message="Enter a due date.")])
+    submit = SubmitField("Assign")

@@ -52,8 +52,13 @@ def assign(
     )
     if existing is not None:
         existing.due_on = due_on
-        audit.record("assignment.updated", actor=actor, target_type="assignment", target_id=existing.id,
-                     details={"item": item_key, "target": target_key, "due_on": due_on.isoformat()})
+        audit.record(
+            "assignment.updated",
+            actor=actor,
+            target_type="assignment",
+            target_id=existing.id,
+            details={"item": item_key, "target": target_key, "due_on": due_on.isoformat()},
+        )
         return existing, False
     assignment = Assignment(
         course_id=course.id if course else None,
@@ -68,14 +73,24 @@ def assign(
     )
     db.session.add(assignment)
     db.session.flush()
-    audit.record("assignment.created", actor=actor, target_type="assignment", target_id=assignment.id,
-                 details={"item": item_key, "target": target_key, "due_on": due_on.isoformat()})
+    audit.record(
+        "assignment.created",
+        actor=actor,
+        target_type="assignment",
+        target_id=assignment.id,
+        details={"item": item_key, "target": target_key, "due_on": due_on.isoformat()},
+    )
     return assignment, True
 
 
 def remove(actor: User, assignment: Assignment) -> None:
-    audit.record("assignment.removed", actor=actor, target_type="assignment", target_id=assignment.id,
-                 details={"item": assignment.item_key, "target": assignment.target_key})
+    audit.record(
+        "assignment.removed",
+        actor=actor,
+        target_type="assignment",
+        target_id=assignment.id,
+        details={"item": assignment.item_key, "target": assignment.target_key},
+    )
     db.session.delete(assignment)
 
 
@@ -112,16 +127,22 @@ def due_dates(people: Iterable[Person]) -> dict[int, dict[int, date]]:
     team_ids = {t for p in people if p.team_id is not None for t in ancestry.get(p.team_id, [p.team_id])}
     roles = {p.job_role for p in people if p.job_role}
     # Large groups fetch every personal assignment rather than sending thousands of ids in one IN list.
-    conditions = [Assignment.user_id.in_([p.id for p in people])] if len(people) <= 1000 else [
-        Assignment.user_id.is_not(None)
-    ]
+    conditions = (
+        [Assignment.user_id.in_([p.id for p in people])] if len(people) <= 1000 else [Assignment.user_id.is_not(None)]
+    )
     if team_ids:
         conditions.append(Assignment.team_id.in_(team_ids))
     if roles:
         conditions.append(Assignment.job_role.in_(roles))
     rows = db.session.execute(
-        select(Assignment.course_id, Assignment.path_id, Assignment.team_id, Assignment.user_id,
-               Assignment.job_role, Assignment.due_on).where(or_(*conditions))
+        select(
+            Assignment.course_id,
+            Assignment.path_id,
+            Assignment.team_id,
+            Assignment.user_id,
+            Assignment.job_role,
+            Assignment.due_on,
+        ).where(or_(*conditions))
     ).all()
     path_courses: dict[int, list[int]] = defaultdict(list)
     if any(r.path_id for r in rows):
@@ -161,7 +182,9 @@ def assignments_in_scope(team_ids: set[int] | None) -> list[Assignment]:
     query = (
         select(Assignment)
         .options(
-            selectinload(Assignment.course), selectinload(Assignment.path), selectinload(Assignment.team),
+            selectinload(Assignment.course),
+            selectinload(Assignment.path),
+            selectinload(Assignment.team),
             selectinload(Assignment.user),
         )
         .order_by(Assignment.due_on, Assignment.id)

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Certificate, Course, Role, Team, User, utcnow
-from . import accounts, attempts, certification, progress
+from ..models import Certificate, Course, LearningPath, Role, Team, User, utcnow
+from . import accounts, assignments, attempts, certification, progress
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (documented demo login; demo data never loads in production)
 
@@ -72,6 +72,10 @@ def load_demo(rng: random.Random | None = None) -> bool:
                 job_role=person.job_role,
             )
         )
+    # manager@ runs the IT Operations department, which contains both teams.
+    department = Team(name="IT Operations", manager_id=users["manager@example.com"].id)
+    db.session.add(department)
+    db.session.flush()
     for team_name, manager_email in (
         ("Service Desk", "manager@example.com"),
         ("Infrastructure", "manager2@example.com"),
@@ -79,13 +83,31 @@ def load_demo(rng: random.Random | None = None) -> bool:
         team = db.session.scalar(select(Team).where(Team.name == team_name))
         assert team is not None
         team.manager_id = users[manager_email].id
+        team.parent_id = department.id
     if courses:
         now = utcnow()
         for person in PEOPLE:
             _act(users[person.email], person.plan, courses, rng, now)
         _revoke_one(users["zoe@example.com"], users["admin@example.com"], courses, rng, now)
+        _assign(users, department, courses, now)
     db.session.flush()
     return True
+
+
+def _assign(users: dict[str, User], department: Team, courses: list[Course], now: datetime) -> None:
+    """Assignments that leave the matrix with every state: done, in progress, overdue, expiring, expired."""
+    admin, manager = users["admin@example.com"], users["manager@example.com"]
+    today = now.date()
+    service_desk = db.session.scalar(select(Team).where(Team.name == "Service Desk"))
+    path = db.session.scalar(select(LearningPath).order_by(LearningPath.id))
+    if path is not None:
+        assignments.assign(admin, path=path, team=department, due_on=today + timedelta(days=45))
+    assignments.assign(manager, course=courses[0], team=service_desk, due_on=today - timedelta(days=10))
+    assignments.assign(admin, course=courses[0], job_role="Platform engineer", due_on=today - timedelta(days=20))
+    assignments.assign(manager, course=courses[-1], user=users["fyodor@example.com"], due_on=today - timedelta(days=5))
+    assignments.assign(
+        admin, course=courses[2 % len(courses)], job_role="Site reliability engineer", due_on=today + timedelta(days=20)
+    )
 
 
 def _act(user: User, plan: str, courses: list[Course], rng: random.Random, now: datetime) -> None:

@@ -19,18 +19,27 @@ def register_blueprints(app: Flask) -> None:
     from . import (
         account,
         admin,
+        admin_content,
+        admin_people,
+        admin_teams,
         api,
         attempts,
+        audit,
         auth,
         certificates,
         courses,
         errors,
         health,
         learner,
+        manager,
+        reports,
         verify,
         well_known,
     )
 
-    for module in (auth, learner, courses, attempts, certificates, verify, well_known, admin, account, api, health):
+    for module in (
+        auth, learner, courses, attempts, certificates, verify, well_known, manager, reports,
+        admin, admin_people, admin_teams, admin_content, audit, account, api, health,
+    ):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -10,7 +10,12 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
 from wtforms import ValidationError
 
-from ..authz import can_take_quiz, get_attempt_or_404, get_course_or_404, get_module_or_404
+from ..authz import (
+    can_take_quiz,
+    get_attempt_or_404,
+    get_course_or_404,
+    get_module_or_404,
+)
 from ..extensions import csrf, db, limiter
 from ..models import Attempt, Certificate, Course, CourseProgress
 from ..services import DomainError, attempts, certification, progress
@@ -271,4 +276,4 @@ def certificates():
     }
 
 
-from . import api_admin  # noqa: E402, F401  (admin endpoints register on this blueprint)
+from . import api_admin, api_manage  # noqa: E402, F401  (more endpoints register on this blueprint)

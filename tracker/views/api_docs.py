@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import api_docs_admin, api_docs_manage
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -333,8 +335,6 @@ _PATHS: dict[str, Any] = {
 
 
 def openapi_document(server_url: str) -> dict[str, Any]:
-    from .api_docs_admin import PATHS as ADMIN_PATHS
-    from .api_docs_admin import SCHEMAS as ADMIN_SCHEMAS
 
     return {
         "openapi": "3.1.0",
@@ -352,7 +352,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 "bearerAuth": {"type": "http", "scheme": "bearer"},
                 "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
-            "schemas": {**_SCHEMAS, **ADMIN_SCHEMAS},
+            "schemas": {**_SCHEMAS, **api_docs_manage.SCHEMAS, **api_docs_admin.SCHEMAS},
         },
-        "paths": {**_PATHS, **ADMIN_PATHS},
+        "paths": {**_PATHS, **api_docs_manage.PATHS, **api_docs_admin.PATHS},
     }

@@ -1,0 +1,297 @@
+"""The team matrix: people x courses with a status per cell, built from a fixed number of aggregate queries.
+
+The whole filtered population is read as plain rows (no ORM objects), so totals, status filters and sorting cover
+everyone, while only one page of people is rendered. The number of queries does not depend on the number of people.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Select, func, select
+
+from ..extensions import db
+from ..models import Certificate, Completion, Course, CourseProgress, Team, User, utcnow
+from .assignments import Person, due_dates, team_ancestry
+from .certification import EXPIRING_WINDOW
+
+STATUSES = ("overdue", "expired", "expiring", "in_progress", "not_started", "completed")
+STATUS_LABELS = {
+    "overdue": "Overdue",
+    "expired": "Certificate expired",
+    "expiring": "Certificate expiring",
+    "in_progress": "In progress",
+    "not_started": "Not started",
+    "completed": "Completed",
+}
+SORTS = {  # allow-list: query-string value -> label
+    "name": "Name",
+    "team": "Team",
+    "completion": "Completion (lowest first)",
+    "overdue": "Overdue (most first)",
+}
+PER_PAGE_CHOICES = (25, 50, 100)
+
+
+@dataclass(frozen=True)
+class Filters:
+    team_id: int | None = None  # a team and everything below it
+    course_id: int | None = None
+    status: str | None = None
+    sort: str = "name"
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass
+class Cell:
+    status: str
+    assigned: bool
+    percent: int = 0
+    score: int | None = None
+    completed_at: datetime | None = None
+    due_on: date | None = None
+    certificate_code: str | None = None
+    expires_at: datetime | None = None
+    revoked: bool = False
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass
+class Row:
+    id: int
+    name: str
+    email: str
+    team: str | None
+    job_role: str | None
+    cells: dict[int, Cell] = field(default_factory=dict)
+
+    @property
+    def assigned(self) -> int:
+        return sum(1 for c in self.cells.values() if c.assigned)
+
+    @property
+    def completed(self) -> int:
+        return sum(1 for c in self.cells.values() if c.assigned and c.status in ("completed", "expiring"))
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for c in self.cells.values() if c.status == "overdue")
+
+    @property
+    def completion(self) -> int:
+        return 100 * self.completed // self.assigned if self.assigned else 100
+
+
+@dataclass
+class CourseTotals:
+    course_id: int
+    assigned: int = 0
+    by_status: Counter = field(default_factory=Counter)
+
+    @property
+    def completed(self) -> int:
+        return self.by_status["completed"] + self.by_status["expiring"]
+
+    @property
+    def rate(self) -> int:
+        return 100 * self.completed // self.assigned if self.assigned else 0
+
+
+@dataclass
+class Matrix:
+    courses: list[tuple[int, str, str]]  # id, slug, title
+    rows: list[Row]  # this page
+    total_people: int
+    totals: dict[int, CourseTotals]
+    status_counts: Counter
+    filters: Filters
+    generated_at: datetime
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total_people // self.filters.per_page))
+
+
+def cell_status(
+    percent: int, completed: bool, due_on: date | None, cert: tuple | None, today: date, now: datetime
+) -> str:
+    """cert: (revoked, expires_at) of the current certificate, or None."""
+    if cert is not None and not cert[0]:
+        expires_at = cert[1]
+        if expires_at is not None and expires_at <= now:
+            return "expired"
+        if expires_at is not None and expires_at - now <= EXPIRING_WINDOW:
+            return "expiring"
+    if completed and not (cert is not None and cert[0]):
+        return "completed"
+    if due_on is not None and due_on < today:
+        return "overdue"
+    return "in_progress" if percent > 0 else "not_started"
+
+
+def descendants(team_id: int) -> set[int]:
+    """A team and every team below it."""
+    return {t for t, chain in team_ancestry().items() if team_id in chain}
+
+
+def people_query(scope: set[int] | None, filters: Filters) -> Select:
+    query = (
+        select(User.id, User.display_name, User.email, Team.name, User.job_role, User.team_id)
+        .outerjoin(Team, Team.id == User.team_id)
+        .where(User.active.is_(True))
+    )
+    teams = scope
+    if filters.team_id is not None:
+        below = descendants(filters.team_id)
+        teams = below if scope is None else below & scope
+    if teams is not None:
+        query = query.where(User.team_id.in_(teams))
+    return query
+
+
+def build(scope: set[int] | None, filters: Filters, now: datetime | None = None) -> Matrix:
+    """scope: team ids the viewer may see, or None for everything (admins)."""
+    now = now or utcnow()
+    today = now.date()
+    course_query = select(Course.id, Course.slug, Course.title).where(Course.published.is_(True))
+    if filters.course_id is not None:
+        course_query = course_query.where(Course.id == filters.course_id)
+    courses = [tuple(r) for r in db.session.execute(course_query.order_by(Course.title))]
+    course_ids = [c[0] for c in courses]
+
+    people_sub = people_query(scope, filters).subquery()
+    people = db.session.execute(select(people_sub)).all()
+    user_ids = select(people_sub.c.id)
+
+    progress = {
+        (r.user_id, r.course_id): r
+        for r in db.session.execute(
+            select(
+                CourseProgress.user_id,
+                CourseProgress.course_id,
+                CourseProgress.percent,
+                CourseProgress.completed_at,
+                CourseProgress.best_score,
+            ).where(CourseProgress.user_id.in_(user_ids), CourseProgress.course_id.in_(course_ids))
+        )
+    }
+    certificates: dict[tuple[int, int], tuple] = {}
+    for r in db.session.execute(
+        select(
+            Certificate.user_id,
+            Certificate.course_id,
+            Certificate.code,
+            Certificate.expires_at,
+            Certificate.revoked_at,
+            Completion.cycle,
+        )
+        .join(Completion, Completion.id == Certificate.completion_id)
+        .where(
+            Certificate.user_id.in_(user_ids),
+            Certificate.course_id.in_(course_ids),
+            Certificate.superseded_at.is_(None),
+        )
+        .order_by(Completion.cycle)
+    ):
+        certificates[(r.user_id, r.course_id)] = r  # the latest cycle wins
+    due = due_dates(Person(p.id, p.team_id, p.job_role) for p in people)
+
+    rows: list[Row] = []
+    totals = {cid: CourseTotals(cid) for cid in course_ids}
+    status_counts: Counter = Counter()
+    for person in people:
+        row = Row(person.id, person.display_name, person.email, person.name, person.job_role)
+        mine = due.get(person.id, {})
+        for course_id in course_ids:
+            p = progress.get((person.id, course_id))
+            c = certificates.get((person.id, course_id))
+            due_on = mine.get(course_id)
+            assigned = course_id in mine
+            status = cell_status(
+                p.percent if p else 0,
+                bool(p and p.completed_at),
+                due_on,
+                (c.revoked_at is not None, c.expires_at) if c else None,
+                today,
+                now,
+            )
+            row.cells[course_id] = Cell(
+                status=status,
+                assigned=assigned,
+                percent=p.percent if p else 0,
+                score=p.best_score if p else None,
+                completed_at=p.completed_at if p else None,
+                due_on=due_on,
+                certificate_code=c.code if c else None,
+                expires_at=c.expires_at if c else None,
+                revoked=bool(c and c.revoked_at is not None),
+            )
+        if filters.status and not any(cell.status == filters.status for cell in row.cells.values()):
+            continue
+        for course_id, cell in row.cells.items():
+            if cell.assigned or cell.status != "not_started":
+                totals[course_id].by_status[cell.status] += 1
+                status_counts[cell.status] += 1
+            if cell.assigned:
+                totals[course_id].assigned += 1
+        rows.append(row)
+
+    rows.sort(key=_sort_key(filters.sort))
+    start = (filters.page - 1) * filters.per_page
+    return Matrix(
+        courses=courses,
+        rows=rows[start : start + filters.per_page],
+        total_people=len(rows),
+        totals=totals,
+        status_counts=status_counts,
+        filters=filters,
+        generated_at=now,
+    )
+
+
+def _sort_key(sort: str):
+    if sort == "team":
+        return lambda r: ((r.team or "").lower(), r.name.lower())
+    if sort == "completion":
+        return lambda r: (r.completion, r.name.lower())
+    if sort == "overdue":
+        return lambda r: (-r.overdue, r.name.lower())
+    return lambda r: r.name.lower()
+
+
+def all_rows(scope: set[int] | None, filters: Filters, now: datetime | None = None) -> Matrix:
+    """The matrix with every filtered person on one page (for exports)."""
+    unpaged = Filters(filters.team_id, filters.course_id, filters.status, filters.sort, 1, 10**9)
+    return build(scope, unpaged, now)
+
+
+def completions_by_month(
+    scope: set[int] | None, months: int = 12, now: datetime | None = None
+) -> list[tuple[str, int]]:
+    """Completions per calendar month (UTC) for the last `months` months, in one grouped query."""
+    now = now or utcnow()
+    index = now.year * 12 + now.month - 1 - (months - 1)  # the first month of the window, counted from year 0
+    first = now.replace(year=index // 12, month=index % 12 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    if db.engine.dialect.name == "postgresql":
+        bucket = func.to_char(func.timezone("UTC", Completion.completed_at), "YYYY-MM")
+    else:
+        bucket = func.strftime("%Y-%m", Completion.completed_at)
+    query = select(bucket, func.count()).where(Completion.completed_at >= first).group_by(bucket)
+    if scope is not None:
+        query = query.join(User, User.id == Completion.user_id).where(User.team_id.in_(scope))
+    counts = dict(db.session.execute(query).all())
+    series = []
+    year, month = first.year, first.month
+    for _ in range(months):
+        key = f"{year:04d}-{month:02d}"
+        series.append((key, counts.get(key, 0)))
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+    return series
