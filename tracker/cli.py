@@ -10,7 +10,7 @@ from flask import Flask, current_app
 
 from .extensions import db
 from .models import Role
-from .services import DomainError, accounts, certification, content, demo
+from .services import DomainError, accounts, certification, content, demo, demo_large
 from .services.content_schema import ContentError
 
 
@@ -46,14 +46,34 @@ def seed(directory: Path | None) -> None:
 
 
 @click.command("demo-data")
-def demo_data() -> None:
-    """Create the demo organisation (development only)."""
+@click.option(
+    "--learners",
+    type=click.IntRange(1, 200_000),
+    default=None,
+    help="Also add this many synthetic learners (teams of 25), for load tests and benchmarks.",
+)
+@click.option(
+    "--courses",
+    type=click.IntRange(1, 200),
+    default=None,
+    help="With --learners: make sure this many courses exist (synthetic ones are added).",
+)
+def demo_data(learners: int | None, courses: int | None) -> None:
+    """Create the demo organisation (development only); with --learners, a large synthetic one as well."""
     if current_app.config["PRODUCTION"]:
         click.echo("Refusing to load demo data into a production configuration.", err=True)
         sys.exit(1)
-    created = demo.load_demo()
+    if learners is None:
+        created = demo.load_demo()
+        db.session.commit()
+        click.echo("Demo organisation created." if created else "Demo organisation already present; left as it is.")
+        return
+    result = demo_large.load_large(learners, courses or 6)
     db.session.commit()
-    click.echo("Demo organisation created." if created else "Demo organisation already present; left as it is.")
+    click.echo(
+        f"Added {result.learners} learners in {result.teams} teams, over {result.courses} courses "
+        f"({result.completions} completions; their certificates carry no PDF)."
+    )
 
 
 @click.command("create-user")

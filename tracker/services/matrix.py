@@ -156,7 +156,11 @@ def people_query(scope: set[int] | None, filters: Filters) -> Select:
 
 
 def build(scope: set[int] | None, filters: Filters, now: datetime | None = None) -> Matrix:
-    """scope: team ids the viewer may see, or None for everything (admins)."""
+    """scope: team ids the viewer may see, or None for everything (admins).
+
+    Two passes: statuses for everyone in scope from slim rows (for filters, totals and sorting), then full cell
+    details for the people on the requested page only.
+    """
     now = now or utcnow()
     today = now.date()
     course_query = select(Course.id, Course.slug, Course.title).where(Course.published.is_(True))
@@ -167,8 +171,77 @@ def build(scope: set[int] | None, filters: Filters, now: datetime | None = None)
 
     people_sub = people_query(scope, filters).subquery()
     people = db.session.execute(select(people_sub)).all()
-    user_ids = select(people_sub.c.id)
+    in_scope = select(people_sub.c.id)
+    connection = db.session.connection()  # plain Core rows: no ORM bookkeeping for 100,000 cells
 
+    percent_done: dict[tuple[int, int], tuple[int, bool]] = {
+        (user_id, course_id): (percent, completed)
+        for user_id, course_id, percent, completed in connection.execute(
+            select(
+                CourseProgress.user_id,
+                CourseProgress.course_id,
+                CourseProgress.percent,
+                CourseProgress.completed_at.is_not(None),
+            ).where(CourseProgress.user_id.in_(in_scope), CourseProgress.course_id.in_(course_ids))
+        )
+    }
+    cert_state: dict[tuple[int, int], tuple[bool, datetime | None]] = {}
+    for user_id, course_id, revoked, expires_at in connection.execute(
+        select(Certificate.user_id, Certificate.course_id, Certificate.revoked_at.is_not(None), Certificate.expires_at)
+        .join(Completion, Completion.id == Certificate.completion_id)
+        .where(
+            Certificate.user_id.in_(in_scope),
+            Certificate.course_id.in_(course_ids),
+            Certificate.superseded_at.is_(None),
+        )
+        .order_by(Completion.cycle)
+    ):
+        cert_state[(user_id, course_id)] = (revoked, expires_at)  # the latest cycle wins
+    due = due_dates(Person(p.id, p.team_id, p.job_role) for p in people)
+
+    no_progress = (0, False)
+    kept: list[tuple] = []  # (person, statuses per course, due dates)
+    totals = {cid: CourseTotals(cid) for cid in course_ids}
+    status_counts: Counter = Counter()
+    for person in people:
+        mine = due.get(person.id, {})
+        statuses = []
+        for course_id in course_ids:
+            key = (person.id, course_id)
+            progress_here = percent_done.get(key)
+            cert = cert_state.get(key)
+            if progress_here is None and cert is None and course_id not in mine:
+                statuses.append("not_started")  # the common case, decided without the full rules
+                continue
+            percent, completed = progress_here or no_progress
+            statuses.append(cell_status(percent, completed, mine.get(course_id), cert, today, now))
+        if filters.status and filters.status not in statuses:
+            continue
+        for course_id, status in zip(course_ids, statuses, strict=True):
+            assigned = course_id in mine
+            if assigned or status != "not_started":
+                totals[course_id].by_status[status] += 1
+                status_counts[status] += 1
+            if assigned:
+                totals[course_id].assigned += 1
+        kept.append((person, statuses, mine))
+
+    kept.sort(key=_sort_key(filters.sort, course_ids))
+    start = (filters.page - 1) * filters.per_page
+    page = kept[start : start + filters.per_page]
+    return Matrix(
+        courses=courses,
+        rows=_detailed_rows(page, course_ids, in_scope if len(page) > 500 else [p.id for p, _, _ in page]),
+        total_people=len(kept),
+        totals=totals,
+        status_counts=status_counts,
+        filters=filters,
+        generated_at=now,
+    )
+
+
+def _detailed_rows(page: list[tuple], course_ids: list[int], user_ids) -> list[Row]:
+    """Scores, dates and certificate codes for the people shown (two queries)."""
     progress = {
         (r.user_id, r.course_id): r
         for r in db.session.execute(
@@ -181,15 +254,10 @@ def build(scope: set[int] | None, filters: Filters, now: datetime | None = None)
             ).where(CourseProgress.user_id.in_(user_ids), CourseProgress.course_id.in_(course_ids))
         )
     }
-    certificates: dict[tuple[int, int], tuple] = {}
+    certificates = {}
     for r in db.session.execute(
         select(
-            Certificate.user_id,
-            Certificate.course_id,
-            Certificate.code,
-            Certificate.expires_at,
-            Certificate.revoked_at,
-            Completion.cycle,
+            Certificate.user_id, Certificate.course_id, Certificate.code, Certificate.expires_at, Certificate.revoked_at
         )
         .join(Completion, Completion.id == Certificate.completion_id)
         .where(
@@ -199,70 +267,44 @@ def build(scope: set[int] | None, filters: Filters, now: datetime | None = None)
         )
         .order_by(Completion.cycle)
     ):
-        certificates[(r.user_id, r.course_id)] = r  # the latest cycle wins
-    due = due_dates(Person(p.id, p.team_id, p.job_role) for p in people)
-
-    rows: list[Row] = []
-    totals = {cid: CourseTotals(cid) for cid in course_ids}
-    status_counts: Counter = Counter()
-    for person in people:
+        certificates[(r.user_id, r.course_id)] = r
+    rows = []
+    for person, statuses, mine in page:
         row = Row(person.id, person.display_name, person.email, person.name, person.job_role)
-        mine = due.get(person.id, {})
-        for course_id in course_ids:
+        for course_id, status in zip(course_ids, statuses, strict=True):
             p = progress.get((person.id, course_id))
             c = certificates.get((person.id, course_id))
-            due_on = mine.get(course_id)
-            assigned = course_id in mine
-            status = cell_status(
-                p.percent if p else 0,
-                bool(p and p.completed_at),
-                due_on,
-                (c.revoked_at is not None, c.expires_at) if c else None,
-                today,
-                now,
-            )
             row.cells[course_id] = Cell(
                 status=status,
-                assigned=assigned,
+                assigned=course_id in mine,
                 percent=p.percent if p else 0,
                 score=p.best_score if p else None,
                 completed_at=p.completed_at if p else None,
-                due_on=due_on,
+                due_on=mine.get(course_id),
                 certificate_code=c.code if c else None,
                 expires_at=c.expires_at if c else None,
                 revoked=bool(c and c.revoked_at is not None),
             )
-        if filters.status and not any(cell.status == filters.status for cell in row.cells.values()):
-            continue
-        for course_id, cell in row.cells.items():
-            if cell.assigned or cell.status != "not_started":
-                totals[course_id].by_status[cell.status] += 1
-                status_counts[cell.status] += 1
-            if cell.assigned:
-                totals[course_id].assigned += 1
         rows.append(row)
-
-    rows.sort(key=_sort_key(filters.sort))
-    start = (filters.page - 1) * filters.per_page
-    return Matrix(
-        courses=courses,
-        rows=rows[start : start + filters.per_page],
-        total_people=len(rows),
-        totals=totals,
-        status_counts=status_counts,
-        filters=filters,
-        generated_at=now,
-    )
+    return rows
 
 
-def _sort_key(sort: str):
+def _sort_key(sort: str, course_ids: list[int]):
+    """Sort keys over (person, statuses, due dates) entries."""
+
+    def completion(entry) -> int:
+        _, statuses, mine = entry
+        assigned = [s for cid, s in zip(course_ids, statuses, strict=True) if cid in mine]
+        done = sum(1 for s in assigned if s in ("completed", "expiring"))
+        return 100 * done // len(assigned) if assigned else 100
+
     if sort == "team":
-        return lambda r: ((r.team or "").lower(), r.name.lower())
+        return lambda e: ((e[0].name or "").lower(), e[0].display_name.lower())
     if sort == "completion":
-        return lambda r: (r.completion, r.name.lower())
+        return lambda e: (completion(e), e[0].display_name.lower())
     if sort == "overdue":
-        return lambda r: (-r.overdue, r.name.lower())
-    return lambda r: r.name.lower()
+        return lambda e: (-e[1].count("overdue"), e[0].display_name.lower())
+    return lambda e: e[0].display_name.lower()
 
 
 def all_rows(scope: set[int] | None, filters: Filters, now: datetime | None = None) -> Matrix:
