@@ -47,8 +47,15 @@ def org(app, make_user):
         "cat": make_user(name="Cat", team=team_b, job_role="Analyst"),
         "dan": make_user(name="Dan", team=outside, job_role="Analyst"),
     }
-    return {"boss": boss, "department": department, "team_a": team_a, "team_b": team_b, "outside": outside,
-            "courses": (course_1, course_2), **people}
+    return {
+        "boss": boss,
+        "department": department,
+        "team_a": team_a,
+        "team_b": team_b,
+        "outside": outside,
+        "courses": (course_1, course_2),
+        **people,
+    }
 
 
 def test_assignments_reach_teams_below_people_and_job_roles(org):
@@ -120,17 +127,38 @@ def _bulk_people(team, count: int, course) -> None:
     db.session.execute(
         insert(User),
         [
-            {"email": f"bulk{start + i}@example.org", "display_name": f"Bulk {start + i:05d}", "password_hash": password,
-             "role": "learner", "team_id": team.id, "session_token": f"t{start + i}", "timezone": "UTC",
-             "active": True, "must_change_password": False, "created_at": NOW}
+            {
+                "email": f"bulk{start + i}@example.org",
+                "display_name": f"Bulk {start + i:05d}",
+                "password_hash": password,
+                "role": "learner",
+                "team_id": team.id,
+                "session_token": f"t{start + i}",
+                "timezone": "UTC",
+                "active": True,
+                "must_change_password": False,
+                "created_at": NOW,
+            }
             for i in range(count)
         ],
     )
     ids = [u.id for u in db.session.query(User.id).filter(User.team_id == team.id)]
     db.session.execute(
         insert(CourseProgress),
-        [{"user_id": uid, "course_id": course.id, "percent": (uid * 7) % 100, "lessons_read": 1, "quizzes_passed": 0,
-          "modules_completed": 0, "started_at": NOW, "last_activity_at": NOW, "cycle": 1} for uid in ids],
+        [
+            {
+                "user_id": uid,
+                "course_id": course.id,
+                "percent": (uid * 7) % 100,
+                "lessons_read": 1,
+                "quizzes_passed": 0,
+                "modules_completed": 0,
+                "started_at": NOW,
+                "last_activity_at": NOW,
+                "cycle": 1,
+            }
+            for uid in ids
+        ],
     )
     db.session.commit()
 

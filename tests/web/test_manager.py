@@ -27,8 +27,16 @@ def org(app, make_user):
     factories.complete_course(ann, course)
     assignments.assign(None, course=course, team=team, due_on=date.today() - timedelta(days=3))
     db.session.commit()
-    return {"boss": boss, "other_boss": other_boss, "team": team, "other": other, "course": course,
-            "ann": ann, "bob": bob, "zed": zed}
+    return {
+        "boss": boss,
+        "other_boss": other_boss,
+        "team": team,
+        "other": other,
+        "course": course,
+        "ann": ann,
+        "bob": bob,
+        "zed": zed,
+    }
 
 
 def test_matrix_page_shows_status_text_and_totals(client, login_as, org):
@@ -57,7 +65,9 @@ def test_csv_export_applies_filters_and_uses_iso_dates(client, login_as, org):
     ann = next(r for r in rows if r["person"] == "Ann Álvarez")
     assert ann["status"] == "Completed" and ann["completed_at_utc"].endswith("Z") and ann["certificate_code"]
     assert date.fromisoformat(ann["due_on"])
-    filtered = list(csv.DictReader(io.StringIO(client.get("/manager/export.csv?status=overdue").get_data(as_text=True))))
+    filtered = list(
+        csv.DictReader(io.StringIO(client.get("/manager/export.csv?status=overdue").get_data(as_text=True)))
+    )
     assert [r["person"] for r in filtered] == ["Bob"]
 
 
@@ -87,27 +97,45 @@ def test_manager_without_teams_is_refused(app, org, make_user):
 
 def test_create_assignment_for_a_person_and_double_submit(client, login_as, org):
     login_as(org["boss"])
-    form = {"item": f"course:{org['course'].id}", "target_type": "person", "person_email": "bob@example.org",
-            "due_on": "2027-01-31"}
+    form = {
+        "item": f"course:{org['course'].id}",
+        "target_type": "person",
+        "person_email": "bob@example.org",
+        "due_on": "2027-01-31",
+    }
     assert client.post("/manager/assignments", data=form).status_code == 302
     assert client.post("/manager/assignments", data=form).status_code == 302
     count = db.session.scalar(select(func.count()).select_from(Assignment).where(Assignment.user_id == org["bob"].id))
     assert count == 1
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "assignment.created")) >= 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "assignment.created"))
+        >= 1
+    )
 
 
 def test_manager_cannot_assign_outside_their_teams(client, login_as, org):
     login_as(org["boss"])
-    outside_person = {"item": f"course:{org['course'].id}", "target_type": "person", "person_email": "zed@example.org",
-                      "due_on": "2027-01-31"}
+    outside_person = {
+        "item": f"course:{org['course'].id}",
+        "target_type": "person",
+        "person_email": "zed@example.org",
+        "due_on": "2027-01-31",
+    }
     response = client.post("/manager/assignments", data=outside_person)
     assert response.status_code == 400 and "person in your teams" in response.get_data(as_text=True)
-    outside_team = {"item": f"course:{org['course'].id}", "target_type": "team", "team": str(org["other"].id),
-                    "due_on": "2027-01-31"}
+    outside_team = {
+        "item": f"course:{org['course'].id}",
+        "target_type": "team",
+        "team": str(org["other"].id),
+        "due_on": "2027-01-31",
+    }
     assert client.post("/manager/assignments", data=outside_team).status_code == 400
-    job_role = {"item": f"course:{org['course'].id}", "target_type": "job_role", "job_role": "Analyst",
-                "due_on": "2027-01-31"}
+    job_role = {
+        "item": f"course:{org['course'].id}",
+        "target_type": "job_role",
+        "job_role": "Analyst",
+        "due_on": "2027-01-31",
+    }
     assert client.post("/manager/assignments", data=job_role).status_code == 400
     missing_date = {"item": f"course:{org['course'].id}", "target_type": "team", "team": str(org["team"].id)}
     response = client.post("/manager/assignments", data=missing_date)
@@ -131,14 +159,20 @@ def test_api_teams_matrix_and_assignments(client, login_as, org):
     statuses = {p["name"]: p["cells"][0]["status"] for p in data["people"]}
     assert statuses == {"Ann Álvarez": "completed", "Bob": "overdue"}
     assert client.get(f"/api/v1/teams/{org['other'].id}/matrix").status_code == 404
-    created = client.post("/api/v1/assignments", json={"course": org["course"].slug, "user_email": "bob@example.org",
-                                                       "due_on": "2027-02-01"})
+    created = client.post(
+        "/api/v1/assignments",
+        json={"course": org["course"].slug, "user_email": "bob@example.org", "due_on": "2027-02-01"},
+    )
     assert created.status_code == 201
-    again = client.post("/api/v1/assignments", json={"course": org["course"].slug, "user_email": "bob@example.org",
-                                                     "due_on": "2027-03-01"})
+    again = client.post(
+        "/api/v1/assignments",
+        json={"course": org["course"].slug, "user_email": "bob@example.org", "due_on": "2027-03-01"},
+    )
     assert again.status_code == 200 and again.get_json()["due_on"] == "2027-03-01"
-    bad = client.post("/api/v1/assignments", json={"course": org["course"].slug, "user_email": "zed@example.org",
-                                                   "due_on": "2027-02-01"})
+    bad = client.post(
+        "/api/v1/assignments",
+        json={"course": org["course"].slug, "user_email": "zed@example.org", "due_on": "2027-02-01"},
+    )
     assert bad.status_code == 422
     listed = client.get("/api/v1/assignments").get_json()["assignments"]
     assert len(listed) == 2

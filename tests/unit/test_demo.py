@@ -1,0 +1,48 @@
+"""The demo organisation shows every state; the large synthetic one builds in bulk."""
+
+from sqlalchemy import func, select
+
+from tests import factories
+from tracker.extensions import db
+from tracker.models import Certificate, Team, User
+from tracker.services import certification, content, demo, matrix, teams
+
+
+def _seed():
+    for slug in ("demo-a", "demo-b", "demo-c"):
+        factories.make_course(slug)
+    content.apply_paths(
+        [{"slug": "essentials", "title": "Essentials", "description": "", "courses": ["demo-a", "demo-b"]}]
+    )
+    db.session.commit()
+
+
+def test_demo_has_every_certificate_and_matrix_state_and_runs_once(app):
+    _seed()
+    assert demo.load_demo() is True
+    db.session.commit()
+    assert demo.load_demo() is False  # running `make run` again keeps the data
+    by_email = {u.email: u for u in db.session.scalars(select(User))}
+    states = {}
+    for cert in db.session.scalars(select(Certificate)):
+        states.setdefault(cert.user.email, set()).add(certification.status(cert).value)
+    assert "valid" in states["learner@example.com"]
+    assert {"expired", "revoked"} <= states["zoe@example.com"]
+    assert states["fyodor@example.com"] == {"expiring"}
+    assert states["yamada@example.com"] == {"pending"}
+    manager = by_email["manager@example.com"]
+    department = db.session.scalar(select(Team).where(Team.name == "IT Operations"))
+    assert {t.name for t in department.children} == {"Service Desk", "Infrastructure"}
+    scope = teams.managed_team_ids(manager)
+    result = matrix.build(scope, matrix.Filters())
+    assert set(result.status_counts) >= {"completed", "in_progress", "not_started", "overdue", "expiring", "expired"}
+
+
+def test_large_demo_via_cli(app, runner):
+    _seed()
+    result = runner.invoke(args=["demo-data", "--learners", "60", "--courses", "4"])
+    assert result.exit_code == 0, result.output
+    assert "Added 60 learners in 3 teams, over 4 courses" in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 60
+    pending = db.session.scalar(select(func.count()).select_from(Certificate).where(Certificate.pdf.is_(None)))
+    assert pending == db.session.scalar(select(func.count()).select_from(Certificate)) > 0
