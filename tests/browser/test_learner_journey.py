@@ -197,7 +197,10 @@ def test_submitting_with_a_question_unanswered_keeps_the_answers_given(page, liv
     missing = page.locator("fieldset.question.field-error")
     expect(missing).to_have_count(1)
     expect(missing).to_contain_text(unanswered["prompt"])
-    expect(missing.locator(".error")).to_have_text("Choose an answer.")
+    expect(missing.locator(".error")).to_have_text(
+        "Choose at least one answer." if unanswered["kind"] == "multiple" else "Choose an answer."
+    )
+    expect(page.get_by_role("alert").get_by_role("link", name="Question 3")).to_have_attribute("href", "#q3")
     expect(missing).to_have_attribute("aria-describedby", re.compile(r"^q\d+-error$"))
     expect(missing.locator("input:checked")).to_have_count(0)
     assert stored_attempt(live_server, attempt_id).submitted_at is None  # nothing was recorded

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.web import route_policies
 from tests.conftest import make_config
+from tests.web import route_policies
 from tracker.extensions import db
 from tracker.models import Assignment, AuditEvent, Certificate, Role
 from tracker.services import accounts, assignments, attempts, progress
