@@ -149,6 +149,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise WrongPassword("Your current password is not correct.")
     check_password_strength(new, user.email)
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     end_all_sessions(user)
 
 
