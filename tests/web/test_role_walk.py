@@ -67,6 +67,7 @@ CORE_POLICY = {
     "verify.show": "public",
     "well_known.did_document": "public",
     "well_known.jwks": "public",
+    "admin.index": "admin",
     "admin.certificates": "admin",
     "admin.certificate": "admin",
     "admin.revoke": "admin",

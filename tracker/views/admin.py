@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..authz import get_certificate_or_404, role_required
 from ..extensions import db
 from ..forms import ReissueForm, RevokeForm
-from ..models import Certificate, Role, User
+from ..models import Certificate, Course, Role, Team, User
 from ..services import DomainError, certification
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -20,6 +20,26 @@ CERTIFICATE_FILTERS = {
     "all": "All current",
     "revoked": "Revoked",
 }
+
+
+@bp.route("/")
+@role_required(Role.ADMIN)
+def index():
+    counts = {
+        "people": db.session.scalar(select(func.count()).select_from(User).where(User.active.is_(True))),
+        "teams": db.session.scalar(select(func.count()).select_from(Team)),
+        "courses": db.session.scalar(select(func.count()).select_from(Course)),
+        "attention": db.session.scalar(
+            select(func.count())
+            .select_from(Certificate)
+            .where(
+                Certificate.superseded_at.is_(None),
+                Certificate.revoked_at.is_(None),
+                or_(Certificate.pending_reason.is_not(None), Certificate.reissue_requested_at.is_not(None)),
+            )
+        ),
+    }
+    return render_template("admin/index.html", counts=counts)
 
 
 @bp.route("/certificates")

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..forms import ConfirmForm, LoginForm
-from ..services import accounts
+from ..services import accounts, audit
 from . import is_safe_next
 
 bp = Blueprint("auth", __name__)
@@ -35,9 +35,13 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
+            audit.record("auth.signed_in", actor=user, target_type="user", target_id=user.id)
             db.session.commit()
             login_user(user)
             return redirect(next_url if is_safe_next(next_url) else url_for("learner.dashboard"))
+        # The typed email only: never the password, and no hint whether the account exists.
+        audit.record("auth.sign_in_failed", actor_email=accounts.normalise_email(form.email.data))
+        db.session.commit()
         form.password.errors.append("The email or password is not correct.")
     return render_template("auth/login.html", form=form)
 
@@ -48,6 +52,7 @@ def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
         accounts.end_all_sessions(current_user)
+        audit.record("auth.signed_out", actor=current_user, target_type="user", target_id=current_user.id)
         db.session.commit()
         logout_user()
         flash("You are signed out.", "info")

@@ -1,0 +1,181 @@
+"""Report files (PDF, CSV): data in, bytes out. No database, no Flask.
+
+The evidence report's data types live here so that services build them and the renderers only read them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+# Printed on every evidence report (page, PDF). Worded with care: the app keeps records, it certifies nothing.
+ARTICLE_4_STATEMENT = (
+    "This report records training provided and completed to support the organisation's AI-literacy measures "
+    "under Article 4 of Regulation (EU) 2024/1689 (the AI Act). "
+    "It is an internal record and not a certification of compliance."
+)
+DUE_NEXT_EXPLAINED = (
+    "Due next is the earliest open item: an assigned course not yet completed (by its due date), or the renewal "
+    "of a certificate that expires within 30 days or has expired."
+)
+
+
+# --------------------------------------------------------------------------- the evidence report's data
+
+
+@dataclass(frozen=True)
+class CompletedCourse:
+    course_title: str
+    course_version: int
+    completed_at: datetime  # UTC
+    score: int | None  # percent; None when the course has no quiz
+    certificate_code: str | None
+    status: str | None  # certification.Status value; None without a certificate
+    status_label: str
+    expires_at: datetime | None  # UTC; None: does not expire
+
+
+@dataclass(frozen=True)
+class DueItem:
+    kind: str  # "assignment" | "renewal"
+    course_title: str
+    due_on: date
+    overdue: bool
+
+    @property
+    def label(self) -> str:
+        verb = "Renew" if self.kind == "renewal" else "Complete"
+        return f"{verb} {self.course_title}"
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    id: int
+    name: str
+    email: str
+    team: str | None
+    job_role: str | None
+    role: str  # learner | manager | admin
+    completed: tuple[CompletedCourse, ...]
+    due: tuple[DueItem, ...]  # earliest first
+
+    @property
+    def due_next(self) -> DueItem | None:
+        return self.due[0] if self.due else None
+
+    @property
+    def overdue(self) -> bool:
+        return any(item.overdue for item in self.due)
+
+
+@dataclass(frozen=True)
+class EvidenceReport:
+    organisation_name: str
+    generated_at: datetime  # UTC
+    scope_label: str  # "Whole organisation", "Team Sales and its sub-teams North, South"
+    people: tuple[PersonRecord, ...]
+    inactive_excluded: int  # deactivated accounts in the scope, left out of the report
+    statement: str = ARTICLE_4_STATEMENT
+
+    @property
+    def with_completion(self) -> int:
+        return sum(1 for p in self.people if p.completed)
+
+    @property
+    def without_completion(self) -> int:
+        return sum(1 for p in self.people if not p.completed)
+
+    @property
+    def with_overdue(self) -> int:
+        return sum(1 for p in self.people if p.overdue)
+
+
+def utc_timestamp(value: datetime | None) -> str:
+    """ISO 8601 in UTC with the zone stated: 2026-01-31T09:00:00Z."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+# --------------------------------------------------------------------------- CSV
+
+# A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    if isinstance(value, str) and text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def csv_line(values: Sequence[Any]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow([csv_cell(v) for v in values])
+    return buffer.getvalue()
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """The CSV as text chunks: a byte-order mark (so spreadsheet programs read UTF-8 names), header, rows."""
+    yield "\ufeff" + csv_line(header)
+    for row in rows:
+        yield csv_line(row)
+
+
+EVIDENCE_CSV_HEADER = (
+    "person_name",
+    "email",
+    "team",
+    "job_role",
+    "role",
+    "course_title",
+    "course_version",
+    "completed_at_utc",
+    "score_percent",
+    "certificate_code",
+    "certificate_status",
+    "certificate_status_label",
+    "certificate_expires_at_utc",
+    "due_next",
+    "due_next_kind",
+    "due_next_date",
+    "due_next_overdue",
+    "open_items",
+    "report_generated_at_utc",
+)
+
+
+def evidence_csv_rows(report: EvidenceReport) -> Iterator[tuple]:
+    """One row per person and completed course; one row with empty course columns for a person with none."""
+    generated = utc_timestamp(report.generated_at)
+    for person in report.people:
+        due = person.due_next
+        person_columns = (person.name, person.email, person.team or "", person.job_role or "", person.role)
+        due_columns = (
+            due.course_title if due else "",
+            due.kind if due else "",
+            due.due_on.isoformat() if due else "",
+            ("yes" if due.overdue else "no") if due else "",
+            len(person.due),
+            generated,
+        )
+        if not person.completed:
+            yield (*person_columns, "", "", "", "", "", "", "", "", *due_columns)
+        for course in person.completed:
+            yield (
+                *person_columns,
+                course.course_title,
+                course.course_version,
+                utc_timestamp(course.completed_at),
+                "" if course.score is None else course.score,
+                course.certificate_code or "",
+                course.status or "",
+                course.status_label,
+                utc_timestamp(course.expires_at),
+                *due_columns,
+            )
