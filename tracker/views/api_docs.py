@@ -5,15 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import api_docs_admin, api_docs_manage
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
+from .openapi_parts import json_response as _json
+from .openapi_parts import ref as _ref
 
 _ERRORS = {
     "401": _json(_ref("Error"), "Not signed in and no valid bearer token"),

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
+from .openapi_parts import error_response as _error
 
 
 def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
