@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 
 import pytest
@@ -589,3 +590,35 @@ def test_healthz_reports_unreachable_database(app_config, tmp_path, bad_url):
 
     assert response.status_code == 503
     assert response.get_json()["status"] != "ok"
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_or_skip():
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Redis is needed at {REDIS_URL}")
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    return client
+
+
+def test_sign_in_limits_live_in_redis_so_every_worker_shares_them(app_config, make_user):
+    """Two app instances (as two workers would be) see the same counters when REDIS_URL is set."""
+    redis_client = _redis_or_skip()
+    redis_client.flushdb()
+    config = {**app_config, **THROTTLED, "RATELIMIT_STORAGE_URI": REDIS_URL}
+    user = make_user()
+    first_worker = create_app(config)
+    for _ in range(3):
+        assert sign_in(first_worker.test_client(), user.email, "wrong password").status_code == 200
+    assert any(b"login-account" in key for key in redis_client.keys("*"))
+    second_worker = create_app(config)
+    assert sign_in(second_worker.test_client(), user.email).status_code == 429
+    redis_client.flushdb()
+    limiter.reset()

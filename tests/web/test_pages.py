@@ -1,13 +1,14 @@
 """Every page a learner uses, through the browser-facing routes (no JavaScript involved)."""
 
 import re
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from tests import factories
 from tracker.extensions import db
 from tracker.models import Attempt, LessonRead, Role
-from tracker.services import content
+from tracker.services import assignments, content
 
 
 def _lesson_url(course, m=0, n=0):
@@ -159,3 +160,13 @@ def test_account_page_renders(client, make_user, login_as):
     login_as(make_user(name="Ana"))
     page = client.get("/account/").get_data(as_text=True)
     assert "Profile" in page and "API tokens" in page and 'value="Ana"' in page
+
+
+def test_dashboard_lists_assignments_with_due_dates(client, make_user, login_as, course):
+    team = factories.make_team("Readers")
+    user = make_user(team=team)
+    assignments.assign(None, course=course, team=team, due_on=date.today() - timedelta(days=2))
+    db.session.commit()
+    login_as(user)
+    page = client.get("/").get_data(as_text=True)
+    assert "Assigned to you" in page and "Overdue" in page and "was due" in page

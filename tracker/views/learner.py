@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Certificate, Course
-from ..services import certification, progress
+from ..services import assignments, certification, progress
 
 bp = Blueprint("learner", __name__)
 
@@ -38,8 +40,18 @@ def dashboard():
             .order_by(Certificate.issued_at)
         )
     }
+    due = assignments.due_dates(
+        [assignments.Person(current_user.id, current_user.team_id, current_user.job_role)]
+    ).get(current_user.id, {})
+    assigned = sorted(
+        ((due_on, states[course_id]) for course_id, due_on in due.items() if course_id in states),
+        key=lambda item: (item[1].complete, item[0]),
+    )
     return render_template(
         "learner/dashboard.html",
+        assigned=assigned,
+        due=due,
+        today=date.today(),
         certificates=certificates,
         renewals=[c for c in certificates.values() if certification.can_renew(c)],
         mine=mine,
