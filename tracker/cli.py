@@ -10,7 +10,7 @@ from flask import Flask, current_app
 
 from .extensions import db
 from .models import Role
-from .services import DomainError, accounts, certification, content, demo, demo_large
+from .services import DomainError, accounts, content, demo, demo_large, verification
 from .services.content_schema import ContentError
 
 
@@ -101,9 +101,9 @@ def create_user(
 @click.argument("pdf_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def verify_certificate(pdf_file: Path) -> None:
     """Check that a PDF is exactly a certificate issued here (exit status 0 only for a current, genuine file)."""
-    result = certification.check_pdf(pdf_file.read_bytes())
+    result = verification.check_pdf(pdf_file.read_bytes())
     if result.outcome == "match":
-        record = certification.public_record(result.certificate)
+        record = verification.public_record(result.certificate)
         click.echo(f"Genuine: certificate {record['code']} ({record['status_label']}).")
         click.echo(
             f"  Awarded to {record['learner_name']} for {record['course_title']} (version {record['course_version']})"

@@ -12,7 +12,7 @@ from tests import factories
 from tracker.certificates import badges
 from tracker.extensions import db
 from tracker.models import AuditEvent, Certificate, Completion, CourseProgress, Role
-from tracker.services import DomainError, certification, content
+from tracker.services import DomainError, certification, content, verification
 
 
 def _count(model) -> int:
@@ -127,7 +127,7 @@ def test_reissue_keeps_award_date_and_supersedes_the_old_one(app, make_user, cou
     assert new.learner_name == "New Name" and new.issued_at == cert.issued_at and new.expires_at == cert.expires_at
     assert new.pdf_sha256 != cert.pdf_sha256
     assert certification.status(cert) == certification.Status.SUPERSEDED
-    assert certification.latest_revision(cert).id == new.id
+    assert verification.latest_revision(cert).id == new.id
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.reissued"))
     assert event.details == {"replaces": cert.code, "reason": "Name changed", "name": "New Name", "revision": 2}
     with pytest.raises(DomainError):
@@ -166,13 +166,13 @@ def test_check_pdf_outcomes(app, make_user, course):
     admin = make_user(Role.ADMIN)
     cert = factories.complete_course(make_user(), course)
     original = cert.pdf
-    assert certification.check_pdf(original).outcome == "match"
+    assert verification.check_pdf(original).outcome == "match"
     tampered = original.replace(b"100%", b"99%", 1) if b"100%" in original else original[:-20] + b" " * 20
-    result = certification.check_pdf(tampered)
+    result = verification.check_pdf(tampered)
     assert result.outcome == "altered" and result.claimed_code == cert.code
-    assert certification.check_pdf(b"%PDF-1.4 nothing").outcome == "unknown"
+    assert verification.check_pdf(b"%PDF-1.4 nothing").outcome == "unknown"
     new = certification.reissue(cert, admin, "correction")
-    result = certification.check_pdf(original)
+    result = verification.check_pdf(original)
     assert result.outcome == "superseded" and result.current.id == new.id
 
 

@@ -1,1 +1,1 @@
-"""Certificate PDFs: rendering (render.py) and related helpers."""
+"""Certificates: the PDF (render.py) and the signed Open Badges credential (badges.py), with their helpers."""

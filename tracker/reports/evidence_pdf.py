@@ -19,7 +19,7 @@ from reportlab.pdfbase.pdfmetrics import registerFontFamily, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
-from ..certificates.render import SANS, SANS_BOLD  # importing registers the packaged DejaVu fonts
+from ..certificates.typefaces import SANS, SANS_BOLD  # importing registers the packaged DejaVu fonts
 from . import DUE_NEXT_EXPLAINED, EvidenceReport, PersonRecord
 
 __all__ = ["render_evidence_pdf"]

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..certificates import badges, render
+from ..certificates import badges, render, signing
 from ..extensions import db
 from ..models import Certificate, Completion, Course, CourseProgress, User, utcnow
 from . import DomainError, audit
@@ -24,7 +24,6 @@ from . import DomainError, audit
 EXPIRING_WINDOW = timedelta(days=30)
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 CODE_GROUPS, CODE_GROUP_LENGTH = 4, 5  # 20 symbols x 5 bits = 100 bits from the CSPRNG
-CODE_PATTERN = re.compile(rb"[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}")
 
 
 class Status(StrEnum):
@@ -94,11 +93,11 @@ def status(cert: Certificate, now: datetime | None = None) -> Status:
 class Issuer:
     base_url: str
     organisation_name: str
-    key: badges.IssuerKey
+    key: signing.IssuerKey
 
     @property
     def did(self) -> str:
-        return badges.did_web(self.base_url)
+        return signing.did_web(self.base_url)
 
     def verify_url(self, code: str) -> str:
         return f"{self.base_url}/verify/{code}"
@@ -113,7 +112,7 @@ def issuer() -> Issuer:
     cached = app.extensions.get("tracker.issuer")
     if cached is None:
         config = app.config
-        key = badges.IssuerKey.load_or_create(
+        key = signing.IssuerKey.load_or_create(
             key_file=config.get("ISSUER_KEY_FILE") or None,
             key_pem=config.get("ISSUER_PRIVATE_KEY") or None,
             instance_path=Path(app.instance_path),
@@ -227,8 +226,8 @@ def _produce_files(cert: Certificate, course: Course, user: User) -> None:
             issuer_url=the_issuer.base_url,
         )
     )
-    signed = badges.sign_credential(
-        credential, the_issuer.key, badges.verification_method_id(the_issuer.did), cert.created_at
+    signed = signing.sign_credential(
+        credential, the_issuer.key, signing.verification_method_id(the_issuer.did), cert.created_at
     )
     credential_bytes = badges.credential_json(signed)
     pdf = render.render_certificate(
@@ -388,65 +387,3 @@ def start_renewal(user: User, course: Course, now: datetime | None = None) -> No
         target_id=course.slug,
         details={"cycle": row.cycle, "previous": cert.code},
     )
-
-
-# --- finding and verifying ---------------------------------------------------------------------------------------
-
-
-def find_by_code(text: str) -> Certificate | None:
-    code = normalise_code(text)
-    if code is None:
-        return None
-    return db.session.scalar(select(Certificate).where(Certificate.code == code))
-
-
-@dataclass(frozen=True)
-class FileCheck:
-    outcome: str  # "match" | "superseded" | "altered" | "unknown"
-    certificate: Certificate | None = None
-    current: Certificate | None = None
-    claimed_code: str | None = None
-
-
-def check_pdf(data: bytes) -> FileCheck:
-    """Is this exactly a PDF we issued? Compared by SHA-256, so one changed byte is a mismatch."""
-    digest = hashlib.sha256(data).hexdigest()
-    cert = db.session.scalar(select(Certificate).where(Certificate.pdf_sha256 == digest))
-    if cert is not None:
-        if cert.superseded_at is None:
-            return FileCheck("match", cert, cert)
-        return FileCheck("superseded", cert, latest_revision(cert))
-    match = CODE_PATTERN.search(data)
-    claimed = match.group(0).decode() if match else None
-    if claimed and find_by_code(claimed) is not None:
-        return FileCheck("altered", find_by_code(claimed), None, claimed)
-    return FileCheck("unknown", None, None, claimed)
-
-
-def latest_revision(cert: Certificate) -> Certificate:
-    current = cert
-    while current.superseded_by is not None:
-        current = current.superseded_by
-    return current
-
-
-def public_record(cert: Certificate, now: datetime | None = None) -> dict:
-    """What anyone may learn about a certificate from its code: no email or other personal data."""
-    state = status(cert, now)
-    record = {
-        "code": cert.code,
-        "status": state.value,
-        "status_label": STATUS_LABELS[state],
-        "learner_name": cert.learner_name,
-        "course_title": cert.course_title,
-        "course_version": cert.course_version,
-        "score": cert.score,
-        "issued_at": cert.issued_at.isoformat(),
-        "expires_at": cert.expires_at.isoformat() if cert.expires_at else None,
-        "revision": cert.revision,
-        "issuer": cert.organisation_name,
-        "revoked_at": cert.revoked_at.isoformat() if cert.revoked_at else None,
-        "revoked_reason": cert.revoked_reason,
-        "superseded_by": latest_revision(cert).code if cert.superseded_at else None,
-    }
-    return record

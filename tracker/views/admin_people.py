@@ -19,7 +19,7 @@ from ..forms_people import (
     team_select_choices,
 )
 from ..models import Role, User
-from ..services import DomainError, people, people_import
+from ..services import DomainError, people, people_csv, people_import
 from ..services.people import FieldError
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin/people")
@@ -210,8 +210,8 @@ def _render_upload(form=None, status: int = 200):
     return render_template(
         "admin_people/import.html",
         form=form or ImportUploadForm(formdata=None),
-        max_rows=people_import.MAX_ROWS,
-        columns=people_import.COLUMNS,
+        max_rows=people_csv.MAX_ROWS,
+        columns=people_csv.COLUMNS,
     ), status
 
 

@@ -18,7 +18,7 @@ from ..authz import (
 )
 from ..extensions import csrf, db, limiter
 from ..models import Attempt, Certificate, Course, CourseProgress
-from ..services import DomainError, attempts, certification, progress
+from ..services import DomainError, attempts, progress, verification
 from .api_docs import openapi_document
 from .verify import verify_limit
 
@@ -248,10 +248,10 @@ def submit_attempt(attempt_id: int):
 @bp.route("/verify/<code>")
 @limiter.limit(verify_limit)
 def verify(code: str):
-    cert = certification.find_by_code(code)
+    cert = verification.find_by_code(code)
     if cert is None:
         return {"error": {"code": 404, "title": "Not found", "message": "No certificate has this code."}}, 404
-    return certification.public_record(cert)
+    return verification.public_record(cert)
 
 
 @bp.route("/certificates")
@@ -264,7 +264,7 @@ def certificates():
     return {
         "certificates": [
             {
-                **certification.public_record(cert),
+                **verification.public_record(cert),
                 "pdf_url": url_for("certificates.pdf", code=cert.code, _external=True) if cert.pdf_sha256 else None,
                 "credential_url": (
                     url_for("certificates.credential", code=cert.code, _external=True) if cert.pdf_sha256 else None

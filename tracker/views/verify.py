@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 
 from ..extensions import limiter
 from ..forms import VerifyCodeForm, VerifyFileForm
-from ..services import certification
+from ..services import certification, verification
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
@@ -33,19 +33,19 @@ def check_file():
     form = VerifyFileForm()
     if not form.validate_on_submit():
         return render_template("verify/index.html", code_form=VerifyCodeForm(formdata=None), file_form=form), 400
-    result = certification.check_pdf(form.file.data.read())
+    result = verification.check_pdf(form.file.data.read())
     return render_template("verify/file.html", result=result, status=certification.status)
 
 
 @bp.route("/<code>")
 @limiter.limit(verify_limit)
 def show(code: str):
-    cert = certification.find_by_code(code)
+    cert = verification.find_by_code(code)
     if cert is None:
         return render_template("verify/not_found.html", code=code), 404
     return render_template(
         "verify/show.html",
         cert=cert,
         status=certification.status(cert),
-        current=certification.latest_revision(cert) if cert.superseded_at else None,
+        current=verification.latest_revision(cert) if cert.superseded_at else None,
     )

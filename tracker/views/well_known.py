@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from ..certificates import badges
+from ..certificates import signing
 from ..services import certification
 
 bp = Blueprint("well_known", __name__, url_prefix="/.well-known")
@@ -13,10 +13,10 @@ bp = Blueprint("well_known", __name__, url_prefix="/.well-known")
 @bp.route("/did.json")
 def did_document():
     issuer = certification.issuer()
-    return badges.did_document(issuer.did, issuer.key), 200, {"Content-Type": "application/did+json"}
+    return signing.did_document(issuer.did, issuer.key), 200, {"Content-Type": "application/did+json"}
 
 
 @bp.route("/jwks.json")
 def jwks():
     issuer = certification.issuer()
-    return badges.jwks(issuer.key, issuer.did)
+    return signing.jwks(issuer.key, issuer.did)
