@@ -39,10 +39,11 @@ run: demo
 	@echo ""
 	@echo "  tracker is starting on http://$(HOST):$(PORT)"
 	@echo "  Demo logins (password: demo-pass-2026):"
-	@echo "    learner@example.com   learner (holds a completed course)"
-	@echo "    manager@example.com   manager of the Service Desk team"
-	@echo "    admin@example.com     admin"
-	@echo "  More demo people: noah@, priya@, tomas@, zoe@, fyodor@, manager2@ (all @example.com)"
+	@echo "    learner@example.com   learner with a valid certificate and a course in progress"
+	@echo "    manager@example.com   manager of the IT Operations department (Service Desk, Infrastructure)"
+	@echo "    admin@example.com     administrator"
+	@echo "  More (all @example.com): zoe@ (expired and revoked certificates), fyodor@ (certificate expiring),"
+	@echo "  yamada@ (certificate waiting for an admin), noah@, priya@, tomas@, sokratis@, manager2@"
 	@echo ""
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
