@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -106,33 +106,62 @@ def apply_course(data: dict[str, Any]) -> LoadResult:
     return LoadResult(course.slug, "created" if created else "updated", course.version)
 
 
+def _sync(
+    existing_rows: Iterable[Any],
+    key: str,
+    items: list[dict[str, Any]],
+    item_key: str,
+    create: Callable[[dict[str, Any]], Any],
+    fill: Callable[[Any, dict[str, Any]], None],
+) -> list[Any]:
+    """Bring rows in line with the file: update by stable key, create what is new, retire (never delete) what is
+    gone, so that history keeps pointing at real rows. Returns the rows in file order."""
+    existing = {getattr(row, key): row for row in existing_rows}
+    wanted = {item[item_key] for item in items}
+    for row_key, row in existing.items():
+        if row_key not in wanted:
+            row.retired = True
+    rows = []
+    for position, item in enumerate(items, start=1):
+        row = existing.get(item[item_key])
+        if row is None:
+            row = create(item)
+            db.session.add(row)
+        fill(row, item)
+        row.position = position
+        row.retired = False
+        rows.append(row)
+    return rows
+
+
 def _apply_modules(course: Course, modules: list[dict[str, Any]]) -> None:
-    existing = {
-        m.slug: m
-        for m in db.session.scalars(
-            select(Module).where(Module.course_id == course.id).options(selectinload(Module.quiz))
-        )
-    }
-    all_lessons = _by_module(
+    existing = db.session.scalars(
+        select(Module).where(Module.course_id == course.id).options(selectinload(Module.quiz))
+    ).all()
+    all_lessons = _by_parent(
         db.session.scalars(select(Lesson).join(Module).where(Module.course_id == course.id)), "module_id"
     )
-    all_questions = _by_module(
+    all_questions = _by_parent(
         db.session.scalars(select(Question).join(Quiz).join(Module).where(Module.course_id == course.id)), "quiz_id"
     )
-    wanted = {m["slug"] for m in modules}
-    for slug, module in existing.items():
-        if slug not in wanted:
-            module.retired = True
-    for position, data in enumerate(modules, start=1):
-        module = existing.get(data["slug"])
-        if module is None:
-            module = Module(course_id=course.id, slug=data["slug"])
-            db.session.add(module)
-        module.title = data["title"]
-        module.position = position
-        module.retired = False
-        db.session.flush()
-        _apply_lessons(module, data["lessons"], all_lessons.get(module.id, []))
+    rows = _sync(
+        existing,
+        "slug",
+        modules,
+        "slug",
+        create=lambda item: Module(course_id=course.id, slug=item["slug"]),
+        fill=lambda module, item: setattr(module, "title", item["title"]),
+    )
+    db.session.flush()
+    for module, data in zip(rows, modules, strict=True):
+        _sync(
+            all_lessons.get(module.id, []),
+            "slug",
+            data["lessons"],
+            "slug",
+            create=lambda item, module=module: Lesson(module_id=module.id, slug=item["slug"]),
+            fill=_fill_lesson,
+        )
         quiz = module.quiz
         if quiz is None:
             quiz = Quiz(module_id=module.id)
@@ -143,55 +172,38 @@ def _apply_modules(course: Course, modules: list[dict[str, Any]]) -> None:
         quiz.max_attempts = spec["max_attempts"]
         quiz.cooldown_minutes = spec["cooldown_minutes"]
         db.session.flush()
-        _apply_questions(quiz, spec["questions"], all_questions.get(quiz.id, []))
+        _sync(
+            all_questions.get(quiz.id, []),
+            "key",
+            spec["questions"],
+            "key",
+            create=lambda item, quiz=quiz: Question(quiz_id=quiz.id, key=item["key"]),
+            fill=_fill_question,
+        )
 
 
-def _by_module(rows: Iterable[Any], attr: str) -> dict[int, list[Any]]:
+def _by_parent(rows: Iterable[Any], attr: str) -> dict[int, list[Any]]:
     grouped: dict[int, list[Any]] = {}
     for row in rows:
         grouped.setdefault(getattr(row, attr), []).append(row)
     return grouped
 
 
-def _apply_lessons(module: Module, lessons: list[dict[str, Any]], existing_rows: list[Lesson]) -> None:
-    existing = {lesson.slug: lesson for lesson in existing_rows}
-    wanted = {lesson["slug"] for lesson in lessons}
-    for slug, lesson in existing.items():
-        if slug not in wanted:
-            lesson.retired = True
-    for position, data in enumerate(lessons, start=1):
-        lesson = existing.get(data["slug"])
-        if lesson is None:
-            lesson = Lesson(module_id=module.id, slug=data["slug"])
-            db.session.add(lesson)
-        lesson.title = data["title"]
-        lesson.position = position
-        lesson.objectives = data["objectives"]
-        lesson.body_markdown = data["body"]
-        lesson.body_html = render_markdown(data["body"])
-        lesson.key_points = data["key_points"]
-        lesson.sources = data["sources"]
-        lesson.word_count = len(data["body"].split())
-        lesson.retired = False
+def _fill_lesson(lesson: Lesson, data: dict[str, Any]) -> None:
+    lesson.title = data["title"]
+    lesson.objectives = data["objectives"]
+    lesson.body_markdown = data["body"]
+    lesson.body_html = render_markdown(data["body"])
+    lesson.key_points = data["key_points"]
+    lesson.sources = data["sources"]
+    lesson.word_count = len(data["body"].split())
 
 
-def _apply_questions(quiz: Quiz, questions: list[dict[str, Any]], existing_rows: list[Question]) -> None:
-    existing = {q.key: q for q in existing_rows}
-    wanted = {q["key"] for q in questions}
-    for key, question in existing.items():
-        if key not in wanted:
-            question.retired = True
-    for position, data in enumerate(questions, start=1):
-        question = existing.get(data["key"])
-        if question is None:
-            question = Question(quiz_id=quiz.id, key=data["key"])
-            db.session.add(question)
-        question.kind = data["kind"]
-        question.prompt = data["prompt"]
-        question.explanation = data["explanation"]
-        question.choices = data["choices"]
-        question.position = position
-        question.retired = False
+def _fill_question(question: Question, data: dict[str, Any]) -> None:
+    question.kind = data["kind"]
+    question.prompt = data["prompt"]
+    question.explanation = data["explanation"]
+    question.choices = data["choices"]
 
 
 def apply_paths(paths: list[dict[str, Any]]) -> None:

@@ -51,30 +51,28 @@ def mine():
     return render_template("certificates/mine.html", certificates=certificates, form=ReissueRequestForm(formdata=None))
 
 
+def _download(cert: Certificate, body: bytes | str | None, mimetype: str, extension: str) -> Response:
+    if body is None:  # a certificate still waiting for an admin has no files yet
+        abort(404)
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{_file_name(cert, extension)}"'},
+    )
+
+
 @bp.route("/<code>.pdf")
 @login_required
 def pdf(code: str):
     cert = get_certificate_or_404(code)
-    if cert.pdf is None:
-        abort(404)
-    return Response(
-        cert.pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{_file_name(cert, "pdf")}"'},
-    )
+    return _download(cert, cert.pdf, "application/pdf", "pdf")
 
 
 @bp.route("/<code>/credential.json")
 @login_required
 def credential(code: str):
     cert = get_certificate_or_404(code)
-    if cert.credential is None:
-        abort(404)
-    return Response(
-        cert.credential,
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{_file_name(cert, "json")}"'},
-    )
+    return _download(cert, cert.credential, "application/json", "json")
 
 
 @bp.route("/<code>/request-reissue", methods=["POST"])
