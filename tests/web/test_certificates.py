@@ -194,3 +194,21 @@ def test_cli_verify_certificate(runner, org, tmp_path):
     bad.write_bytes(org["cert_a"].pdf.replace(b"/Producer", b"/Producex", 1))
     result = runner.invoke(args=["verify-certificate", str(bad)])
     assert result.exit_code == 1 and "altered" in result.output
+
+
+def test_a_name_the_fonts_cannot_print_waits_for_an_admin(app, client, login_as, make_user, course):
+    learner = make_user(name="山田 太郎")
+    cert = factories.complete_course(learner, course)
+    login_as(learner)
+    assert client.get(f"/certificates/{cert.code}.pdf").status_code == 404  # no PDF with empty boxes, ever
+    assert "being prepared" in client.get("/certificates/").get_data(as_text=True)
+    admin = make_user(Role.ADMIN)
+    admin_client = app.test_client()
+    admin_client.post("/login", data={"email": admin.email, "password": factories.PASSWORD})
+    attention = admin_client.get("/admin/certificates").get_data(as_text=True)
+    assert cert.code in attention and "Name cannot be printed" in attention
+    response = admin_client.post(f"/admin/certificates/{cert.code}/reissue",
+                                 data={"reason": "Printable spelling agreed", "learner_name": "Yamada Taro"})
+    assert response.status_code == 302
+    new = db.session.scalar(select(Certificate).where(Certificate.learner_name == "Yamada Taro"))
+    assert client.get(f"/certificates/{new.code}.pdf").status_code == 200
