@@ -41,8 +41,9 @@ def check_pdf(data: bytes) -> FileCheck:
         return FileCheck("superseded", cert, latest_revision(cert))
     match = CODE_PATTERN.search(data)
     claimed = match.group(0).decode() if match else None
-    if claimed and find_by_code(claimed) is not None:
-        return FileCheck("altered", find_by_code(claimed), None, claimed)
+    claimed_cert = find_by_code(claimed) if claimed else None
+    if claimed_cert is not None:
+        return FileCheck("altered", claimed_cert, None, claimed)
     return FileCheck("unknown", None, None, claimed)
 
 
