@@ -11,9 +11,10 @@ from pathlib import Path
 from sqlalchemy import event
 
 from tracker import create_app
+from tracker.demo import large
 from tracker.extensions import db
 from tracker.models import Role
-from tracker.services import accounts, demo_large
+from tracker.services import accounts
 
 REPEATS = 5
 PASSWORD = "benchmark passphrase 2026"
@@ -64,7 +65,7 @@ def _measure(app, client, url: str) -> tuple[int, float, int]:
 def _add_learners(app, count: int) -> float:
     started = time.perf_counter()
     with app.app_context():
-        demo_large.load_large(count, 20)
+        large.load_large(count, 20)
         db.session.commit()
     return time.perf_counter() - started
 

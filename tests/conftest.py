@@ -173,3 +173,12 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped:
         reporter.write_line(f"CI: {len(skipped)} test(s) were skipped; failing the run.", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def attachment_name(response) -> str:
+    """The file name a download response offers (Content-Disposition: attachment), however it is quoted."""
+    from werkzeug.http import parse_options_header
+
+    kind, options = parse_options_header(response.headers.get("Content-Disposition", ""))
+    assert kind == "attachment", response.headers.get("Content-Disposition")
+    return options["filename"]

@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import Course, Role, Team, User
-from tracker.services import accounts, content, progress
+from tracker.services import accounts
+from tracker.services.content import loader
+from tracker.services.learning import catalog, lessons
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -139,13 +141,13 @@ def course_data(
 
 
 def make_course(slug: str | None = None, **kwargs: Any) -> Course:
-    result = content.apply_course(course_data(slug, **kwargs))
+    result = loader.apply_course(course_data(slug, **kwargs))
     db.session.commit()
     return load_course(result.slug)
 
 
 def load_course(slug: str) -> Course:
-    course = db.session.scalar(select(Course).where(Course.slug == slug).options(progress.course_content_options()))
+    course = catalog.course_by_slug(slug, with_content=True)
     assert course is not None
     return course
 
@@ -162,11 +164,11 @@ def answers_for(attempt, *, correct: bool = True) -> dict[str, list[str]]:
 def complete_course(user: User, course: Course, now=None):
     """Read every lesson and pass every quiz; returns the certificate this earns."""
     from tracker.models import Certificate
-    from tracker.services import attempts
+    from tracker.services.learning import attempts
 
     for module in course.modules:
         for lesson in module.lessons:
-            progress.mark_lesson_read(user, lesson, now=now)
+            lessons.read_lesson(user, lesson, now=now)
         attempt = attempts.start_attempt(user, module.quiz, now=now)
         attempts.submit_attempt(user, attempt, answers_for(attempt), now=now)
     db.session.commit()

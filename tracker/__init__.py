@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .config import check_production_config, load_config
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, issuing, limiter, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,31 +68,14 @@ def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import authz, models  # noqa: F401  (models register their tables)
-    from .services import accounts
+    from . import authz, login, models  # noqa: F401  (models register their tables)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Sign in to continue."
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
-    login_manager.user_loader(accounts.load_user_from_session)
-
-    @login_manager.request_loader
-    def _bearer(req):
-        header = req.headers.get("Authorization", "")
-        if not req.path.startswith("/api/") or not header.startswith("Bearer "):
-            return None
-        user = accounts.user_for_api_token(header[len("Bearer ") :].strip())
-        if user is not None:
-            g.api_token_user = True
-            db.session.commit()  # record last use of the token
-        return user
-
+    issuing.init_app(app)
+    login.init_app(app)
     authz.init_app(app)
 
 
@@ -128,7 +111,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         certificate_status=certification.status,
-        certificate_status_label=lambda cert: certification.STATUS_LABELS[certification.status(cert)],
+        certificate_status_label=lambda cert: certification.status(cert).label,
     )
 
     @app.template_filter("longdate")

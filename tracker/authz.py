@@ -13,11 +13,13 @@ from flask import Flask, abort
 from flask_login import current_user
 from sqlalchemy import select
 
+from . import enums
+from .enums import Role
 from .extensions import db
-from .models import ApiToken, Assignment, Attempt, Certificate, Course, Lesson, Module, Role, Team, User
-from .services import teams
-from .services.certification import normalise_code
-from .services.progress import course_content_options
+from .models import ApiToken, Assignment, Attempt, Certificate, Course, Lesson, Module, Team, User
+from .services.certification.codes import normalise_code
+from .services.learning import catalog
+from .services.organisation import teams
 
 
 def role_required(*roles: Role) -> Callable:
@@ -92,6 +94,22 @@ def visible_team_ids(user: User) -> set[int] | None:
     return teams.managed_team_ids(user)
 
 
+def manager_scope(user: User) -> set[int] | None:
+    """The teams behind every manager page and API call: None for admins (everything), the managed teams and
+    everything below them for managers. Learners, and managers without a team, get 403: there is nothing to see."""
+    if user.role not in (Role.MANAGER, Role.ADMIN):
+        abort(403)
+    scope = visible_team_ids(user)
+    if scope is not None and not scope:
+        abort(403)
+    return scope
+
+
+def can_assign_to_job_role(user: User | None) -> bool:
+    """A job role cuts across every team, so only admins assign to one."""
+    return user is not None and user.role == Role.ADMIN
+
+
 def can_view_team(user: User, team_id: int) -> bool:
     scope = visible_team_ids(user)
     return scope is None or team_id in scope
@@ -133,10 +151,7 @@ def get_assignment_or_404(assignment_id: int) -> Assignment:
 
 
 def get_course_or_404(slug: str, *, with_content: bool = False) -> Course:
-    query = select(Course).where(Course.slug == slug)
-    if with_content:
-        query = query.options(course_content_options())
-    course = db.session.scalar(query)
+    course = catalog.course_by_slug(slug, with_content=with_content)
     if course is None or not can_view_course(current_user, course):
         abort(404)
     return course
@@ -181,5 +196,6 @@ def init_app(app: Flask) -> None:
         can_manage_content=can_manage_content,
         can_manage_teams=can_manage_teams,
         can_view_audit=can_view_audit,
-        Role=Role,
+        can_assign_to_job_role=can_assign_to_job_role,
+        **{name: getattr(enums, name) for name in enums.__all__},
     )

@@ -8,10 +8,13 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
+from .demo import large, organisation
 from .extensions import db
 from .models import Role
-from .services import DomainError, accounts, content, demo, demo_large, verification
-from .services.content_schema import ContentError
+from .services import DomainError, accounts
+from .services.certification import verification
+from .services.content import loader
+from .services.content.schema import ContentError
 
 
 def register(app: Flask) -> None:
@@ -33,7 +36,7 @@ def seed(directory: Path | None) -> None:
     """Load or update the courses and learning paths from YAML files."""
     directory = directory or Path(current_app.config["SEED_DATA_DIR"])
     try:
-        results = content.load_directory(directory)
+        results = loader.load_directory(directory)
     except ContentError as exc:
         db.session.rollback()
         click.echo(f"Nothing was loaded: {len(exc.problems)} problem(s) found.", err=True)
@@ -64,11 +67,11 @@ def demo_data(learners: int | None, courses: int | None) -> None:
         click.echo("Refusing to load demo data into a production configuration.", err=True)
         sys.exit(1)
     if learners is None:
-        created = demo.load_demo()
+        created = organisation.load_demo()
         db.session.commit()
         click.echo("Demo organisation created." if created else "Demo organisation already present; left as it is.")
         return
-    result = demo_large.load_large(learners, courses or 6)
+    result = large.load_large(learners, courses or 6)
     db.session.commit()
     click.echo(
         f"Added {result.learners} learners in {result.teams} teams, over {result.courses} courses "

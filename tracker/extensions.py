@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -10,6 +14,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .certificates import signing
 
 # Stable constraint names make migrations reproducible on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -25,8 +31,55 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+@dataclass(frozen=True)
+class Issuer:
+    """The organisation as the issuer of credentials: its public address, name and Ed25519 signing key."""
+
+    base_url: str
+    organisation_name: str
+    key: signing.IssuerKey
+
+    @property
+    def did(self) -> str:
+        return signing.did_web(self.base_url)
+
+    def verify_url(self, code: str) -> str:
+        return f"{self.base_url}/verify/{code}"
+
+    def credential_url(self, code: str) -> str:
+        return f"{self.base_url}/certificates/{code}/credential.json"
+
+
+class Issuing:
+    """The issuer of the app, built from configuration once per app (the key is read from disk or the
+    environment once per process)."""
+
+    EXTENSION_KEY = "tracker.issuing"
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions[self.EXTENSION_KEY] = {"issuer": None}
+
+    def for_app(self, app: Flask) -> Issuer:
+        state = app.extensions[self.EXTENSION_KEY]
+        if state["issuer"] is None:
+            config = app.config
+            key = signing.IssuerKey.load_or_create(
+                key_file=config.get("ISSUER_KEY_FILE") or None,
+                key_pem=config.get("ISSUER_PRIVATE_KEY") or None,
+                instance_path=Path(app.instance_path),
+                allow_create=not config["PRODUCTION"],
+            )
+            state["issuer"] = Issuer(config["PUBLIC_BASE_URL"].rstrip("/"), config["ORGANISATION_NAME"], key)
+        return state["issuer"]
+
+    @property
+    def current(self) -> Issuer:
+        return self.for_app(current_app._get_current_object())
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+issuing = Issuing()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import Attempt
-from tracker.services import content
+from tracker.services.content import loader
 
 from .. import factories
 
@@ -31,7 +31,7 @@ def seeded(live_server) -> Seeded:
     (one single-choice, one multiple-choice, one true/false), so every attempt looks the same."""
     with live_server.app_context():
         data = factories.course_data(modules=1, lessons=2, pool=3, per_attempt=3, pass_mark=80)
-        content.apply_course(data)
+        loader.apply_course(data)
         db.session.commit()
         user = factories.make_user(name="Lena Learner")
         return Seeded(email=user.email, name=user.display_name, user_id=user.id, slug=data["slug"], title=data["title"])

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from tests import factories
 from tracker.extensions import db
 from tracker.models import Attempt, Question, utcnow
-from tracker.services import attempts, content
+from tracker.services.content import loader
+from tracker.services.learning import attempts
 
 
 def _quiz(course, index=0):
@@ -97,7 +98,7 @@ def test_two_choices_on_a_single_choice_question_is_not_an_answer(app, make_user
 
 def test_finished_attempt_keeps_what_it_served_after_content_edits(app, make_user):
     data = factories.course_data("stable")
-    content.apply_course(data)
+    loader.apply_course(data)
     course = factories.load_course("stable")
     user = make_user()
     attempt = attempts.start_attempt(user, _quiz(course))
@@ -108,7 +109,7 @@ def test_finished_attempt_keeps_what_it_served_after_content_edits(app, make_use
         for question in module["quiz"]["questions"]:
             question["prompt"] = "Rewritten " + question["prompt"]
             question["choices"][0]["text"] = "Changed choice"
-    assert content.apply_course(data).version == 2
+    assert loader.apply_course(data).version == 2
     db.session.commit()
     db.session.expire_all()
     stored = db.session.get(Attempt, attempt.id)

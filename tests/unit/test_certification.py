@@ -10,9 +10,13 @@ from sqlalchemy.exc import IntegrityError
 
 from tests import factories
 from tracker.certificates import badges
-from tracker.extensions import db
+from tracker.enums import CertificateStatus
+from tracker.extensions import db, issuing
 from tracker.models import AuditEvent, Certificate, Completion, CourseProgress, Role
-from tracker.services import DomainError, certification, content, verification
+from tracker.services import DomainError, certification
+from tracker.services.certification import codes as codes_module
+from tracker.services.certification import verification
+from tracker.services.content import loader
 
 
 def _count(model) -> int:
@@ -27,7 +31,7 @@ def test_completing_a_course_issues_exactly_one_certificate(app, make_user, cour
     assert (cert.course_title, cert.course_version, cert.score) == (course.title, 1, 100)
     assert cert.expires_at == certification.add_months(cert.issued_at, 12)
     assert cert.pdf_sha256 == hashlib.sha256(cert.pdf).hexdigest()
-    assert certification.status(cert) == certification.Status.VALID
+    assert certification.status(cert) == CertificateStatus.VALID
     # awarding the same completion again (a racing request) hands back the same certificate
     row = db.session.scalar(select(CourseProgress))
     assert certification.award(row, course).id == cert.id
@@ -53,7 +57,7 @@ def test_codes_are_long_random_and_forgiving_to_type():
     assert len(codes) == 2000
     code = next(iter(codes))
     assert len(code) == 23 and code.count("-") == 3
-    assert set(code.replace("-", "")) <= set(certification.CODE_ALPHABET)
+    assert set(code.replace("-", "")) <= set(codes_module.CODE_ALPHABET)
     sloppy = code.lower().replace("-", " ").replace("0", "o").replace("1", "l")
     assert certification.normalise_code(sloppy) == code
     assert certification.normalise_code("not a code") is None
@@ -61,14 +65,14 @@ def test_codes_are_long_random_and_forgiving_to_type():
 
 def test_certificate_is_a_snapshot(app, make_user):
     data = factories.course_data("snap")
-    content.apply_course(data)
+    loader.apply_course(data)
     course = factories.load_course("snap")
     user = make_user(name="Before Rename")
     cert = factories.complete_course(user, course)
     sha, title = cert.pdf_sha256, cert.course_title
     user.display_name = "After Rename"
     data["title"] = "A renamed course"
-    content.apply_course(data)
+    loader.apply_course(data)
     db.session.commit()
     db.session.expire_all()
     again = db.session.get(Certificate, cert.id)
@@ -78,16 +82,16 @@ def test_certificate_is_a_snapshot(app, make_user):
 def test_expiry_states(app, make_user, course):
     cert = factories.complete_course(make_user(), course)
     expires = cert.expires_at
-    assert certification.status(cert, expires - timedelta(days=31)) == certification.Status.VALID
-    assert certification.status(cert, expires - timedelta(days=29)) == certification.Status.EXPIRING
-    assert certification.status(cert, expires + timedelta(seconds=1)) == certification.Status.EXPIRED
+    assert certification.status(cert, expires - timedelta(days=31)) == CertificateStatus.VALID
+    assert certification.status(cert, expires - timedelta(days=29)) == CertificateStatus.EXPIRING
+    assert certification.status(cert, expires + timedelta(seconds=1)) == CertificateStatus.EXPIRED
 
 
 def test_courses_without_validity_never_expire(app, make_user):
     course = factories.make_course(valid_months=None)
     cert = factories.complete_course(make_user(), course)
     assert cert.expires_at is None
-    assert certification.status(cert, datetime(2100, 1, 1, tzinfo=UTC)) == certification.Status.VALID
+    assert certification.status(cert, datetime(2100, 1, 1, tzinfo=UTC)) == CertificateStatus.VALID
 
 
 @pytest.mark.parametrize(
@@ -109,7 +113,7 @@ def test_revoke_needs_a_reason_and_is_audited(app, make_user, course):
         certification.revoke(cert, admin, "   ")
     certification.revoke(cert, admin, "Issued in error")
     db.session.commit()
-    assert certification.status(cert) == certification.Status.REVOKED
+    assert certification.status(cert) == CertificateStatus.REVOKED
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.revoked"))
     assert event.actor_id == admin.id and event.details["reason"] == "Issued in error"
     with pytest.raises(DomainError):
@@ -126,7 +130,7 @@ def test_reissue_keeps_award_date_and_supersedes_the_old_one(app, make_user, cou
     assert new.code != cert.code and new.revision == 2
     assert new.learner_name == "New Name" and new.issued_at == cert.issued_at and new.expires_at == cert.expires_at
     assert new.pdf_sha256 != cert.pdf_sha256
-    assert certification.status(cert) == certification.Status.SUPERSEDED
+    assert certification.status(cert) == CertificateStatus.SUPERSEDED
     assert verification.latest_revision(cert).id == new.id
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.reissued"))
     assert event.details == {"replaces": cert.code, "reason": "Name changed", "name": "New Name", "revision": 2}
@@ -138,7 +142,7 @@ def test_unprintable_name_is_held_for_an_admin_never_printed_as_boxes(app, make_
     admin = make_user(Role.ADMIN)
     cert = factories.complete_course(make_user(name="山田 太郎"), course)
     assert cert.pdf is None and cert.pdf_sha256 is None
-    assert "山" in cert.pending_reason and certification.status(cert) == certification.Status.PENDING
+    assert "山" in cert.pending_reason and certification.status(cert) == CertificateStatus.PENDING
     with pytest.raises(DomainError):
         certification.reissue(cert, admin, "still unprintable", learner_name="山田")
     new = certification.reissue(cert, admin, "Printable spelling agreed with the learner", learner_name="Yamada Taro")
@@ -182,7 +186,7 @@ def test_pdf_embeds_a_credential_that_verifies_with_the_public_key_only(app, mak
     attached = next(iter(reader.attachments.values()))[0]
     assert attached == cert.credential.encode()
     signed = json.loads(attached)
-    issuer = certification.issuer()
+    issuer = issuing.current
     document = badges.did_document(issuer.did, issuer.key)
     public = document["verificationMethod"][0]["publicKeyMultibase"]
     assert badges.verify_credential(signed, public)

@@ -10,12 +10,13 @@ import yaml
 
 from tests import factories
 from tracker.extensions import db
-from tracker.services import content, content_export
-from tracker.services.content import check_course_text
-from tracker.services.content_schema import fingerprint
+from tracker.services.content import editor, loader
+from tracker.services.content import export as content_export
+from tracker.services.content.loader import check_course_text
+from tracker.services.content.schema import fingerprint
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
-COURSE_FILES = sorted(p for p in SEED_DIR.glob("*.yaml") if p.name != content.PATHS_FILE)
+COURSE_FILES = sorted(p for p in SEED_DIR.glob("*.yaml") if p.name != loader.PATHS_FILE)
 
 
 def test_every_seed_course_round_trips_through_the_export(app):
@@ -23,7 +24,7 @@ def test_every_seed_course_round_trips_through_the_export(app):
     the same fingerprint) as the hand-written file. So the editor, which starts from the export, changes nothing
     by itself."""
     assert len(COURSE_FILES) >= 6
-    content.load_directory(SEED_DIR)
+    loader.load_directory(SEED_DIR)
     db.session.commit()
     for path in COURSE_FILES:
         original = check_course_text(path.read_text(encoding="utf-8"), path.name)
@@ -33,14 +34,14 @@ def test_every_seed_course_round_trips_through_the_export(app):
         assert exported == original, path.name
         assert fingerprint(exported) == course.content_hash, path.name
         # Loading the export is a no-op: the version does not move.
-        assert content.apply_course(exported).status == "unchanged", path.name
+        assert loader.apply_course(exported).status == "unchanged", path.name
 
 
 def test_export_writes_the_documented_format(app):
     data = factories.course_data("export-format", modules=1, lessons=1, pool=3, per_attempt=2, valid_months=None)
     data["modules"][0]["lessons"][0]["body"] = "## Heading\n\nFirst paragraph.\n\n- a list item"
     data["modules"][0]["lessons"][0]["sources"].append({"citation": "A book without a link."})
-    content.apply_course(data)
+    loader.apply_course(data)
     db.session.commit()
     course = content_export.course_for_export("export-format")
 
@@ -76,13 +77,13 @@ def test_export_writes_the_documented_format(app):
 
 def test_export_leaves_out_retired_content_and_follows_the_new_order(app):
     data = factories.course_data("export-retired", modules=2, lessons=3, pool=4, per_attempt=2)
-    content.apply_course(data)
+    loader.apply_course(data)
     changed = copy.deepcopy(data)
     first = changed["modules"][0]
     first["lessons"] = [first["lessons"][2], first["lessons"][0]]  # lesson-2 retired, lesson-3 moved first
     del first["quiz"]["questions"][1]
     changed["modules"] = [changed["modules"][0]]  # module-2 retired
-    content.apply_course(changed)
+    loader.apply_course(changed)
     db.session.commit()
 
     exported = content_export.export_course(content_export.course_for_export("export-retired"))
@@ -101,7 +102,7 @@ def test_text_that_cannot_be_a_literal_block_is_still_exported_faithfully(app):
     awkward = "Line with trailing spaces   \n\tIndented by a tab\nÜnïcødé – “quotes” : and # hashes"
     data["modules"][0]["lessons"][0]["body"] = awkward
     data["modules"][0]["quiz"]["questions"][0]["explanation"] = "Two\nlines"
-    content.apply_course(data)
+    loader.apply_course(data)
     db.session.commit()
     text = content_export.export_course_yaml(content_export.course_for_export("export-awkward"))
     assert "Ünïcødé" in text  # allow_unicode: no \u escapes
@@ -122,15 +123,15 @@ def test_course_for_export_uses_a_fixed_number_of_queries(app, count_queries):
 
 def test_course_rows_count_current_content_in_one_query(app, count_queries):
     data = factories.course_data("rows-course", modules=2, lessons=2, pool=5, per_attempt=3)
-    content.apply_course(data)
+    loader.apply_course(data)
     data = copy.deepcopy(data)
     del data["modules"][1]["lessons"][0]
     del data["modules"][1]["quiz"]["questions"][0]
-    content.apply_course(data)
+    loader.apply_course(data)
     factories.make_course("rows-other", modules=1, lessons=3, pool=4)
     db.session.commit()
     with count_queries() as counter:
-        rows = {row.course.slug: row for row in content_export.course_rows()}
+        rows = {row.course.slug: row for row in editor.course_rows()}
     assert counter.count == 1
     assert (rows["rows-course"].modules, rows["rows-course"].lessons, rows["rows-course"].questions) == (2, 3, 9)
     assert (rows["rows-other"].modules, rows["rows-other"].lessons, rows["rows-other"].questions) == (1, 3, 4)
@@ -138,15 +139,15 @@ def test_course_rows_count_current_content_in_one_query(app, count_queries):
 
 def test_plan_for_a_new_an_unchanged_and_an_edited_course(app):
     data = factories.course_data("plan-course", modules=2, lessons=2, pool=4, per_attempt=2)
-    plan = content_export.plan_publication(data)
+    plan = editor.plan_publication(data)
     assert (plan.status, plan.current_version, plan.next_version) == ("new", None, 1)
     assert [m.status for m in plan.modules] == ["added", "added"]
     assert "<strong>bold</strong>" in plan.course["modules"][0]["lessons"][0]["body_html"]
     assert "body_html" not in data["modules"][0]["lessons"][0]  # the caller's data is left alone
 
-    content.apply_course(data)
+    loader.apply_course(data)
     db.session.commit()
-    plan = content_export.plan_publication(copy.deepcopy(data))
+    plan = editor.plan_publication(copy.deepcopy(data))
     assert (plan.status, plan.current_version, plan.next_version) == ("unchanged", 1, 1)
 
     edited = copy.deepcopy(data)
@@ -161,7 +162,7 @@ def test_plan_for_a_new_an_unchanged_and_an_edited_course(app):
     edited["modules"][1] = {**copy.deepcopy(edited["modules"][1]), "slug": "module-3", "title": "Module 3"}
     for i, question in enumerate(edited["modules"][1]["quiz"]["questions"]):
         question["key"] = f"plan-m3-q{i}"
-    plan = content_export.plan_publication(edited)
+    plan = editor.plan_publication(edited)
     assert (plan.status, plan.current_version, plan.next_version) == ("updated", 1, 2)
     assert plan.course_fields_changed == ["title"]
     by_slug = {m.slug: m for m in plan.modules}

@@ -1,4 +1,4 @@
-"""The course loader: validation of course files, applying them to the database and reloading edited content."""
+"""The course loader: validation of course files, applying them to the database and reloading edited loader."""
 
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ from tracker.models import (
     Quiz,
     User,
 )
-from tracker.services import attempts, content, progress
-from tracker.services.content_schema import ContentError
+from tracker.services.content import loader
+from tracker.services.content.schema import ContentError
+from tracker.services.learning import attempts, lessons
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
 
@@ -129,15 +130,15 @@ def to_text(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def load_text(text: str, source: str = "course.yaml") -> content.LoadResult:
-    result = content.apply_course(content.check_course_text(text, source))
+def load_text(text: str, source: str = "course.yaml") -> loader.LoadResult:
+    result = loader.apply_course(loader.check_course_text(text, source))
     db.session.commit()
     return result
 
 
 def problems_of(text: str, source: str = "broken.yaml") -> list[str]:
     with pytest.raises(ContentError) as info:
-        content.check_course_text(text, source)
+        loader.check_course_text(text, source)
     assert str(info.value) == "\n".join(info.value.problems)
     return info.value.problems
 
@@ -177,7 +178,7 @@ def parse_tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
 
 def test_valid_file_creates_course_modules_lessons_quizzes_and_questions(app):
     result = load_text(GOOD_COURSE)
-    assert result == content.LoadResult("loader-test-course", "created", 1)
+    assert result == loader.LoadResult("loader-test-course", "created", 1)
 
     course = factories.load_course("loader-test-course")
     assert course.title == "Loader test course"
@@ -506,7 +507,7 @@ def test_load_directory_with_a_bad_file_raises_and_changes_nothing(app, tmp_path
 
     assert count(Course) == 0
     with pytest.raises(ContentError) as info:
-        content.load_directory(tmp_path)
+        loader.load_directory(tmp_path)
     assert sorted(info.value.problems) == [
         "bad-course.yaml: modules[0].quiz.questions[0].choices: "
         "a single-choice question needs exactly one correct choice, has 0",
@@ -522,7 +523,7 @@ def test_load_directory_reports_unknown_courses_in_paths(app, tmp_path):
         _paths_text({"first": ["good-course"], "second": ["good-course", "no-such-course"]}), encoding="utf-8"
     )
     with pytest.raises(ContentError) as info:
-        content.load_directory(tmp_path)
+        loader.load_directory(tmp_path)
     assert info.value.problems == ["paths.yaml: paths[1].courses[1]: unknown course 'no-such-course'"]
     assert count(Course) == 0
 
@@ -531,7 +532,7 @@ def test_load_directory_reports_invalid_paths_yaml(app, tmp_path):
     (tmp_path / "good-course.yaml").write_text(_course_text("good-course"), encoding="utf-8")
     (tmp_path / "paths.yaml").write_text("paths:\n  - slug: a\n   title: b\n", encoding="utf-8")
     with pytest.raises(ContentError) as info:
-        content.load_directory(tmp_path)
+        loader.load_directory(tmp_path)
     assert len(info.value.problems) == 1
     assert info.value.problems[0].startswith("paths.yaml: not valid YAML (line 3,")
     assert count(Course) == 0
@@ -544,7 +545,7 @@ def test_duplicate_course_slugs_name_the_right_files(app, tmp_path):
     (tmp_path / "b-first.yaml").write_text(_course_text("same-slug"), encoding="utf-8")
     (tmp_path / "c-second.yaml").write_text(_course_text("same-slug"), encoding="utf-8")
     with pytest.raises(ContentError) as info:
-        content.load_directory(tmp_path)
+        loader.load_directory(tmp_path)
     assert info.value.problems == [
         "a-broken.yaml: title: is required",
         "c-second.yaml: slug: 'same-slug' is also used by b-first.yaml",
@@ -561,7 +562,7 @@ def test_reloading_unchanged_content_is_a_no_op(app):
     stamp = (before.version, before.content_hash, before.updated_at)
     lesson_ids = sorted(db.session.scalars(select(Lesson.id)))
 
-    assert load_text(GOOD_COURSE) == content.LoadResult("loader-test-course", "unchanged", 1)
+    assert load_text(GOOD_COURSE) == loader.LoadResult("loader-test-course", "unchanged", 1)
     # Whitespace around texts is normalised away, so it does not count as a change either.
     assert load_text(GOOD_COURSE.replace("title: Loader test course", "title: '  Loader test course '")).status \
         == "unchanged"
@@ -577,7 +578,7 @@ def test_changing_a_lesson_body_bumps_the_version_and_updates_in_place(app):
     old_id = old.id
 
     changed = GOOD_COURSE.replace("body: The plain second lesson.", "body: The *revised* second lesson.")
-    assert load_text(changed) == content.LoadResult("loader-test-course", "updated", 2)
+    assert load_text(changed) == loader.LoadResult("loader-test-course", "updated", 2)
     db.session.expire_all()
     lesson = lesson_by_slug("loader-test-course", "first-module", "second-lesson")
     assert lesson.id == old_id
@@ -587,7 +588,7 @@ def test_changing_a_lesson_body_bumps_the_version_and_updates_in_place(app):
 
     assert load_text(changed).status == "unchanged"
     another = changed.replace("pass_mark: 70", "pass_mark: 75")
-    assert load_text(another) == content.LoadResult("loader-test-course", "updated", 3)
+    assert load_text(another) == loader.LoadResult("loader-test-course", "updated", 3)
 
 
 def _snapshot_reads() -> list[tuple]:
@@ -618,7 +619,7 @@ def test_removing_a_lesson_and_a_question_retires_them_and_keeps_learner_history
     learner = make_user()
     module = course.modules[0]
     for lesson in module.lessons:
-        progress.mark_lesson_read(learner, lesson)
+        lessons.read_lesson(learner, lesson)
     attempt = attempts.start_attempt(learner, module.quiz, rng=random.Random(7))
     attempts.submit_attempt(learner, attempt, factories.answers_for(attempt))
     db.session.commit()
@@ -632,7 +633,7 @@ def test_removing_a_lesson_and_a_question_retires_them_and_keeps_learner_history
     del data["modules"][0]["lessons"][1]
     questions = data["modules"][0]["quiz"]["questions"]
     questions[:] = [q for q in questions if q["key"] != served_key]
-    assert content.apply_course(data) == content.LoadResult(slug, "updated", 2)
+    assert loader.apply_course(data) == loader.LoadResult(slug, "updated", 2)
     db.session.commit()
     db.session.expire_all()
 
@@ -664,7 +665,7 @@ def test_removing_a_lesson_and_a_question_retires_them_and_keeps_learner_history
     db.session.commit()
 
     # Putting the lesson back revives the same row, with the learner's read still counted.
-    assert content.apply_course(factories.course_data(slug, modules=2, lessons=2, pool=5, per_attempt=3)).version == 3
+    assert loader.apply_course(factories.course_data(slug, modules=2, lessons=2, pool=5, per_attempt=3)).version == 3
     db.session.commit()
     db.session.expire_all()
     assert lesson_by_slug(slug, "module-1", "lesson-2").id == retired.id
@@ -677,9 +678,9 @@ def test_adding_a_lesson_recomputes_progress_of_existing_learners(app, make_user
     course = factories.make_course(slug, modules=1, lessons=2, pool=5, per_attempt=3)
     started, finished = make_user(), make_user()
     first, second = course.modules[0].lessons
-    progress.mark_lesson_read(started, first)
+    lessons.read_lesson(started, first)
     for lesson in (first, second):
-        progress.mark_lesson_read(finished, lesson)
+        lessons.read_lesson(finished, lesson)
     attempt = attempts.start_attempt(finished, course.modules[0].quiz, rng=random.Random(3))
     attempts.submit_attempt(finished, attempt, factories.answers_for(attempt))
     db.session.commit()
@@ -692,7 +693,7 @@ def test_adding_a_lesson_recomputes_progress_of_existing_learners(app, make_user
     extra = copy.deepcopy(data["modules"][0]["lessons"][0])
     extra.update(slug="lesson-3", title="Lesson 1.3", body="A new lesson about something else.")
     data["modules"][0]["lessons"].append(extra)
-    assert content.apply_course(data).status == "updated"
+    assert loader.apply_course(data).status == "updated"
     db.session.commit()
     db.session.expire_all()
 
@@ -726,7 +727,7 @@ def test_learning_paths_load_in_order_and_reload_without_duplicates(app, tmp_pat
         _paths_text({"short": ["course-b", "course-a"], "long": ["course-c", "course-a", "course-b"]}),
         encoding="utf-8",
     )
-    results = content.load_directory(tmp_path)
+    results = loader.load_directory(tmp_path)
     db.session.commit()
     assert [(r.slug, r.status, r.version) for r in results] == [
         ("course-a", "created", 1), ("course-b", "created", 1), ("course-c", "created", 1),
@@ -743,7 +744,7 @@ def test_learning_paths_load_in_order_and_reload_without_duplicates(app, tmp_pat
         _paths_text({"short": ["course-a", "course-b"], "long": ["course-b", "course-c", "course-a"]}),
         encoding="utf-8",
     )
-    results = content.load_directory(tmp_path)
+    results = loader.load_directory(tmp_path)
     db.session.commit()
     db.session.expire_all()
     assert {r.status for r in results} == {"unchanged"}
@@ -753,7 +754,7 @@ def test_learning_paths_load_in_order_and_reload_without_duplicates(app, tmp_pat
     assert count(LearningPathCourse) == 5
 
     # Loading the same paths again changes nothing.
-    content.load_directory(tmp_path)
+    loader.load_directory(tmp_path)
     db.session.commit()
     assert count(LearningPathCourse) == 5
     assert _path_courses()["long"] == ["course-b", "course-c", "course-a"]
@@ -763,7 +764,7 @@ def test_learning_paths_load_in_order_and_reload_without_duplicates(app, tmp_pat
 
 
 def test_the_shipped_seed_data_loads(app):
-    results = content.load_directory(SEED_DIR)
+    results = loader.load_directory(SEED_DIR)
     db.session.commit()
     assert sorted((r.slug, r.status, r.version) for r in results) == [
         (slug, "created", 1)
@@ -784,6 +785,6 @@ def test_the_shipped_seed_data_loads(app):
         assert course.certificate_valid_months is not None
     assert "<script" not in "".join(db.session.scalars(select(Lesson.body_html)))
 
-    again = content.load_directory(SEED_DIR)
+    again = loader.load_directory(SEED_DIR)
     assert {(r.status, r.version) for r in again} == {("unchanged", 1)}
     assert count(LearningPathCourse) == 4 + 5 + 5

@@ -3,15 +3,19 @@
 from sqlalchemy import func, select
 
 from tests import factories
+from tracker.demo import organisation
 from tracker.extensions import db
 from tracker.models import Certificate, Team, User
-from tracker.services import certification, content, demo, matrix, teams
+from tracker.services import certification
+from tracker.services.content import loader
+from tracker.services.organisation import teams
+from tracker.services.reporting import matrix
 
 
 def _seed():
     for slug in ("demo-a", "demo-b", "demo-c"):
         factories.make_course(slug)
-    content.apply_paths(
+    loader.apply_paths(
         [{"slug": "essentials", "title": "Essentials", "description": "", "courses": ["demo-a", "demo-b"]}]
     )
     db.session.commit()
@@ -19,9 +23,9 @@ def _seed():
 
 def test_demo_has_every_certificate_and_matrix_state_and_runs_once(app):
     _seed()
-    assert demo.load_demo() is True
+    assert organisation.load_demo() is True
     db.session.commit()
-    assert demo.load_demo() is False  # running `make run` again keeps the data
+    assert organisation.load_demo() is False  # running `make run` again keeps the data
     by_email = {u.email: u for u in db.session.scalars(select(User))}
     states = {}
     for cert in db.session.scalars(select(Certificate)):

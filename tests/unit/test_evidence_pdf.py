@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from pypdf import PdfReader
 
-from tracker.reports import CompletedCourse, DueItem, EvidenceReport, PersonRecord, evidence_csv_rows
-from tracker.reports.evidence_pdf import render_evidence_pdf
+from tracker.services.reporting.evidence_pdf import render_evidence_pdf
+from tracker.services.reporting.records import CompletedCourse, DueItem, EvidenceReport, PersonRecord, evidence_csv_rows
 
 NOW = datetime(2026, 11, 22, 21, 46, tzinfo=UTC)
 STATEMENT = (

@@ -1,6 +1,6 @@
 import pytest
 
-from tracker.services.grading import grade, is_answer_correct
+from tracker.services.learning.grading import grade, is_answer_correct
 
 SINGLE = {
     "key": "s",

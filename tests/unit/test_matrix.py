@@ -8,7 +8,10 @@ from sqlalchemy import insert
 from tests import factories
 from tracker.extensions import db
 from tracker.models import CourseProgress, Role, User
-from tracker.services import accounts, assignments, matrix, progress, teams
+from tracker.services import accounts
+from tracker.services.learning import lessons
+from tracker.services.organisation import assignments, teams
+from tracker.services.reporting import matrix
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -95,7 +98,7 @@ def test_matrix_statuses_totals_filters_and_manager_scope(org):
     factories.complete_course(org["ann"], course_1, now=NOW - timedelta(days=30))
     factories.complete_course(org["cat"], course_1, now=NOW - timedelta(days=350))  # expiring
     lesson = course_2.modules[0].lessons[0]
-    progress.mark_lesson_read(org["bob"], lesson, now=NOW)
+    lessons.read_lesson(org["bob"], lesson, now=NOW)
     db.session.commit()
     scope = teams.managed_team_ids(org["boss"])
     assert scope == {org["department"].id, org["team_a"].id, org["team_b"].id}

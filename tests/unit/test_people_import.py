@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from tests import factories
 from tracker.extensions import db
 from tracker.models import AuditEvent, Role, Team, User
-from tracker.services import DomainError, people_csv
-from tracker.services.people_import import apply_import, confirm, plan_import, preview, sign_file
+from tracker.services import DomainError
+from tracker.services.organisation.people import csv_rows
+from tracker.services.organisation.people.imports import apply_import, confirm, plan_import, preview, sign_file
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 HEADER = "email,name,team,job_role,manager"
@@ -360,5 +361,5 @@ def test_more_than_five_thousand_rows_are_refused(app):
 
 
 def test_limits_are_the_documented_ones():
-    assert people_csv.MAX_ROWS == 5000
-    assert people_csv.COLUMNS == ("email", "name", "team", "job_role", "manager")
+    assert csv_rows.MAX_ROWS == 5000
+    assert csv_rows.COLUMNS == ("email", "name", "team", "job_role", "manager")

@@ -1,14 +1,16 @@
 from sqlalchemy import select
 
 from tests import factories
+from tracker.enums import ProgressStatus
 from tracker.extensions import db
 from tracker.models import CourseProgress, LessonRead
-from tracker.services import attempts, content, progress
+from tracker.services.content import loader
+from tracker.services.learning import attempts, lessons, progress
 
 
 def _complete_module(user, module):
     for lesson in module.lessons:
-        progress.mark_lesson_read(user, lesson)
+        lessons.read_lesson(user, lesson)
     attempt = attempts.start_attempt(user, module.quiz)
     attempts.submit_attempt(user, attempt, factories.answers_for(attempt))
 
@@ -16,8 +18,8 @@ def _complete_module(user, module):
 def test_reading_a_lesson_is_recorded_once_and_moves_the_percentage(app, make_user, course):
     user = make_user()
     lesson = course.modules[0].lessons[0]
-    assert progress.mark_lesson_read(user, lesson) is True
-    assert progress.mark_lesson_read(user, lesson) is False
+    assert lessons.read_lesson(user, lesson) is True
+    assert lessons.read_lesson(user, lesson) is False
     db.session.commit()
     assert len(db.session.scalars(select(LessonRead)).all()) == 1
     row = db.session.scalar(select(CourseProgress))
@@ -29,14 +31,14 @@ def test_module_completes_with_lessons_read_and_quiz_passed(app, make_user, cour
     user = make_user()
     first = course.modules[0]
     for lesson in first.lessons:
-        progress.mark_lesson_read(user, lesson)
+        lessons.read_lesson(user, lesson)
     state = progress.course_state(user.id, course)
-    assert state.modules[0].status == "in progress" and not state.modules[0].complete
+    assert state.modules[0].status == ProgressStatus.IN_PROGRESS and not state.modules[0].complete
     assert state.next_step().kind == "quiz"
     attempt = attempts.start_attempt(user, first.quiz)
     attempts.submit_attempt(user, attempt, factories.answers_for(attempt))
     state = progress.course_state(user.id, course)
-    assert state.modules[0].complete and state.modules[0].status == "complete"
+    assert state.modules[0].complete and state.modules[0].status == ProgressStatus.COMPLETED
     assert state.next_step().lesson.id == course.modules[1].lessons[0].id
     assert state.percent == 50
 
@@ -45,7 +47,7 @@ def test_failed_quiz_does_not_complete_the_module(app, make_user, course):
     user = make_user()
     module = course.modules[0]
     for lesson in module.lessons:
-        progress.mark_lesson_read(user, lesson)
+        lessons.read_lesson(user, lesson)
     attempt = attempts.start_attempt(user, module.quiz)
     attempts.submit_attempt(user, attempt, factories.answers_for(attempt, correct=False))
     state = progress.course_state(user.id, course)
@@ -66,7 +68,7 @@ def test_course_completes_when_every_module_is_complete(app, make_user, course):
 def test_team_progress_is_one_query_for_any_number_of_people(app, make_user, course, count_queries):
     people = [make_user() for _ in range(12)]
     for person in people[:7]:
-        progress.mark_lesson_read(person, course.modules[0].lessons[0])
+        lessons.read_lesson(person, course.modules[0].lessons[0])
     ids = [p.id for p in people]
     db.session.commit()
     with count_queries() as counter:
@@ -77,14 +79,14 @@ def test_team_progress_is_one_query_for_any_number_of_people(app, make_user, cou
 
 def test_recompute_after_content_change_updates_everyone(app, make_user):
     data = factories.course_data("grows", modules=1, lessons=2)
-    content.apply_course(data)
+    loader.apply_course(data)
     course = factories.load_course("grows")
     user = make_user()
     for lesson in course.modules[0].lessons:
-        progress.mark_lesson_read(user, lesson)
+        lessons.read_lesson(user, lesson)
     db.session.commit()
     assert db.session.scalar(select(CourseProgress.percent)) == 66
     data["modules"][0]["lessons"].append(dict(data["modules"][0]["lessons"][0], slug="lesson-new", title="New"))
-    content.apply_course(data)
+    loader.apply_course(data)
     db.session.commit()
     assert db.session.scalar(select(CourseProgress.percent)) == 50

@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import Lesson, Module, Question
-from tracker.services import content
-from tracker.services.content_schema import validate_course
+from tracker.services.content import loader
+from tracker.services.content.schema import validate_course
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
 PATHS_FILE = "paths.yaml"
@@ -398,7 +398,7 @@ def test_curriculum_totals_match_what_the_loader_stores(app):
     assert totals["questions"] >= 10 * totals["modules"]
     assert MIN_MODULE_WORDS * totals["modules"] <= totals["words"] <= MAX_MODULE_WORDS * totals["modules"]
 
-    content.load_directory(SEED_DIR)
+    loader.load_directory(SEED_DIR)
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Module)) == totals["modules"]
     assert db.session.scalar(select(func.count()).select_from(Lesson)) == totals["lessons"]

@@ -11,19 +11,11 @@ import yaml
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.conftest import attachment_name
 from tracker.extensions import db
-from tracker.models import (
-    Attempt,
-    AuditEvent,
-    Certificate,
-    Course,
-    CourseProgress,
-    LessonRead,
-    Question,
-    Role,
-)
-from tracker.services.content import check_course_text
-from tracker.services.content_schema import ContentError
+from tracker.models import Attempt, AuditEvent, Certificate, Course, CourseProgress, LessonRead, Question, Role
+from tracker.services.content.loader import check_course_text
+from tracker.services.content.schema import ContentError
 
 NEW_COURSE = """\
 slug: prompt-hygiene
@@ -347,7 +339,7 @@ def test_download_the_current_course_as_yaml(client, login_as, admin):
     response = client.get("/admin/content/download-me.yaml")
     assert response.status_code == 200
     assert response.mimetype == "application/yaml"
-    assert response.headers["Content-Disposition"] == 'attachment; filename="download-me.yaml"'
+    assert attachment_name(response) == "download-me.yaml"
     assert check_course_text(response.get_data(as_text=True), "download-me.yaml") == data
     assert client.get("/admin/content/no-such-course.yaml").status_code == 404
     assert client.get("/admin/content/no-such-course/edit").status_code == 404

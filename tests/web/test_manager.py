@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tracker.extensions import db
 from tracker.models import Assignment, AuditEvent, Role
-from tracker.services import assignments
+from tracker.services.organisation import assignments
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from tests import factories
 from tracker.extensions import db
 from tracker.models import Attempt, LessonRead, Role
-from tracker.services import assignments, content
+from tracker.services.content import loader
+from tracker.services.organisation import assignments
 
 
 def _lesson_url(course, m=0, n=0):
@@ -37,7 +38,7 @@ def test_dashboard_shows_courses_and_continue_link(client, make_user, login_as, 
 
 def test_catalogue_lists_courses_and_paths(client, make_user, login_as, app):
     course = factories.make_course("alpha")
-    content.apply_paths([{"slug": "basics", "title": "Basics path", "description": "For all.", "courses": ["alpha"]}])
+    loader.apply_paths([{"slug": "basics", "title": "Basics path", "description": "For all.", "courses": ["alpha"]}])
     db.session.commit()
     login_as(make_user())
     page = client.get("/courses/").get_data(as_text=True)

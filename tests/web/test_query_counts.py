@@ -2,13 +2,13 @@
 
 from tests import factories
 from tracker.extensions import db
-from tracker.services import progress
+from tracker.services.learning import lessons
 
 
 def _learner_with_progress(make_user, courses):
     user = make_user()
     for course in courses:
-        progress.mark_lesson_read(user, course.modules[0].lessons[0])
+        lessons.read_lesson(user, course.modules[0].lessons[0])
     db.session.commit()
     return user
 
@@ -32,7 +32,7 @@ def test_dashboard_queries_do_not_grow_with_courses(app, client, make_user, logi
     one = _queries(client, count_queries, "/")
     more = [factories.make_course() for _ in range(49)]
     for course in more:
-        progress.mark_lesson_read(user, course.modules[0].lessons[0])
+        lessons.read_lesson(user, course.modules[0].lessons[0])
     db.session.commit()
     fifty = _queries(client, count_queries, "/")
     assert one == fifty
@@ -56,7 +56,7 @@ def test_course_page_queries_do_not_grow_with_courses_or_modules(app, client, ma
     for _ in range(49):
         factories.make_course()
     big = factories.make_course(modules=8, lessons=3)
-    progress.mark_lesson_read(user, big.modules[0].lessons[0])
+    lessons.read_lesson(user, big.modules[0].lessons[0])
     db.session.commit()
     assert _queries(client, count_queries, f"/courses/{small.slug}") == one
     assert _queries(client, count_queries, f"/courses/{big.slug}") == one

@@ -5,12 +5,11 @@ from .audit import AuditEvent
 from .certificates import Certificate, Completion
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
 from .progress import CourseProgress, LessonRead
-from .quizzes import QUESTION_TYPES, Attempt, Question, Quiz
+from .quizzes import Attempt, Question, Quiz
 from .types import UTCDateTime, utcnow
 from .users import ApiToken, Role, Team, User
 
 __all__ = [
-    "QUESTION_TYPES",
     "ApiToken",
     "Assignment",
     "Attempt",

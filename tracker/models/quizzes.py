@@ -8,15 +8,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..enums import QuestionKind
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from .courses import Module
     from .users import User
-
-QUESTION_TYPES = ("single", "multiple", "true_false")
-
 
 class Quiz(db.Model):
     __tablename__ = "quizzes"
@@ -47,7 +45,9 @@ class Question(db.Model):
     __tablename__ = "questions"
     __table_args__ = (
         UniqueConstraint("quiz_id", "key"),
-        CheckConstraint("kind IN ('single', 'multiple', 'true_false')", name="kind_valid"),
+        CheckConstraint(
+            "kind IN (" + ", ".join(f"'{kind.value}'" for kind in QuestionKind) + ")", name="kind_valid"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

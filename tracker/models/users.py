@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..enums import Role
 from ..extensions import db
 from .types import UTCDateTime, utcnow
-
-
-class Role(enum.StrEnum):
-    LEARNER = "learner"
-    MANAGER = "manager"
-    ADMIN = "admin"
 
 
 class Team(db.Model):

@@ -6,11 +6,11 @@ import hashlib
 import secrets
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -178,7 +178,8 @@ def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
     return token, plain
 
 
-def user_for_api_token(plain: str, now: datetime | None = None) -> User | None:
+def find_api_token(plain: str) -> ApiToken | None:
+    """The live token with this text whose owner may sign in; reads only."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
     token = db.session.scalar(
@@ -186,8 +187,23 @@ def user_for_api_token(plain: str, now: datetime | None = None) -> User | None:
     )
     if token is None or not token.user.active:
         return None
-    token.last_used_at = now or utcnow()
-    return token.user
+    return token
+
+
+def touch_api_token(token_id: int, resolution: timedelta, now: datetime | None = None) -> bool:
+    """Record a token's last use, unless it was recorded less than `resolution` ago (a conditional UPDATE, so a
+    busy integration does not write on every request). Returns whether a row was updated."""
+    now = now or utcnow()
+    updated = db.session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - resolution),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(updated.rowcount)
 
 
 def revoke_api_token(token: ApiToken, now: datetime | None = None) -> None:

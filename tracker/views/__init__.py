@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, Response, send_file
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -15,16 +17,25 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+def download_response(body: bytes | str | Iterable, filename: str, mimetype: str) -> Response:
+    """A file to save: bytes through send_file, a streamed body (a generator of chunks) as it is produced.
+    Both carry the same Content-Disposition (with an RFC 6266 `filename*` for names outside ASCII)."""
+    if isinstance(body, (bytes, str)):
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename)
+    else:
+        response = Response(body, mimetype=mimetype)
+        response.headers.set("Content-Disposition", "attachment", filename=filename)
+    response.headers["Cache-Control"] = "private, no-store"  # records of people: never kept by a shared cache
+    return response
+
+
 def register_blueprints(app: Flask) -> None:
     from . import (
         account,
         admin,
-        admin_content,
-        admin_people,
-        admin_teams,
         api,
         attempts,
-        audit,
         auth,
         certificates,
         courses,
@@ -37,9 +48,7 @@ def register_blueprints(app: Flask) -> None:
         well_known,
     )
 
-    for module in (
-        auth, learner, courses, attempts, certificates, verify, well_known, manager, reports,
-        admin, admin_people, admin_teams, admin_content, audit, account, api, health,
-    ):
+    learning = (auth, learner, courses, attempts, certificates, verify, well_known, account)
+    for module in (*learning, manager, reports, admin, api, health):
         app.register_blueprint(module.bp)
     errors.register(app)

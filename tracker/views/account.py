@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from ..authz import get_own_api_token_or_404
 from ..extensions import db
-from ..forms import ApiTokenForm, ConfirmForm, PasswordChangeForm, ProfileForm
+from ..forms import ConfirmForm
+from ..forms.account import ApiTokenForm, PasswordChangeForm, ProfileForm
 from ..models import ApiToken
 from ..services import DomainError, accounts
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from ..authz import can_take_quiz, get_attempt_or_404
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..services import attempts
+from ..services.learning import attempts
 
 bp = Blueprint("attempts", __name__, url_prefix="/attempts")
 

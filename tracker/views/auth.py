@@ -6,7 +6,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
-from ..forms import ConfirmForm, LoginForm
+from ..forms import ConfirmForm
+from ..forms.account import LoginForm
 from ..services import accounts, audit
 from . import is_safe_next
 

@@ -2,63 +2,35 @@
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, undefer
 
-from ..authz import get_certificate_or_404
+from ..authz import get_certificate_or_404, manager_scope
 from ..extensions import db
-from ..forms import ReissueRequestForm
-from ..models import Certificate, Role, Team, User
-from ..services import DomainError, certification, teams
+from ..forms.certificates import ReissueRequestForm
+from ..models import Certificate
+from ..services import DomainError, certification
+from ..services.certification import listing, packaging
+from ..services.organisation import teams
+from . import download_response
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
-
-
-def _file_name(cert: Certificate, extension: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9]+", "-", cert.learner_name).strip("-") or "learner"
-    return f"certificate-{cert.code}-{name}.{extension}"
-
-
-def _team_certificates(team_ids: set[int], *, with_pdf: bool = False) -> list[Certificate]:
-    if not team_ids:
-        return []
-    query = (
-        select(Certificate)
-        .join(User, User.id == Certificate.user_id)
-        .where(User.team_id.in_(team_ids), Certificate.superseded_at.is_(None))
-        .options(joinedload(Certificate.user).joinedload(User.team))
-        .order_by(User.display_name, Certificate.issued_at.desc())
-    )
-    if with_pdf:
-        query = query.options(undefer(Certificate.pdf))
-    return list(db.session.scalars(query).unique())
 
 
 @bp.route("/")
 @login_required
 def mine():
-    certificates = db.session.scalars(
-        select(Certificate)
-        .where(Certificate.user_id == current_user.id, Certificate.superseded_at.is_(None))
-        .order_by(Certificate.issued_at.desc())
-    ).all()
-    return render_template("certificates/mine.html", certificates=certificates, form=ReissueRequestForm(formdata=None))
+    return render_template(
+        "certificates/mine.html",
+        certificates=listing.of_learner(current_user.id),
+        form=ReissueRequestForm(formdata=None),
+    )
 
 
-def _download(cert: Certificate, body: bytes | str | None, mimetype: str, extension: str) -> Response:
+def _download(cert: Certificate, body: bytes | str | None, mimetype: str, extension: str):
     if body is None:  # a certificate still waiting for an admin has no files yet
         abort(404)
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{_file_name(cert, extension)}"'},
-    )
+    return download_response(body, packaging.file_name(cert, extension), mimetype)
 
 
 @bp.route("/<code>.pdf")
@@ -95,34 +67,24 @@ def request_reissue(code: str):
     return redirect(url_for("certificates.mine"))
 
 
-def _managed_scope() -> tuple[set[int], list[Team]]:
-    if current_user.role == Role.ADMIN:
-        all_teams = list(db.session.scalars(select(Team).order_by(Team.name)))
-        return {t.id for t in all_teams}, all_teams
-    team_ids = teams.managed_team_ids(current_user)
-    if not team_ids:
-        abort(403)
-    return team_ids, list(db.session.scalars(select(Team).where(Team.id.in_(team_ids)).order_by(Team.name)))
-
-
-def _selected_team_ids(scope: set[int]) -> set[int]:
+def _selected_team_ids(scope: set[int] | None) -> set[int] | None:
+    """The team chosen in the query string (404 outside the scope), or the whole scope."""
     team_id = request.args.get("team", type=int)
     if team_id is None:
         return scope
-    if team_id not in scope:
+    if scope is not None and team_id not in scope:
         abort(404)
-    return {team_id}
+    return teams.descendant_ids_of(team_id) & scope if scope is not None else teams.descendant_ids_of(team_id)
 
 
 @bp.route("/team")
 @login_required
 def team():
-    scope, visible_teams = _managed_scope()
-    selected = _selected_team_ids(scope)
+    scope = manager_scope(current_user)
     return render_template(
         "certificates/team.html",
-        certificates=_team_certificates(selected),
-        teams=visible_teams,
+        certificates=listing.of_teams(_selected_team_ids(scope)),
+        teams=teams.teams_in_scope(scope),
         selected_team=request.args.get("team", type=int),
     )
 
@@ -130,17 +92,9 @@ def team():
 @bp.route("/team.zip")
 @login_required
 def team_zip():
-    scope, _ = _managed_scope()
-    certificates = [c for c in _team_certificates(_selected_team_ids(scope), with_pdf=True) if c.pdf]
+    scope = manager_scope(current_user)
+    certificates = [c for c in listing.of_teams(_selected_team_ids(scope), with_pdf=True) if c.pdf]
     if not certificates:
         flash("There are no certificates to download for this selection.", "info")
         return redirect(url_for("certificates.team", **request.args))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
-        for cert in certificates:
-            archive.writestr(_file_name(cert, "pdf"), cert.pdf)
-    return Response(
-        buffer.getvalue(),
-        mimetype="application/zip",
-        headers={"Content-Disposition": 'attachment; filename="team-certificates.zip"'},
-    )
+    return download_response(packaging.zip_of(certificates), "team-certificates.zip", "application/zip")

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..authz import get_course_or_404, get_lesson_or_404, get_module_or_404
+from ..enums import StepKind
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..models import Course, LearningPath, LearningPathCourse
-from ..services import DomainError, attempts, certification, progress
+from ..models import Course
+from ..services import DomainError, certification
+from ..services.learning import attempts, catalog, lessons, progress
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
 
 def step_url(course: Course, step: progress.NextStep) -> str:
-    if step.kind == "lesson":
+    if step.kind == StepKind.LESSON:
         return url_for("courses.lesson", slug=course.slug, module_slug=step.module.slug, lesson_slug=step.lesson.slug)
-    if step.kind == "quiz":
+    if step.kind == StepKind.QUIZ:
         return url_for("courses.quiz", slug=course.slug, module_slug=step.module.slug)
     return url_for("courses.course", slug=course.slug)
 
@@ -32,25 +32,11 @@ def _helpers():
 @bp.route("/")
 @login_required
 def catalogue():
-    courses = list(
-        db.session.scalars(
-            select(Course)
-            .where(Course.published.is_(True))
-            .options(progress.course_content_options())
-            .order_by(Course.title)
-        )
-    )
-    paths = list(
-        db.session.scalars(
-            select(LearningPath)
-            .options(selectinload(LearningPath.entries).selectinload(LearningPathCourse.course))
-            .order_by(LearningPath.id)
-        )
-    )
+    courses = catalog.published_with_content()
     return render_template(
         "courses/catalogue.html",
         courses=courses,
-        paths=paths,
+        paths=catalog.learning_paths(),
         states=progress.course_states(current_user.id, courses),
     )
 
@@ -117,7 +103,7 @@ def mark_read(slug: str, module_slug: str, lesson_slug: str):
     module = get_module_or_404(course, module_slug)
     lesson = get_lesson_or_404(module, lesson_slug)
     if ConfirmForm().validate_on_submit():
-        progress.mark_lesson_read(current_user, lesson)
+        lessons.read_lesson(current_user, lesson)
         db.session.commit()
     # Straight on to the next step of the course (the next lesson, or this module's quiz).
     state = progress.course_state(current_user.id, course)

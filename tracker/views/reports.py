@@ -9,28 +9,26 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
-from ..authz import get_team_or_404, role_required
+from ..authz import get_team_or_404, manager_scope, role_required
+from ..enums import Role
 from ..extensions import db
-from ..models import Role
-from ..reports import EVIDENCE_CSV_HEADER, csv_text, evidence_csv_rows
-from ..reports.evidence_pdf import render_evidence_pdf
-from ..services import audit, evidence
+from ..services import audit
+from ..services.reporting import evidence
+from ..services.reporting.evidence_pdf import render_evidence_pdf
+from ..services.reporting.records import EVIDENCE_CSV_HEADER, csv_text, evidence_csv_rows
+from . import download_response
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
 def _scope() -> evidence.Scope:
+    team_ids = manager_scope(current_user)
     raw = request.args.get("team", "").strip()
     if raw:
         if not raw.isdigit():
             abort(404)
         return evidence.team_scope(get_team_or_404(int(raw)))
-    if current_user.role == Role.ADMIN:
-        return evidence.organisation_scope()
-    scope = evidence.managed_scope(current_user)
-    if scope is None:
-        abort(403)
-    return scope
+    return evidence.organisation_scope() if team_ids is None else evidence.managed_scope(current_user, team_ids)
 
 
 def _report(scope: evidence.Scope):
@@ -46,8 +44,7 @@ def _download(scope: evidence.Scope, report, extension: str, body, mimetype: str
         details={**scope.as_details(), "format": extension, "people": len(report.people)},
     )
     db.session.commit()
-    name = evidence.file_name(scope, report, extension)
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download_response(body, evidence.file_name(scope, report, extension), mimetype)
 
 
 @bp.route("/evidence")
@@ -58,7 +55,7 @@ def evidence_page():
         "reports/evidence.html",
         scope=scope,
         report=_report(scope),
-        teams=evidence.choosable_teams(current_user),
+        teams=evidence.choosable_teams(manager_scope(current_user)),
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from ..extensions import limiter
-from ..forms import VerifyCodeForm, VerifyFileForm
-from ..services import certification, verification
+from ..forms.certificates import VerifyCodeForm, VerifyFileForm
+from ..services import certification
+from ..services.certification import verification
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 

@@ -1,16 +1,16 @@
 """Team and content administration: admins only."""
 
 POLICY = {
-    "admin_teams.index": "admin",
-    "admin_teams.create": "admin",
-    "admin_teams.edit": "admin",
-    "admin_teams.update": "admin",
-    "admin_teams.delete": "admin",
-    "admin_content.index": "admin",
-    "admin_content.new": "admin",
-    "admin_content.edit": "admin",
-    "admin_content.download": "admin",
-    "admin_content.preview": "admin",
-    "admin_content.publish": "admin",
-    "admin_content.set_visibility": "admin",
+    "admin.teams.index": "admin",
+    "admin.teams.create": "admin",
+    "admin.teams.edit": "admin",
+    "admin.teams.update": "admin",
+    "admin.teams.delete": "admin",
+    "admin.content.index": "admin",
+    "admin.content.new": "admin",
+    "admin.content.edit": "admin",
+    "admin.content.download": "admin",
+    "admin.content.preview": "admin",
+    "admin.content.publish": "admin",
+    "admin.content.set_visibility": "admin",
 }

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 POLICY = {
-    "audit.index": "admin",
-    "audit.export": "admin",
-    "api.audit_events": "admin",
+    "admin.audit.index": "admin",
+    "admin.audit.export": "admin",
+    "api.admin.audit_events": "admin",
     "reports.evidence_page": "manager_or_admin",
     "reports.evidence_pdf": "manager_or_admin",
     "reports.evidence_csv": "manager_or_admin",

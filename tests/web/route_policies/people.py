@@ -1,12 +1,12 @@
 """People administration: every route is for admins only."""
 
 POLICY = {
-    "admin_people.index": "admin",
-    "admin_people.create": "admin",
-    "admin_people.edit": "admin",
-    "admin_people.deactivate": "admin",
-    "admin_people.reactivate": "admin",
-    "admin_people.reset_password": "admin",
-    "admin_people.import_upload": "admin",
-    "admin_people.import_confirm": "admin",
+    "admin.people.index": "admin",
+    "admin.people.create": "admin",
+    "admin.people.edit": "admin",
+    "admin.people.deactivate": "admin",
+    "admin.people.reactivate": "admin",
+    "admin.people.reset_password": "admin",
+    "admin.people.import_upload": "admin",
+    "admin.people.import_confirm": "admin",
 }

@@ -1,0 +1,199 @@
+"""A large synthetic organisation for load tests and benchmarks (`flask demo-data --learners N --courses M`).
+
+Rows are inserted in bulk, not through the per-person services, so thousands of people take seconds. Certificates
+of this test data carry no PDF (rendering tens of thousands would take minutes); they say so in `pending_reason`.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert, select
+
+from ..extensions import db
+from ..models import Certificate, Completion, Course, CourseProgress, Team, User, utcnow
+from ..services import accounts
+from ..services.certification import add_months, new_code
+from ..services.content import loader
+from ..services.organisation import assignments
+
+PREFIX = "load"
+PENDING_REASON = "Load-test data: no PDF was rendered for this certificate."
+
+
+@dataclass(frozen=True)
+class LargeDemo:
+    learners: int
+    courses: int
+    teams: int
+    completions: int
+
+
+def synthetic_course(index: int) -> dict:
+    slug = f"{PREFIX}-course-{index:02d}"
+    modules = []
+    for m in range(1, 4):
+        questions = [
+            {
+                "key": f"{slug}-m{m}-q{q}",
+                "kind": "single",
+                "prompt": f"Practice question {q} of module {m}?",
+                "explanation": "Practice explanation.",
+                "choices": [
+                    {"id": "c1", "text": "Right", "correct": True},
+                    {"id": "c2", "text": "Wrong", "correct": False},
+                ],
+            }
+            for q in range(1, 6)
+        ]
+        modules.append(
+            {
+                "slug": f"module-{m}",
+                "title": f"Practice module {m}",
+                "lessons": [
+                    {
+                        "slug": f"lesson-{n}",
+                        "title": f"Practice lesson {m}.{n}",
+                        "objectives": ["Practise."],
+                        "body": "Practice content for load tests.",
+                        "key_points": ["Practice."],
+                        "sources": [{"citation": "Synthetic load-test loader."}],
+                    }
+                    for n in range(1, 3)
+                ],
+                "quiz": {
+                    "pass_mark": 80,
+                    "questions_per_attempt": 3,
+                    "max_attempts": None,
+                    "cooldown_minutes": 0,
+                    "questions": questions,
+                },
+            }
+        )
+    return {
+        "slug": slug,
+        "title": f"Practice course {index:02d}",
+        "summary": "Synthetic course for load tests.",
+        "audience": "Load tests",
+        "estimated_minutes": 30,
+        "facts_checked": None,
+        "certificate_valid_months": 12,
+        "modules": modules,
+    }
+
+
+def load_large(learners: int, courses: int, seed: int = 4, now: datetime | None = None) -> LargeDemo:
+    """Add `learners` people in teams of 25 under departments of 10 teams, and make `courses` courses exist."""
+    rng = random.Random(seed)  # noqa: S311  (test data)
+    now = now or utcnow()
+    existing = list(db.session.scalars(select(Course).where(Course.published.is_(True)).order_by(Course.id)))
+    for index in range(len(existing) + 1, courses + 1):
+        loader.apply_course(synthetic_course(index))
+    course_rows = list(db.session.execute(select(Course.id, Course.title, Course.version).order_by(Course.id)))
+    course_rows = course_rows[:courses]
+    start = db.session.scalar(select(func.count()).select_from(User)) or 0
+    team_count = max(1, -(-learners // 25))
+    departments = []
+    for d in range(max(1, -(-team_count // 10))):
+        department = Team(name=f"{PREFIX.title()} department {start}-{d + 1:03d}")
+        db.session.add(department)
+        departments.append(department)
+    db.session.flush()
+    team_ids = []
+    for t in range(team_count):
+        team = Team(name=f"{PREFIX.title()} team {start}-{t + 1:04d}", parent_id=departments[t // 10].id)
+        db.session.add(team)
+        db.session.flush()
+        team_ids.append(team.id)
+    unusable = accounts.hash_password(accounts.new_session_token())
+    db.session.execute(
+        insert(User),
+        [
+            {
+                "email": f"{PREFIX}{start + i}@example.com",
+                "display_name": f"Load Learner {start + i:06d}",
+                "password_hash": unusable,
+                "role": "learner",
+                "team_id": team_ids[i // 25],
+                "job_role": rng.choice(("Analyst", "Engineer", "Support agent", "Developer")),
+                "timezone": "UTC",
+                "active": True,
+                "must_change_password": False,
+                "session_token": accounts.new_session_token(),
+                "created_at": now,
+            }
+            for i in range(learners)
+        ],
+    )
+    user_ids = list(db.session.scalars(select(User.id).where(User.team_id.in_(team_ids)).order_by(User.id)))
+    first_course = db.session.get(Course, course_rows[0].id)
+    for department in departments:
+        assignments.assign(None, course=first_course, team=department, due_on=(now + timedelta(days=30)).date())
+    progress_rows, completion_count = [], 0
+    certificates = []
+    for user_id in user_ids:
+        for course_id, title, version in course_rows:
+            roll = rng.random()
+            if roll < 0.35:
+                continue  # not started
+            completed = roll > 0.7
+            when = now - timedelta(days=rng.randint(1, 420))
+            progress_rows.append(
+                {
+                    "user_id": user_id,
+                    "course_id": course_id,
+                    "percent": 100 if completed else rng.randint(5, 95),
+                    "lessons_read": 6 if completed else rng.randint(1, 5),
+                    "quizzes_passed": 3 if completed else 0,
+                    "modules_completed": 3 if completed else 0,
+                    "best_score": rng.choice((80, 100)) if completed else None,
+                    "started_at": when,
+                    "last_activity_at": when,
+                    "completed_at": when if completed else None,
+                    "completed_version": version if completed else None,
+                    "cycle": 1,
+                }
+            )
+            if completed:
+                completion_count += 1
+                certificates.append((user_id, course_id, title, version, when))
+    db.session.execute(insert(CourseProgress), progress_rows)
+    completion_ids = {}
+    db.session.execute(
+        insert(Completion),
+        [
+            {"user_id": u, "course_id": c, "cycle": 1, "completed_at": when, "course_version": v, "score": 90}
+            for u, c, _, v, when in certificates
+        ],
+    )
+    for cid, u, c in db.session.execute(
+        select(Completion.id, Completion.user_id, Completion.course_id).where(Completion.user_id.in_(user_ids))
+    ):
+        completion_ids[(u, c)] = cid
+    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
+    db.session.execute(
+        insert(Certificate),
+        [
+            {
+                "code": new_code(),
+                "completion_id": completion_ids[(u, c)],
+                "user_id": u,
+                "course_id": c,
+                "revision": 1,
+                "learner_name": names[u],
+                "course_title": title,
+                "course_version": v,
+                "score": 90,
+                "organisation_name": "Load test",
+                "issued_at": when,
+                "expires_at": add_months(when, 12),
+                "created_at": when,
+                "pending_reason": PENDING_REASON,
+            }
+            for u, c, title, v, when in certificates
+        ],
+    )
+    db.session.flush()
+    return LargeDemo(learners=len(user_ids), courses=len(course_rows), teams=team_count, completions=completion_count)

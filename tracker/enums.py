@@ -1,0 +1,133 @@
+"""Every state vocabulary of the product, in one place. Services, templates and the API schema all use these.
+
+The values are stable identifiers (stored in the database, sent by the API, used in query strings); `label` is
+the wording people read.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "AssignmentTarget",
+    "AttemptStatus",
+    "CellStatus",
+    "CertificateStatus",
+    "ProgressStatus",
+    "QuestionKind",
+    "Role",
+    "StepKind",
+]
+
+
+class Labelled(StrEnum):
+    """A StrEnum whose members know the words to show for them."""
+
+    @property
+    def label(self) -> str:
+        return _LABELS[type(self)][self]
+
+    @classmethod
+    def labels(cls) -> dict[Labelled, str]:
+        return {member: member.label for member in cls}
+
+
+class Role(Labelled):
+    LEARNER = "learner"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class QuestionKind(Labelled):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    TRUE_FALSE = "true_false"
+
+
+class ProgressStatus(Labelled):
+    """Where a learner stands in a module or a course."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class StepKind(StrEnum):
+    """What the learner's next step in a course is."""
+
+    LESSON = "lesson"
+    QUIZ = "quiz"
+    DONE = "done"
+
+
+class AttemptStatus(Labelled):
+    OPEN = "open"
+    SUBMITTED = "submitted"
+
+
+class CertificateStatus(Labelled):
+    VALID = "valid"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+    PENDING = "pending"
+
+
+class CellStatus(Labelled):
+    """The status of one person and one course in the manager's matrix, most urgent first."""
+
+    OVERDUE = "overdue"
+    EXPIRED = "expired"
+    EXPIRING = "expiring"
+    IN_PROGRESS = "in_progress"
+    NOT_STARTED = "not_started"
+    COMPLETED = "completed"
+
+    @property
+    def counts_as_done(self) -> bool:
+        """Completed for the completion rate: a certificate about to expire is still held."""
+        return self in (CellStatus.COMPLETED, CellStatus.EXPIRING)
+
+
+class AssignmentTarget(Labelled):
+    TEAM = "team"
+    PERSON = "person"
+    JOB_ROLE = "job_role"
+
+
+_LABELS: dict[type, dict] = {
+    Role: {Role.LEARNER: "Learner", Role.MANAGER: "Manager", Role.ADMIN: "Admin"},
+    QuestionKind: {
+        QuestionKind.SINGLE: "one answer",
+        QuestionKind.MULTIPLE: "several answers",
+        QuestionKind.TRUE_FALSE: "true or false",
+    },
+    ProgressStatus: {
+        ProgressStatus.NOT_STARTED: "Not started",
+        ProgressStatus.IN_PROGRESS: "In progress",
+        ProgressStatus.COMPLETED: "Complete",
+    },
+    AttemptStatus: {AttemptStatus.OPEN: "Open", AttemptStatus.SUBMITTED: "Submitted"},
+    CertificateStatus: {
+        CertificateStatus.VALID: "Valid",
+        CertificateStatus.EXPIRING: "Expiring within 30 days",
+        CertificateStatus.EXPIRED: "Expired",
+        CertificateStatus.REVOKED: "Revoked",
+        CertificateStatus.SUPERSEDED: "Superseded",
+        CertificateStatus.PENDING: "Being prepared",
+    },
+    CellStatus: {
+        CellStatus.OVERDUE: "Overdue",
+        CellStatus.EXPIRED: "Certificate expired",
+        CellStatus.EXPIRING: "Certificate expiring",
+        CellStatus.IN_PROGRESS: "In progress",
+        CellStatus.NOT_STARTED: "Not started",
+        CellStatus.COMPLETED: "Completed",
+    },
+    AssignmentTarget: {
+        AssignmentTarget.TEAM: "A team (and the teams below it)",
+        AssignmentTarget.PERSON: "A person",
+        AssignmentTarget.JOB_ROLE: "Everyone with a job role",
+    },
+}

@@ -1,0 +1,26 @@
+"""WTForms: the shape of input only. Business rules live in the services."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SubmitField
+
+
+class Form(FlaskForm):
+    """The base of every form: a service's FieldError lands on the field it names."""
+
+    # Where a service's field name differs from the form's (e.g. a target chosen by type).
+    field_aliases: dict[str, str] = {}
+
+    def error_on(self, field_name: str, message: str, *, fallback: str | None = None) -> None:
+        name = self.field_aliases.get(field_name, field_name)
+        target = getattr(self, name, None) or (getattr(self, fallback) if fallback else None)
+        if target is None:
+            target = next(f for f in self if f.type not in ("CSRFTokenField", "SubmitField", "HiddenField"))
+        target.errors = [*target.errors, message]
+
+
+class ConfirmForm(Form):
+    """A POST button with nothing but its CSRF token (mark as read, start quiz, sign out, revoke)."""
+
+    submit = SubmitField("Confirm")

@@ -1,0 +1,28 @@
+"""Team administration."""
+
+from __future__ import annotations
+
+from wtforms import (
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Length
+
+from . import Form
+
+
+def optional_id(value: object) -> int | None:
+    """'' (the "none" option) becomes None; anything else must be a whole number."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)  # type: ignore[arg-type]  # a ValueError becomes a field error
+
+
+class TeamForm(Form):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    # The service checks the chosen ids (existence, cycles, roles) and explains a refusal in words,
+    # so the select does not reject values outside its options with a bare "Not a valid choice".
+    parent_id = SelectField("Part of", coerce=optional_id, validate_choice=False)
+    manager_id = SelectField("Manager", coerce=optional_id, validate_choice=False)
+    submit = SubmitField("Save team")

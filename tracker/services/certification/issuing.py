@@ -1,0 +1,150 @@
+"""Issuing certificates: the exactly-once award on completion and the files (signed credential, PDF)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ...certificates import badges, render, signing
+from ...extensions import db, issuing
+from ...models import Certificate, Completion, Course, CourseProgress, User
+from .. import audit
+from .codes import new_code
+from .status import add_months
+
+
+def award(row: CourseProgress, course: Course) -> Certificate:
+    """Issue the certificate of a just-completed course cycle. Concurrent calls produce exactly one."""
+    completion = Completion(
+        user_id=row.user_id,
+        course_id=course.id,
+        cycle=row.cycle,
+        completed_at=row.completed_at,
+        course_version=row.completed_version or course.version,
+        score=row.best_score,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(completion)
+    except IntegrityError:
+        existing = db.session.scalar(
+            select(Certificate)
+            .join(Completion)
+            .where(Completion.user_id == row.user_id, Completion.course_id == course.id, Completion.cycle == row.cycle)
+            .order_by(Certificate.revision.desc())
+        )
+        if existing is None:  # the concurrent award rolled back after all
+            raise
+        return existing
+    user = db.session.get_one(User, row.user_id)
+    previous = db.session.scalar(
+        select(Certificate)
+        .join(Completion)
+        .where(Completion.user_id == user.id, Completion.course_id == course.id, Completion.cycle < row.cycle)
+        .where(Certificate.superseded_at.is_(None))
+        .order_by(Completion.cycle.desc())
+    )
+    expires = (
+        add_months(completion.completed_at, course.certificate_valid_months)
+        if course.certificate_valid_months
+        else None
+    )
+    cert = Certificate(
+        code=new_code(),
+        completion=completion,
+        user_id=user.id,
+        course_id=course.id,
+        revision=1,
+        learner_name=user.display_name,
+        course_title=course.title,
+        course_version=completion.course_version,
+        score=completion.score,
+        organisation_name=issuing.current.organisation_name,
+        issued_at=completion.completed_at,
+        expires_at=expires,
+        created_at=completion.completed_at,
+        renews_id=previous.id if previous else None,
+    )
+    produce_files(cert, course, user)
+    db.session.add(cert)
+    db.session.flush()
+    audit.record(
+        "certificate.issued",
+        actor=user,
+        target_type="certificate",
+        target_id=cert.code,
+        details={
+            "course": course.slug,
+            "version": cert.course_version,
+            "cycle": row.cycle,
+            "pending": cert.pending_reason,
+        },
+    )
+    return cert
+
+
+def produce_files(cert: Certificate, course: Course, user: User) -> None:
+    """Sign the Open Badges credential and render the PDF; or mark the certificate pending if the name can't print."""
+    missing = render.unprintable_characters(cert.learner_name) + render.unprintable_characters(cert.course_title)
+    if missing:
+        cert.pending_reason = (
+            "The name contains characters the certificate font cannot print: "
+            + ", ".join(dict.fromkeys(missing))
+            + ". An administrator can reissue it with a printable spelling of the name."
+        )
+        cert.pdf, cert.pdf_sha256, cert.credential = None, None, None
+        return
+    the_issuer = issuing.current
+    credential = badges.build_credential(
+        badges.BadgeData(
+            certificate_code=cert.code,
+            credential_url=the_issuer.credential_url(cert.code),
+            verify_url=the_issuer.verify_url(cert.code),
+            learner_name=cert.learner_name,
+            learner_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{the_issuer.base_url}/people/{user.id}')}",
+            course_slug=course.slug,
+            course_title=cert.course_title,
+            course_summary=course.summary,
+            course_version=cert.course_version,
+            achievement_url=f"{the_issuer.base_url}/courses/{course.slug}#v{cert.course_version}",
+            criteria_narrative=criteria_narrative(course),
+            score=cert.score,
+            issued_at=cert.issued_at,
+            expires_at=cert.expires_at,
+            issuer_id=the_issuer.did,
+            issuer_name=the_issuer.organisation_name,
+            issuer_url=the_issuer.base_url,
+        )
+    )
+    signed = signing.sign_credential(
+        credential, the_issuer.key, signing.verification_method_id(the_issuer.did), cert.created_at
+    )
+    credential_bytes = badges.credential_json(signed)
+    pdf = render.render_certificate(
+        render.CertificateData(
+            code=cert.code,
+            learner_name=cert.learner_name,
+            course_title=cert.course_title,
+            course_version=cert.course_version,
+            score=cert.score,
+            issued_at=cert.issued_at,
+            expires_at=cert.expires_at,
+            organisation_name=cert.organisation_name,
+            verify_url=the_issuer.verify_url(cert.code),
+            revision=cert.revision,
+            attachment=credential_bytes,
+        )
+    )
+    cert.pending_reason = None
+    cert.credential = credential_bytes.decode("utf-8")
+    cert.pdf = pdf
+    cert.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+
+
+def criteria_narrative(course: Course) -> str:
+    marks = sorted({m.quiz.pass_mark for m in course.modules if m.quiz is not None})
+    mark_text = f" with a pass mark of {marks[0]}%" if len(marks) == 1 else ""
+    return f"Read every lesson of the course and passed every module quiz{mark_text}."

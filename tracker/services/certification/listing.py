@@ -1,0 +1,89 @@
+"""Lists of certificates: the admin's work list, a learner's own and a team's (for managers)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import joinedload, undefer
+
+from ...extensions import db
+from ...models import Certificate, User
+from ..queries import current_certificates, is_current_revision
+
+ADMIN_LIST_LIMIT = 200
+
+
+class AdminView(StrEnum):
+    ATTENTION = "attention"
+    ALL = "all"
+    REVOKED = "revoked"
+
+    @property
+    def label(self) -> str:
+        return {"attention": "Needs attention", "all": "All current", "revoked": "Revoked"}[self.value]
+
+
+def needs_attention() -> ColumnElement[bool]:
+    """Current, not revoked, and either waiting for a printable name or asked to be reissued by the learner."""
+    return and_(
+        is_current_revision(),
+        Certificate.revoked_at.is_(None),
+        or_(Certificate.pending_reason.is_not(None), Certificate.reissue_requested_at.is_not(None)),
+    )
+
+
+def attention_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Certificate).where(needs_attention())) or 0
+
+
+def admin_list(view: AdminView, search: str = "") -> list[Certificate]:
+    """The newest certificates of a view, matching an email, a printed name or a code."""
+    query = (
+        select(Certificate)
+        .join(User, User.id == Certificate.user_id)
+        .options(joinedload(Certificate.user))
+        .order_by(Certificate.created_at.desc())
+    )
+    if view == AdminView.ATTENTION:
+        query = query.where(needs_attention())
+    elif view == AdminView.REVOKED:
+        query = query.where(Certificate.revoked_at.is_not(None))
+    else:
+        query = query.where(is_current_revision())
+    if search:
+        like = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                User.email.like(like, escape="\\"),
+                Certificate.learner_name.ilike(like, escape="\\"),
+                Certificate.code == search.upper(),
+            )
+        )
+    return list(db.session.scalars(query.limit(ADMIN_LIST_LIMIT)))
+
+
+def of_learner(user_id: int) -> list[Certificate]:
+    """A learner's current certificates, newest award first."""
+    return list(
+        db.session.scalars(
+            current_certificates().where(Certificate.user_id == user_id).order_by(Certificate.issued_at.desc())
+        )
+    )
+
+
+def of_teams(team_ids: set[int] | None, *, with_pdf: bool = False) -> list[Certificate]:
+    """Current certificates of the people in some teams (None: everyone), by person, newest first."""
+    query = (
+        current_certificates()
+        .join(User, User.id == Certificate.user_id)
+        .options(joinedload(Certificate.user).joinedload(User.team))
+        .order_by(User.display_name, Certificate.issued_at.desc())
+    )
+    if team_ids is not None:
+        if not team_ids:
+            return []
+        query = query.where(User.team_id.in_(team_ids))
+    if with_pdf:
+        query = query.options(undefer(Certificate.pdf))
+    return list(db.session.scalars(query).unique())

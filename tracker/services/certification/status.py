@@ -1,0 +1,44 @@
+"""A certificate's status, and the one rule for expiry and the recertification window."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime, timedelta
+
+from ...enums import CertificateStatus
+from ...models import Certificate, utcnow
+
+# Recertification opens, and the certificate shows as expiring, this long before it expires.
+EXPIRING_WINDOW = timedelta(days=30)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def expiry_status(expires_at: datetime | None, now: datetime) -> CertificateStatus | None:
+    """EXPIRED or EXPIRING for a certificate that expires at `expires_at`; None while it is comfortably valid."""
+    if expires_at is None:
+        return None
+    if expires_at <= now:
+        return CertificateStatus.EXPIRED
+    if expires_at - now <= EXPIRING_WINDOW:
+        return CertificateStatus.EXPIRING
+    return None
+
+
+def status(cert: Certificate, now: datetime | None = None) -> CertificateStatus:
+    if cert.revoked_at is not None:
+        return CertificateStatus.REVOKED
+    if cert.superseded_at is not None:
+        return CertificateStatus.SUPERSEDED
+    if cert.pdf_sha256 is None:
+        return CertificateStatus.PENDING
+    return expiry_status(cert.expires_at, now or utcnow()) or CertificateStatus.VALID
+
+
+def can_renew(cert: Certificate | None, now: datetime | None = None) -> bool:
+    return cert is not None and status(cert, now) in (CertificateStatus.EXPIRING, CertificateStatus.EXPIRED)

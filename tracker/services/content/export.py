@@ -1,0 +1,118 @@
+"""Course content out of the database, in the exact input format of docs/content-format.md.
+
+An exported file loads back to the same normalised content (and the same fingerprint): editing through the admin
+pages cannot silently change a course.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ...enums import QuestionKind
+from ...extensions import db
+from ...models import Course, Module, Quiz
+
+
+def export_options():
+    """Eager loading for an export: every non-retired module, lesson, quiz and question, in four queries."""
+    return selectinload(Course.modules).options(
+        selectinload(Module.lessons), selectinload(Module.quiz).selectinload(Quiz.questions)
+    )
+
+
+def course_for_export(slug: str) -> Course | None:
+    return db.session.scalar(select(Course).where(Course.slug == slug).options(export_options()))
+
+
+def export_course(course: Course) -> dict[str, Any]:
+    """The course as a content file (a plain dict in the documented field order)."""
+    data: dict[str, Any] = {
+        "slug": course.slug,
+        "title": course.title,
+        "summary": course.summary,
+        "audience": course.audience,
+        "estimated_minutes": course.estimated_minutes,
+    }
+    if course.facts_checked is not None:
+        data["facts_checked"] = course.facts_checked
+    if course.certificate_valid_months is not None:
+        data["certificate_valid_months"] = course.certificate_valid_months
+    data["modules"] = [_export_module(module) for module in course.modules]
+    return data
+
+
+def _export_module(module: Module) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "slug": module.slug,
+        "title": module.title,
+        "lessons": [
+            {
+                "slug": lesson.slug,
+                "title": lesson.title,
+                "objectives": list(lesson.objectives),
+                "body": lesson.body_markdown,
+                "key_points": list(lesson.key_points),
+                "sources": [_export_source(source) for source in lesson.sources],
+            }
+            for lesson in module.lessons
+        ],
+    }
+    quiz = module.quiz
+    if quiz is not None:
+        data["quiz"] = {
+            "pass_mark": quiz.pass_mark,
+            "questions_per_attempt": quiz.questions_per_attempt,
+            "max_attempts": quiz.max_attempts,
+            "cooldown_minutes": quiz.cooldown_minutes,
+            "questions": [_export_question(q.key, q.kind, q.prompt, q.choices, q.explanation) for q in quiz.questions],
+        }
+    return data
+
+
+def _export_source(source: dict[str, Any]) -> dict[str, Any]:
+    exported = {"citation": source["citation"]}
+    if source.get("url"):
+        exported["url"] = source["url"]
+    return exported
+
+
+def _export_question(key: str, kind: str, prompt: str, choices: list[dict[str, Any]], explanation: str) -> dict:
+    data: dict[str, Any] = {"id": key, "type": kind, "prompt": prompt}
+    if kind == QuestionKind.TRUE_FALSE:
+        data["answer"] = any(c["id"] == "true" and c["correct"] for c in choices)
+    else:
+        data["choices"] = [
+            {"text": c["text"], "correct": True} if c["correct"] else {"text": c["text"]} for c in choices
+        ]
+    data["explanation"] = explanation
+    return data
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper laid out like the hand-written files: multi-line text as a literal block (`|`), and lists
+    indented under their key."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # The emitter falls back to a quoted style by itself when a block cannot hold the text (e.g. trailing spaces).
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def export_course_yaml(course: Course) -> str:
+    return yaml.dump(  # noqa: S506 - _Dumper is a SafeDumper
+        export_course(course), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100
+    )
+
+
+# --- What publishing would change -------------------------------------------------------------------------------

@@ -1,0 +1,227 @@
+"""Loading course files into the database: validate everything first, then apply, keeping learners' history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ...extensions import db
+from ...models import Course, LearningPath, LearningPathCourse, Lesson, Module, Question, Quiz, utcnow
+from .. import certification
+from ..learning import progress
+from .markdown import render_markdown
+from .schema import ContentError, fingerprint, parse_yaml, validate_course, validate_paths
+
+PATHS_FILE = "paths.yaml"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    slug: str
+    status: str  # created | updated | unchanged
+    version: int
+
+
+def check_course_text(text: str, source: str) -> dict[str, Any]:
+    """Parse and validate one course file; raise ContentError listing every problem."""
+    data, errors = parse_yaml(text, source)
+    if errors:
+        raise ContentError(errors)
+    course, problems = validate_course(data)
+    if problems:
+        raise ContentError([f"{source}: {p}" for p in problems])
+    if course is None:  # validate_course returns no course only together with problems
+        raise ContentError([f"{source}: the file holds no course"])
+    return course
+
+
+def load_directory(directory: Path) -> list[LoadResult]:
+    """Load every course file and the learning paths of a folder, all or nothing."""
+    files = sorted(p for p in directory.glob("*.yaml") if p.name != PATHS_FILE)
+    courses: list[dict[str, Any]] = []
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        try:
+            course = check_course_text(path.read_text(encoding="utf-8"), path.name)
+        except ContentError as exc:
+            problems.extend(exc.problems)
+            continue
+        if course["slug"] in seen:
+            problems.append(f"{path.name}: slug: {course['slug']!r} is also used by {seen[course['slug']]}")
+        seen[course["slug"]] = path.name
+        courses.append(course)
+
+    paths = None
+    paths_file = directory / PATHS_FILE
+    if paths_file.exists():
+        known = {c["slug"] for c in courses} | set(db.session.scalars(select(Course.slug)))
+        data, errors = parse_yaml(paths_file.read_text(encoding="utf-8"), PATHS_FILE)
+        problems.extend(errors)
+        if not errors:
+            paths, path_problems = validate_paths(data, known)
+            problems.extend(f"{PATHS_FILE}: {p}" for p in path_problems)
+    if problems:
+        raise ContentError(problems)
+
+    results = [apply_course(course) for course in courses]
+    if paths is not None:
+        apply_paths(paths)
+    return results
+
+
+def apply_course(data: dict[str, Any]) -> LoadResult:
+    """Create or update one validated course. Unchanged content is a no-op; changed content bumps the version."""
+    content_hash = fingerprint(data)
+    course = db.session.scalar(select(Course).where(Course.slug == data["slug"]).options(selectinload(Course.modules)))
+    if course is not None and course.content_hash == content_hash:
+        return LoadResult(course.slug, "unchanged", course.version)
+
+    now = utcnow()
+    created = course is None
+    if course is None:
+        course = Course(slug=data["slug"], version=1, created_at=now)
+        db.session.add(course)
+    else:
+        course.version += 1
+    course.title = data["title"]
+    course.summary = data["summary"]
+    course.audience = data["audience"]
+    course.estimated_minutes = data["estimated_minutes"]
+    course.facts_checked = date.fromisoformat(data["facts_checked"]) if data["facts_checked"] else None
+    course.certificate_valid_months = data["certificate_valid_months"]
+    course.content_hash = content_hash
+    course.updated_at = now
+    db.session.flush()
+
+    _apply_modules(course, data["modules"])
+    db.session.flush()
+    db.session.expire(course, ["modules"])
+    if not created:
+        # A change can complete learners (say, a module's quiz was removed): they earn their certificates now.
+        for row in progress.recompute_course(course):
+            certification.award(row, course)
+    return LoadResult(course.slug, "created" if created else "updated", course.version)
+
+
+def _sync(
+    existing_rows: Iterable[Any],
+    key: str,
+    items: list[dict[str, Any]],
+    item_key: str,
+    create: Callable[[dict[str, Any]], Any],
+    fill: Callable[[Any, dict[str, Any]], None],
+) -> list[Any]:
+    """Bring rows in line with the file: update by stable key, create what is new, retire (never delete) what is
+    gone, so that history keeps pointing at real rows. Returns the rows in file order."""
+    existing = {getattr(row, key): row for row in existing_rows}
+    wanted = {item[item_key] for item in items}
+    for row_key, row in existing.items():
+        if row_key not in wanted:
+            row.retired = True
+    rows = []
+    for position, item in enumerate(items, start=1):
+        row = existing.get(item[item_key])
+        if row is None:
+            row = create(item)
+            db.session.add(row)
+        fill(row, item)
+        row.position = position
+        row.retired = False
+        rows.append(row)
+    return rows
+
+
+def _apply_modules(course: Course, modules: list[dict[str, Any]]) -> None:
+    existing = db.session.scalars(
+        select(Module).where(Module.course_id == course.id).options(selectinload(Module.quiz))
+    ).all()
+    all_lessons = _by_parent(
+        db.session.scalars(select(Lesson).join(Module).where(Module.course_id == course.id)), "module_id"
+    )
+    all_questions = _by_parent(
+        db.session.scalars(select(Question).join(Quiz).join(Module).where(Module.course_id == course.id)), "quiz_id"
+    )
+    rows = _sync(
+        existing,
+        "slug",
+        modules,
+        "slug",
+        create=lambda item: Module(course_id=course.id, slug=item["slug"]),
+        fill=lambda module, item: setattr(module, "title", item["title"]),
+    )
+    db.session.flush()
+    for module, data in zip(rows, modules, strict=True):
+        _sync(
+            all_lessons.get(module.id, []),
+            "slug",
+            data["lessons"],
+            "slug",
+            create=lambda item, module=module: Lesson(module_id=module.id, slug=item["slug"]),
+            fill=_fill_lesson,
+        )
+        quiz = module.quiz
+        if quiz is None:
+            quiz = Quiz(module_id=module.id)
+            db.session.add(quiz)
+        spec = data["quiz"]
+        quiz.pass_mark = spec["pass_mark"]
+        quiz.questions_per_attempt = spec["questions_per_attempt"]
+        quiz.max_attempts = spec["max_attempts"]
+        quiz.cooldown_minutes = spec["cooldown_minutes"]
+        db.session.flush()
+        _sync(
+            all_questions.get(quiz.id, []),
+            "key",
+            spec["questions"],
+            "key",
+            create=lambda item, quiz=quiz: Question(quiz_id=quiz.id, key=item["key"]),
+            fill=_fill_question,
+        )
+
+
+def _by_parent(rows: Iterable[Any], attr: str) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(getattr(row, attr), []).append(row)
+    return grouped
+
+
+def _fill_lesson(lesson: Lesson, data: dict[str, Any]) -> None:
+    lesson.title = data["title"]
+    lesson.objectives = data["objectives"]
+    lesson.body_markdown = data["body"]
+    lesson.body_html = render_markdown(data["body"])
+    lesson.key_points = data["key_points"]
+    lesson.sources = data["sources"]
+    lesson.word_count = len(data["body"].split())
+
+
+def _fill_question(question: Question, data: dict[str, Any]) -> None:
+    question.kind = data["kind"]
+    question.prompt = data["prompt"]
+    question.explanation = data["explanation"]
+    question.choices = data["choices"]
+
+
+def apply_paths(paths: list[dict[str, Any]]) -> None:
+    courses = {c.slug: c for c in db.session.scalars(select(Course))}
+    existing = {p.slug: p for p in db.session.scalars(select(LearningPath).options(selectinload(LearningPath.entries)))}
+    for data in paths:
+        path = existing.get(data["slug"])
+        if path is None:
+            path = LearningPath(slug=data["slug"])
+            db.session.add(path)
+        path.title = data["title"]
+        path.description = data["description"]
+        path.entries.clear()
+        db.session.flush()
+        for position, slug in enumerate(data["courses"], start=1):
+            path.entries.append(LearningPathCourse(course_id=courses[slug].id, position=position))
+    db.session.flush()

@@ -1,0 +1,199 @@
+"""Starting and submitting quiz attempts."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ...enums import QuestionKind
+from ...extensions import db
+from ...models import Attempt, Course, Question, Quiz, User, utcnow
+from .. import DomainError, certification
+from . import progress
+from .grading import grade
+
+
+class QuizUnavailable(DomainError):
+    """The learner may not start this quiz now (attempts used up, cooldown, empty pool)."""
+
+
+@dataclass
+class IncompleteAnswers(DomainError):
+    """Some served questions have no valid answer; nothing was recorded."""
+
+    missing: list[str]
+
+    def __str__(self) -> str:
+        return "Answer every question before submitting."
+
+
+@dataclass(frozen=True)
+class QuizStatus:
+    attempts_used: int
+    attempts_left: int | None
+    open_attempt: Attempt | None
+    best_score: int | None
+    passed: bool
+    available_at: datetime | None  # when a cooldown ends
+    can_start: bool
+    reason: str | None
+    history: list[Attempt]  # submitted attempts, oldest first
+
+
+def quiz_status(user: User, quiz: Quiz, now: datetime | None = None) -> QuizStatus:
+    now = now or utcnow()
+    attempts = list(
+        db.session.scalars(
+            select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id).order_by(Attempt.number)
+        )
+    )
+    submitted = [a for a in attempts if not a.is_open]
+    open_attempt = next((a for a in attempts if a.is_open), None)
+    passing = [a.score for a in submitted if a.passed and a.score is not None]
+    left = None if quiz.max_attempts is None else max(quiz.max_attempts - len(submitted), 0)
+    available_at = None
+    reason = None
+    if submitted and not submitted[-1].passed and quiz.cooldown_minutes:
+        ends = submitted[-1].submitted_at + timedelta(minutes=quiz.cooldown_minutes)
+        if ends > now:
+            available_at = ends
+    if open_attempt is None:
+        if left == 0:
+            reason = "You have used every attempt allowed for this quiz."
+        elif available_at is not None:
+            reason = "You can try again once the waiting time after your last attempt has passed."
+        elif len(quiz.questions) < quiz.questions_per_attempt:
+            reason = "This quiz is not available: its question pool is smaller than one attempt."
+    return QuizStatus(
+        attempts_used=len(submitted),
+        attempts_left=left,
+        open_attempt=open_attempt,
+        best_score=max(passing) if passing else None,
+        passed=bool(passing),
+        available_at=available_at,
+        can_start=reason is None,
+        reason=reason,
+        history=submitted,
+    )
+
+
+def start_attempt(user: User, quiz: Quiz, *, rng: random.Random | None = None, now: datetime | None = None) -> Attempt:
+    """Open a new attempt, or return the one already open (so a double click never creates two)."""
+    now = now or utcnow()
+    status = quiz_status(user, quiz, now)
+    if status.open_attempt is not None:
+        return status.open_attempt
+    if not status.can_start:
+        raise QuizUnavailable(status.reason)
+    rng = rng or random.Random()
+    course = db.session.get_one(Course, quiz.module.course_id)
+    number = (
+        db.session.scalar(
+            select(func.max(Attempt.number)).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+        )
+        or 0
+    ) + 1
+    attempt = Attempt(
+        user_id=user.id,
+        quiz_id=quiz.id,
+        number=number,
+        course_version=course.version,
+        pass_mark=quiz.pass_mark,
+        started_at=now,
+        served=_serve(user, quiz, rng),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # A concurrent request opened attempt `number` first: hand back that one.
+        existing = db.session.scalar(
+            select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.number == number)
+        )
+        if existing is None:  # the concurrent attempt was rolled back after all
+            raise
+        return existing
+    return attempt
+
+
+def _serve(user: User, quiz: Quiz, rng: random.Random) -> list[dict[str, Any]]:
+    """Draw the questions of a new attempt, preferring those this learner has seen least."""
+    seen: Counter[str] = Counter()
+    for served in db.session.scalars(
+        select(Attempt.served).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+    ):
+        seen.update(q["key"] for q in served)
+    pool: Sequence[Question] = quiz.questions
+    ranked = sorted(pool, key=lambda q: (seen[q.key], rng.random()))
+    chosen = ranked[: quiz.questions_per_attempt]
+    rng.shuffle(chosen)
+    snapshot = []
+    for question in chosen:
+        choices = [dict(c) for c in question.choices]
+        if question.kind != QuestionKind.TRUE_FALSE:  # True before False reads naturally; other choices are shuffled
+            rng.shuffle(choices)
+        snapshot.append(
+            {
+                "key": question.key,
+                "kind": question.kind,
+                "prompt": question.prompt,
+                "explanation": question.explanation,
+                "choices": choices,
+            }
+        )
+    return snapshot
+
+
+def clean_answers(attempt: Attempt, answers: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Keep only valid choice ids per served question; raise IncompleteAnswers listing what is missing."""
+    cleaned: dict[str, list[str]] = {}
+    missing = []
+    for question in attempt.served:
+        valid = {c["id"] for c in question["choices"]}
+        selected = [c for c in dict.fromkeys(answers.get(question["key"], ())) if c in valid]
+        if question["kind"] != QuestionKind.MULTIPLE and len(selected) > 1:
+            selected = []
+        if not selected:
+            missing.append(question["key"])
+        cleaned[question["key"]] = selected
+    if missing:
+        raise IncompleteAnswers(missing)
+    return cleaned
+
+
+def submit_attempt(
+    user: User, attempt: Attempt, answers: Mapping[str, Sequence[str]], now: datetime | None = None
+) -> Attempt:
+    """Grade and close an attempt. Submitting an already closed attempt changes nothing and returns it."""
+    if not attempt.is_open:
+        return attempt
+    now = now or utcnow()
+    cleaned = clean_answers(attempt, answers)
+    result = grade(attempt.served, cleaned, attempt.pass_mark)
+    # Conditional update: of two concurrent submits only one closes the attempt.
+    closed = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(
+            submitted_at=now,
+            answers=cleaned,
+            results=result.results,
+            correct_count=result.correct,
+            score=result.score,
+            passed=result.passed,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(attempt)
+    if closed:
+        course = db.session.get_one(Course, attempt.quiz.module.course_id)
+        for row in progress.refresh(user.id, course, now=now):
+            certification.award(row, course)
+    return attempt

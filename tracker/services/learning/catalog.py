@@ -1,0 +1,44 @@
+"""The course catalogue: published courses and learning paths, loaded with the content tree where a page walks it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ...extensions import db
+from ...models import Course, LearningPath, LearningPathCourse, Module
+from ..queries import published_courses
+
+
+def course_content_options():
+    """Eager loading for anything that walks a course's modules, lessons and quizzes."""
+    return selectinload(Course.modules).options(selectinload(Module.lessons), selectinload(Module.quiz))
+
+
+def published_with_content() -> list[Course]:
+    """Every published course by title, with modules, lessons and quizzes loaded (a fixed number of queries)."""
+    return list(db.session.scalars(published_courses().options(course_content_options()).order_by(Course.title)))
+
+
+def course_by_slug(slug: str, *, with_content: bool = False) -> Course | None:
+    query = select(Course).where(Course.slug == slug)
+    if with_content:
+        query = query.options(course_content_options())
+    return db.session.scalar(query)
+
+
+def course_with_content(course_id: int) -> Course:
+    return db.session.scalars(
+        select(Course).where(Course.id == course_id).options(course_content_options())
+    ).one()
+
+
+def learning_paths() -> list[LearningPath]:
+    """Every learning path with its courses in order."""
+    return list(
+        db.session.scalars(
+            select(LearningPath)
+            .options(selectinload(LearningPath.entries).selectinload(LearningPathCourse.course))
+            .order_by(LearningPath.id)
+        )
+    )

@@ -1,0 +1,68 @@
+"""The learner's home page: what is assigned and due, what is under way, certificates to renew, what to start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from ...enums import StepKind
+from ...extensions import db
+from ...models import Certificate, CourseProgress, User, utcnow
+from .. import certification
+from ..organisation.assignments import Person, due_dates
+from ..queries import current_certificates
+from . import catalog, progress
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    today: date
+    assigned: list[tuple[date, progress.CourseState]]  # assigned courses: unfinished first, then by due date
+    due: dict[int, date]  # course id -> due date
+    certificates: dict[int, Certificate]  # course id -> the current certificate
+    renewals: list[Certificate]  # certificates in their recertification window
+    mine: list[tuple[CourseProgress, progress.CourseState]]  # courses started, most recent activity first
+    resume: tuple[CourseProgress, progress.CourseState] | None  # the most recent unfinished course
+    not_started: list[progress.CourseState]
+
+
+def build(user: User, now: datetime | None = None) -> Dashboard:
+    now = now or utcnow()
+    courses = catalog.published_with_content()
+    states = progress.course_states(user.id, courses)
+    rows = [row for row in progress.progress_rows(user.id) if row.course_id in states]
+    mine = [(row, states[row.course_id]) for row in rows]
+    started = {row.course_id for row in rows}
+    certificates = {
+        cert.course_id: cert
+        for cert in db.session.scalars(
+            current_certificates().where(Certificate.user_id == user.id).order_by(Certificate.issued_at)
+        )
+    }
+    due = due_dates([Person(user.id, user.team_id, user.job_role)]).get(user.id, {})
+    assigned = sorted(
+        ((due_on, states[course_id]) for course_id, due_on in due.items() if course_id in states),
+        key=lambda item: (item[1].complete, item[0]),
+    )
+    unfinished = [(row, state) for row, state in mine if state.next_step().kind != StepKind.DONE]
+    return Dashboard(
+        today=now.date(),
+        assigned=assigned,
+        due=due,
+        certificates=certificates,
+        renewals=[c for c in certificates.values() if certification.can_renew(c, now)],
+        mine=mine,
+        resume=unfinished[0] if unfinished else None,
+        not_started=[states[c.id] for c in courses if c.id not in started],
+    )
+
+
+def my_certificates(user: User) -> list[Certificate]:
+    """The learner's current certificates, newest award first."""
+    return list(
+        db.session.scalars(
+            current_certificates().where(Certificate.user_id == user.id).order_by(Certificate.issued_at.desc())
+        )
+    )
+
+

@@ -1,0 +1,286 @@
+"""Learner progress: lessons read, quizzes passed, course percentages and the next step to take."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ...enums import ProgressStatus, StepKind
+from ...extensions import db
+from ...models import Attempt, Course, CourseProgress, Lesson, LessonRead, Module, User, utcnow
+from .catalog import course_with_content, published_with_content
+
+
+@dataclass
+class ModuleState:
+    module: Module
+    lessons_read: set[int]
+    best_score: int | None  # best passing score, None when not passed
+
+    @property
+    def lessons_total(self) -> int:
+        return len(self.module.lessons)
+
+    @property
+    def read_count(self) -> int:
+        return sum(1 for lesson in self.module.lessons if lesson.id in self.lessons_read)
+
+    @property
+    def quiz_passed(self) -> bool:
+        return self.best_score is not None
+
+    @property
+    def complete(self) -> bool:
+        return self.read_count == self.lessons_total and (self.module.quiz is None or self.quiz_passed)
+
+    @property
+    def status(self) -> ProgressStatus:
+        if self.complete:
+            return ProgressStatus.COMPLETED
+        if self.read_count or self.quiz_passed:
+            return ProgressStatus.IN_PROGRESS
+        return ProgressStatus.NOT_STARTED
+
+
+@dataclass
+class NextStep:
+    kind: StepKind
+    module: Module | None = None
+    lesson: Lesson | None = None
+
+
+@dataclass
+class CourseState:
+    course: Course
+    modules: list[ModuleState] = field(default_factory=list)
+
+    @property
+    def steps_total(self) -> int:
+        return sum(m.lessons_total + (1 if m.module.quiz else 0) for m in self.modules)
+
+    @property
+    def steps_done(self) -> int:
+        return sum(m.read_count + (1 if m.quiz_passed and m.module.quiz else 0) for m in self.modules)
+
+    @property
+    def percent(self) -> int:
+        total = self.steps_total
+        return 100 if total == 0 else (100 * self.steps_done) // total
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.modules) and all(m.complete for m in self.modules)
+
+    @property
+    def modules_completed(self) -> int:
+        return sum(m.complete for m in self.modules)
+
+    @property
+    def mean_best_score(self) -> int | None:
+        scores = [m.best_score for m in self.modules if m.best_score is not None]
+        return round(sum(scores) / len(scores)) if scores and self.complete else None
+
+    def next_step(self) -> NextStep:
+        """The first thing left to do, in course order: an unread lesson, else the module's quiz."""
+        for state in self.modules:
+            for lesson in state.module.lessons:
+                if lesson.id not in state.lessons_read:
+                    return NextStep(StepKind.LESSON, state.module, lesson)
+            if state.module.quiz is not None and not state.quiz_passed:
+                return NextStep(StepKind.QUIZ, state.module)
+        return NextStep(StepKind.DONE)
+
+
+def course_states(user_id: int, courses: Sequence[Course]) -> dict[int, CourseState]:
+    """Build the state of several courses for one learner with three queries, whatever their number."""
+    lesson_ids = [lesson.id for c in courses for m in c.modules for lesson in m.lessons]
+    quiz_course = {m.quiz.id: c.id for c in courses for m in c.modules if m.quiz is not None}
+    read = (
+        set(
+            db.session.scalars(
+                select(LessonRead.lesson_id).where(LessonRead.user_id == user_id, LessonRead.lesson_id.in_(lesson_ids))
+            )
+        )
+        if lesson_ids
+        else set()
+    )
+    cycle_start = _cycle_starts([user_id], [c.id for c in courses])
+    best: dict[int, int] = {}
+    if quiz_course:
+        passes = db.session.execute(
+            select(Attempt.user_id, Attempt.quiz_id, Attempt.score, Attempt.submitted_at).where(
+                Attempt.user_id == user_id, Attempt.passed.is_(True), Attempt.quiz_id.in_(list(quiz_course))
+            )
+        )
+        best = _best_scores(passes, quiz_course, cycle_start)[user_id]
+    states = {}
+    for course in courses:
+        states[course.id] = _state(course, read, best)
+    return states
+
+
+def _cycle_starts(user_ids: Sequence[int], course_ids: Sequence[int]) -> dict[tuple[int, int], datetime]:
+    """When each (user, course) recertification cycle began; absent for a first cycle."""
+    if not user_ids or not course_ids:
+        return {}
+    rows = db.session.execute(
+        select(CourseProgress.user_id, CourseProgress.course_id, CourseProgress.cycle_started_at).where(
+            CourseProgress.user_id.in_(list(user_ids)),
+            CourseProgress.course_id.in_(list(course_ids)),
+            CourseProgress.cycle_started_at.is_not(None),
+        )
+    )
+    return {(u, c): started for u, c, started in rows}
+
+
+def _best_scores(passes, quiz_course: dict[int, int], cycle_start) -> dict[int, dict[int, int]]:
+    """Best passing score per user and quiz, counting only passes of the current cycle."""
+    best: dict[int, dict[int, int]] = defaultdict(dict)
+    for user_id, quiz_id, score, submitted_at in passes:
+        started = cycle_start.get((user_id, quiz_course[quiz_id]))
+        if started is not None and submitted_at < started:
+            continue
+        if score > best[user_id].get(quiz_id, -1):
+            best[user_id][quiz_id] = score
+    return best
+
+
+def _state(course: Course, read: set[int], best: dict[int, int]) -> CourseState:
+    state = CourseState(course)
+    for module in course.modules:
+        mine = {lesson.id for lesson in module.lessons if lesson.id in read}
+        state.modules.append(ModuleState(module, mine, best.get(module.quiz.id) if module.quiz else None))
+    return state
+
+
+def course_state(user_id: int, course: Course) -> CourseState:
+    return course_states(user_id, [course])[course.id]
+
+
+def mark_lesson_read(user: User, lesson: Lesson, now: datetime | None = None) -> tuple[bool, list[CourseProgress]]:
+    """Record that the learner read a lesson. Returns whether it was new (False when it was already read; safe
+    under double submit) and the course progress that this completed, for the caller to award."""
+    now = now or utcnow()
+    already = db.session.scalar(
+        select(LessonRead.id).where(LessonRead.user_id == user.id, LessonRead.lesson_id == lesson.id)
+    )
+    created = False
+    if already is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(LessonRead(user_id=user.id, lesson_id=lesson.id, read_at=now))
+            created = True
+        except IntegrityError:
+            created = False  # a concurrent request recorded it first
+    course = db.session.get_one(Course, lesson.module.course_id)
+    return created, refresh(user.id, course, now=now, last_lesson_id=lesson.id)
+
+
+def refresh(
+    user_id: int, course: Course, *, now: datetime | None = None, last_lesson_id: int | None = None
+) -> list[CourseProgress]:
+    """Recompute the stored progress of one learner in one course after something happened.
+    Returns the progress rows this completed (the caller awards their certificates)."""
+    return _store(course, {user_id: course_state(user_id, course)}, now or utcnow(), last_lesson_id)
+
+
+def recompute_course(course: Course) -> list[CourseProgress]:
+    """Recompute everybody's progress in a course, e.g. after its content changed. Set-based, not per person.
+    Returns the progress rows this completed."""
+    course = course_with_content(course.id)
+    user_ids = list(db.session.scalars(select(CourseProgress.user_id).where(CourseProgress.course_id == course.id)))
+    if not user_ids:
+        return []
+    lesson_ids = [lesson.id for m in course.modules for lesson in m.lessons]
+    quiz_course = {m.quiz.id: course.id for m in course.modules if m.quiz}
+    reads: dict[int, set[int]] = defaultdict(set)
+    for user_id, lesson_id in db.session.execute(
+        select(LessonRead.user_id, LessonRead.lesson_id).where(LessonRead.lesson_id.in_(lesson_ids))
+    ):
+        reads[user_id].add(lesson_id)
+    passes = db.session.execute(
+        select(Attempt.user_id, Attempt.quiz_id, Attempt.score, Attempt.submitted_at).where(
+            Attempt.quiz_id.in_(list(quiz_course)), Attempt.passed.is_(True)
+        )
+    )
+    best = _best_scores(passes, quiz_course, _cycle_starts(user_ids, [course.id]))
+    states = {user_id: _state(course, reads[user_id], best[user_id]) for user_id in user_ids}
+    return _store(course, states, None, None)
+
+
+def _store(
+    course: Course, states: dict[int, CourseState], now: datetime | None, last_lesson_id: int | None
+) -> list[CourseProgress]:
+    completed: list[CourseProgress] = []
+    rows = {
+        row.user_id: row
+        for row in db.session.scalars(
+            select(CourseProgress).where(
+                CourseProgress.course_id == course.id, CourseProgress.user_id.in_(list(states))
+            )
+        )
+    }
+    for user_id, state in states.items():
+        row = rows.get(user_id)
+        if row is None:
+            row = CourseProgress(user_id=user_id, course_id=course.id, started_at=now or utcnow())
+            db.session.add(row)
+        row.percent = state.percent
+        row.lessons_read = sum(m.read_count for m in state.modules)
+        row.quizzes_passed = sum(1 for m in state.modules if m.quiz_passed)
+        row.modules_completed = state.modules_completed
+        if now is not None:
+            row.last_activity_at = now
+        if last_lesson_id is not None:
+            row.last_lesson_id = last_lesson_id
+        # Completion is a historical fact about a version: later content changes do not undo it.
+        if state.complete and row.completed_at is None:
+            row.completed_at = now or utcnow()
+            row.completed_version = course.version
+            row.best_score = state.mean_best_score
+            completed.append(row)
+    db.session.flush()
+    return completed
+
+
+def progress_rows(user_id: int) -> list[CourseProgress]:
+    """The learner's courses in progress or done, most recent activity first (one query)."""
+    return list(
+        db.session.scalars(
+            select(CourseProgress)
+            .where(CourseProgress.user_id == user_id)
+            .order_by(CourseProgress.last_activity_at.desc())
+        )
+    )
+
+
+def team_progress(user_ids: Iterable[int]) -> list[CourseProgress]:
+    """Every course progress of a group of people in one aggregate read."""
+    return list(db.session.scalars(select(CourseProgress).where(CourseProgress.user_id.in_(list(user_ids)))))
+
+
+@dataclass(frozen=True)
+class CourseOverview:
+    state: CourseState
+    completed_at: datetime | None
+    completed_version: int | None
+
+
+def overview(user_id: int) -> list[CourseOverview]:
+    """The learner's standing in every published course, with when each was completed (a fixed number of queries)."""
+    courses = published_with_content()
+    states = course_states(user_id, courses)
+    stored = {row.course_id: row for row in progress_rows(user_id)}
+    return [
+        CourseOverview(
+            states[course.id],
+            stored[course.id].completed_at if course.id in stored else None,
+            stored[course.id].completed_version if course.id in stored else None,
+        )
+        for course in courses
+    ]

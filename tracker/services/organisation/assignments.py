@@ -1,0 +1,261 @@
+"""Assigning courses and learning paths, and resolving who has to do what by when."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from ... import authz
+from ...extensions import db
+from ...models import Assignment, Course, LearningPath, LearningPathCourse, Team, User
+from .. import FieldError, audit
+from ..queries import is_published, published_courses
+
+JOB_ROLE_MAX = 120  # the column's length
+
+
+def _item_key(course: Course | None, path: LearningPath | None) -> str:
+    return f"course:{course.id}" if course is not None else f"path:{path.id}"
+
+
+def _target_key(team: Team | None, user: User | None, job_role: str | None) -> str:
+    if team is not None:
+        return f"team:{team.id}"
+    if user is not None:
+        return f"user:{user.id}"
+    return f"role:{job_role}"
+
+
+def assign(
+    actor: User | None,
+    *,
+    course: Course | None = None,
+    path: LearningPath | None = None,
+    team: Team | None = None,
+    user: User | None = None,
+    job_role: str | None = None,
+    due_on: date,
+) -> tuple[Assignment, bool]:
+    """Create an assignment, or move the due date of the identical one (so a double submit adds nothing).
+
+    Returns the assignment and whether it was new.
+    """
+    job_role = (job_role or "").strip() or None
+    if (course is None) == (path is None):
+        raise FieldError("item", "Choose either a course or a learning path.")
+    if sum(x is not None for x in (team, user, job_role)) != 1:
+        raise FieldError("target_type", "Choose exactly one of: a team, a person or a job role.")
+    if job_role is not None and actor is not None and not authz.can_assign_to_job_role(actor):
+        raise FieldError("job_role", "Only admins assign to a job role across the organisation.")
+    item_key, target_key = _item_key(course, path), _target_key(team, user, job_role)
+    existing = db.session.scalar(
+        select(Assignment).where(Assignment.item_key == item_key, Assignment.target_key == target_key)
+    )
+    if existing is not None:
+        existing.due_on = due_on
+        audit.record(
+            "assignment.updated",
+            actor=actor,
+            target_type="assignment",
+            target_id=existing.id,
+            details={"item": item_key, "target": target_key, "due_on": due_on.isoformat()},
+        )
+        return existing, False
+    assignment = Assignment(
+        course_id=course.id if course else None,
+        path_id=path.id if path else None,
+        team_id=team.id if team else None,
+        user_id=user.id if user else None,
+        job_role=job_role,
+        item_key=item_key,
+        target_key=target_key,
+        due_on=due_on,
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record(
+        "assignment.created",
+        actor=actor,
+        target_type="assignment",
+        target_id=assignment.id,
+        details={"item": item_key, "target": target_key, "due_on": due_on.isoformat()},
+    )
+    return assignment, True
+
+
+def remove(actor: User, assignment: Assignment) -> None:
+    audit.record(
+        "assignment.removed",
+        actor=actor,
+        target_type="assignment",
+        target_id=assignment.id,
+        details={"item": assignment.item_key, "target": assignment.target_key},
+    )
+    db.session.delete(assignment)
+
+
+@dataclass(frozen=True)
+class Person:
+    """The facts about a person that decide which assignments reach them."""
+
+    id: int
+    team_id: int | None
+    job_role: str | None
+
+
+def team_ancestry() -> dict[int, list[int]]:
+    """Each team with itself and every team above it (one query): an assignment to a department reaches its teams."""
+    parents = dict(db.session.execute(select(Team.id, Team.parent_id)).all())
+    chains: dict[int, list[int]] = {}
+    for team_id in parents:
+        chain, current, seen = [], team_id, set()
+        while current is not None and current not in seen:
+            seen.add(current)
+            chain.append(current)
+            current = parents.get(current)
+        chains[team_id] = chain
+    return chains
+
+
+def due_dates(people: Iterable[Person]) -> dict[int, dict[int, date]]:
+    """For each person, the courses assigned to them (directly, through a team above them or their job role),
+    each with its earliest due date. A fixed number of queries, whatever the number of people."""
+    people = list(people)
+    if not people:
+        return {}
+    ancestry = team_ancestry()
+    team_ids = {t for p in people if p.team_id is not None for t in ancestry.get(p.team_id, [p.team_id])}
+    roles = {p.job_role for p in people if p.job_role}
+    # Large groups fetch every personal assignment rather than sending thousands of ids in one IN list.
+    conditions = (
+        [Assignment.user_id.in_([p.id for p in people])] if len(people) <= 1000 else [Assignment.user_id.is_not(None)]
+    )
+    if team_ids:
+        conditions.append(Assignment.team_id.in_(team_ids))
+    if roles:
+        conditions.append(Assignment.job_role.in_(roles))
+    rows = db.session.execute(
+        select(
+            Assignment.course_id,
+            Assignment.path_id,
+            Assignment.team_id,
+            Assignment.user_id,
+            Assignment.job_role,
+            Assignment.due_on,
+        ).where(or_(*conditions))
+    ).all()
+    path_courses: dict[int, list[int]] = defaultdict(list)
+    if any(r.path_id for r in rows):
+        for path_id, course_id in db.session.execute(
+            select(LearningPathCourse.path_id, LearningPathCourse.course_id).order_by(LearningPathCourse.position)
+        ):
+            path_courses[path_id].append(course_id)
+    by_team: dict[int, list] = defaultdict(list)
+    by_user: dict[int, list] = defaultdict(list)
+    by_role: dict[str, list] = defaultdict(list)
+    for row in rows:
+        if row.team_id is not None:
+            by_team[row.team_id].append(row)
+        elif row.user_id is not None:
+            by_user[row.user_id].append(row)
+        else:
+            by_role[row.job_role].append(row)
+    result: dict[int, dict[int, date]] = {}
+    for person in people:
+        mine: dict[int, date] = {}
+        relevant = list(by_user.get(person.id, ()))
+        if person.team_id is not None:
+            for team_id in ancestry.get(person.team_id, [person.team_id]):
+                relevant.extend(by_team.get(team_id, ()))
+        if person.job_role:
+            relevant.extend(by_role.get(person.job_role, ()))
+        for row in relevant:
+            for course_id in [row.course_id] if row.course_id else path_courses[row.path_id]:
+                if course_id not in mine or row.due_on < mine[course_id]:
+                    mine[course_id] = row.due_on
+        result[person.id] = mine
+    return result
+
+
+def assignments_in_scope(team_ids: set[int] | None) -> list[Assignment]:
+    """Assignments a viewer may see: all (admins, team_ids None) or those targeting their teams or people."""
+    query = (
+        select(Assignment)
+        .options(
+            selectinload(Assignment.course),
+            selectinload(Assignment.path),
+            selectinload(Assignment.team),
+            selectinload(Assignment.user),
+        )
+        .order_by(Assignment.due_on, Assignment.id)
+    )
+    if team_ids is not None:
+        people = select(User.id).where(User.team_id.in_(team_ids))
+        query = query.where(or_(Assignment.team_id.in_(team_ids), Assignment.user_id.in_(people)))
+    return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class AssignmentInput:
+    """What a manager asked for, from the page or the API: one item (by id or slug), one target, a due date."""
+
+    due_on: date | None
+    course_id: int | None = None
+    course_slug: str | None = None
+    path_id: int | None = None
+    path_slug: str | None = None
+    team_id: int | None = None
+    person_email: str | None = None
+    job_role: str | None = None
+
+
+def assign_from_input(actor: User, scope: set[int] | None, data: AssignmentInput) -> tuple[Assignment, bool]:
+    """Check the request against what `actor` may reach (scope: their team ids, None for everything) and assign.
+    Raises FieldError naming the input at fault."""
+    if data.due_on is None:
+        raise FieldError("due_on", "Enter a due date.")
+    course = path = None
+    if data.course_id is not None or data.course_slug:
+        by_course = Course.id == data.course_id if data.course_id is not None else Course.slug == data.course_slug
+        course = db.session.scalar(select(Course).where(by_course, is_published()))
+    elif data.path_id is not None or data.path_slug:
+        path = db.session.scalar(
+            select(LearningPath).where(
+                LearningPath.id == data.path_id if data.path_id is not None else LearningPath.slug == data.path_slug
+            )
+        )
+    if course is None and path is None:
+        raise FieldError("item", "Choose a course or a learning path.")
+    target: dict = {}
+    if data.team_id is not None:
+        team = db.session.get(Team, data.team_id)
+        if team is None or (scope is not None and team.id not in scope):
+            raise FieldError("team", "Choose one of your teams.")
+        target["team"] = team
+    if data.person_email:
+        person = db.session.scalar(select(User).where(User.email == data.person_email.strip().lower()))
+        if person is None or (scope is not None and person.team_id not in scope):
+            raise FieldError("person_email", "Enter the email of a person in your teams.")
+        target["user"] = person
+    if (data.job_role or "").strip():
+        if len(data.job_role.strip()) > JOB_ROLE_MAX:
+            raise FieldError("job_role", f"A job role has at most {JOB_ROLE_MAX} characters.")
+        target["job_role"] = data.job_role
+    if not target:
+        raise FieldError("target_type", "Choose who the assignment is for.")
+    return assign(actor, course=course, path=path, due_on=data.due_on, **target)
+
+
+def item_choices() -> list[tuple[str, str]]:
+    """What may be assigned, as (value, label) for a menu: published courses, then learning paths."""
+    courses = db.session.execute(published_courses(Course.id, Course.title).order_by(Course.title))
+    paths = db.session.execute(select(LearningPath.id, LearningPath.title).order_by(LearningPath.title))
+    return [(f"course:{cid}", f"Course: {title}") for cid, title in courses] + [
+        (f"path:{pid}", f"Learning path: {title}") for pid, title in paths
+    ]

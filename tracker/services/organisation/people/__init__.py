@@ -1,0 +1,283 @@
+"""People administration: listing, creating and editing accounts, deactivation and password resets.
+
+The acting admin is passed in; nothing here reads the request. Callers commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from ....extensions import db
+from ....models import Role, Team, User
+from ... import DomainError, FieldError, accounts, audit, on_field
+from ...paging import Page, paginate
+
+PER_PAGE = 50
+STATUSES = {"active": "Active", "inactive": "Deactivated"}
+NAME_MAX = 120
+EMAIL_MAX = 254
+# 24 random bytes: 32 URL-safe characters, far beyond guessing; shown once and never stored in plain text.
+ONE_TIME_PASSWORD_BYTES = 24
+
+
+class SelfProtection(DomainError):
+    """An admin tried to lock themselves out."""
+
+
+# --- listing --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeopleFilter:
+    search: str = ""
+    team_id: int | None = None
+    role: str | None = None
+    status: str | None = None  # "active", "inactive" or None for everyone
+    page: int = 1
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(criteria: PeopleFilter) -> Select:
+    query = select(User)
+    if criteria.search:
+        like = f"%{_escape_like(criteria.search.lower())}%"
+        query = query.where(
+            or_(func.lower(User.display_name).like(like, escape="\\"), User.email.like(like, escape="\\"))
+        )
+    if criteria.team_id is not None:
+        query = query.where(User.team_id == criteria.team_id)
+    if criteria.role:
+        query = query.where(User.role == criteria.role)
+    if criteria.status == "active":
+        query = query.where(User.active.is_(True))
+    elif criteria.status == "inactive":
+        query = query.where(User.active.is_(False))
+    return query
+
+
+def list_people(criteria: PeopleFilter, per_page: int = PER_PAGE) -> Page[User]:
+    """One page of people with their teams: a count query and one page query, whatever the number of rows."""
+    query = _filtered(criteria).options(joinedload(User.team)).order_by(func.lower(User.display_name), User.id)
+    return paginate(query, criteria.page, per_page)
+
+
+def team_choices() -> list[tuple[int, str]]:
+    return [
+        (row.id, row.name) for row in db.session.execute(select(Team.id, Team.name).order_by(func.lower(Team.name)))
+    ]
+
+
+# --- shared checks --------------------------------------------------------------------------------------------
+
+
+def checked_email(raw: str) -> str:
+    """The normalised (lower-case) address, or DomainError when it is not a plausible email address."""
+    email = accounts.normalise_email(raw)
+    if not email:
+        raise DomainError("Enter an email address.")
+    if len(email) > EMAIL_MAX:
+        raise DomainError(f"An email address has at most {EMAIL_MAX} characters.")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise DomainError(f"“{email}” is not a valid email address: {exc}") from None
+    return email
+
+
+def _checked_name(raw: str) -> str:
+    name = (raw or "").strip()
+    if not name:
+        raise DomainError("Enter a name.")
+    if len(name) > NAME_MAX:
+        raise DomainError(f"A name has at most {NAME_MAX} characters.")
+    return name
+
+
+def _checked_role(role: str) -> str:
+    if role not in {r.value for r in Role}:
+        raise DomainError(f"Unknown role {role!r}.")
+    return role
+
+
+def _checked_job_role(raw: str | None) -> str | None:
+    job_role = (raw or "").strip() or None
+    if job_role and len(job_role) > NAME_MAX:
+        raise DomainError(f"A job role has at most {NAME_MAX} characters.")
+    return job_role
+
+
+def _team(team_id: int | None) -> Team | None:
+    if team_id is None:
+        return None
+    team = db.session.get(Team, team_id)
+    if team is None:
+        raise DomainError("That team no longer exists; choose another.")
+    return team
+
+
+def _email_taken(email: str, except_user_id: int | None = None) -> bool:
+    query = select(func.count()).select_from(User).where(User.email == email)
+    if except_user_id is not None:
+        query = query.where(User.id != except_user_id)
+    return bool(db.session.scalar(query))
+
+
+def one_time_password() -> str:
+    return secrets.token_urlsafe(ONE_TIME_PASSWORD_BYTES)
+
+
+# --- creating -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    email: str
+    display_name: str
+    role: str = Role.LEARNER.value
+    team_id: int | None = None
+    job_role: str | None = None
+    password: str | None = None  # None: generate a one-time password
+
+
+def create_person(data: NewPerson, actor: User) -> tuple[User, str | None]:
+    """Create an account. Returns it with the generated one-time password (None when the admin chose one)."""
+    email = on_field("email", checked_email, data.email)
+    name = on_field("display_name", _checked_name, data.display_name)
+    role = on_field("role", _checked_role, data.role)
+    team = on_field("team", _team, data.team_id)
+    job_role = on_field("job_role", _checked_job_role, data.job_role)
+    if _email_taken(email):
+        raise FieldError("email", f"An account with the email {email} already exists.")
+    generated = data.password is None
+    password = one_time_password() if generated else data.password
+    if not generated:
+        on_field("password", accounts.check_password_strength, password, email)
+    user = User(
+        email=email,
+        display_name=name,
+        password_hash=accounts.hash_password(password),
+        role=role,
+        team=team,
+        job_role=job_role,
+        must_change_password=generated,
+        session_token=accounts.new_session_token(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "user.created",
+        actor=actor,
+        target_type="user",
+        target_id=user.id,
+        details={
+            "email": email,
+            "role": role,
+            "team": team.name if team else None,
+            "one_time_password": generated,
+        },
+    )
+    return user, (password if generated else None)
+
+
+# --- editing --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonChanges:
+    email: str
+    display_name: str
+    role: str
+    team_id: int | None
+    job_role: str | None
+
+
+def update_person(person: User, changes: PersonChanges, actor: User) -> dict[str, dict]:
+    """Apply the edits; audit a role change on its own and the other changes together. Returns what changed."""
+    email = on_field("email", checked_email, changes.email)
+    name = on_field("display_name", _checked_name, changes.display_name)
+    role = on_field("role", _checked_role, changes.role)
+    team = on_field("team", _team, changes.team_id)
+    job_role = on_field("job_role", _checked_job_role, changes.job_role)
+    if person.id == actor.id and person.role == Role.ADMIN and role != Role.ADMIN:
+        raise FieldError("role", "You cannot remove your own admin role; ask another admin to do it.")
+    if email != person.email and _email_taken(email, except_user_id=person.id):
+        raise FieldError("email", f"An account with the email {email} already exists.")
+
+    changed: dict[str, dict] = {}
+    old_team = person.team
+    for name_, old, new in (
+        ("email", person.email, email),
+        ("display_name", person.display_name, name),
+        ("team", old_team.name if old_team else None, team.name if team else None),
+        ("job_role", person.job_role, job_role),
+    ):
+        if old != new:
+            changed[name_] = {"old": old, "new": new}
+    person.email, person.display_name, person.team, person.job_role = email, name, team, job_role
+
+    if role != person.role:
+        audit.record(
+            "user.role_changed",
+            actor=actor,
+            target_type="user",
+            target_id=person.id,
+            details={"old": person.role, "new": role},
+        )
+        person.role = role
+    if changed:
+        audit.record("user.updated", actor=actor, target_type="user", target_id=person.id, details=changed)
+    db.session.flush()
+    return changed
+
+
+# --- deactivation and passwords -------------------------------------------------------------------------------
+
+
+def deactivate(person: User, actor: User) -> int:
+    """Block sign-in, end every session and revoke every API token. Returns the number of tokens revoked."""
+    if person.id == actor.id:
+        raise SelfProtection("You cannot deactivate your own account; ask another admin to do it.")
+    if not person.active:
+        raise DomainError(f"{person.display_name} is already deactivated.")
+    person.active = False
+    accounts.end_all_sessions(person)
+    revoked = 0
+    for token in person.api_tokens:
+        if token.revoked_at is None:
+            accounts.revoke_api_token(token)
+            revoked += 1
+    audit.record(
+        "user.deactivated", actor=actor, target_type="user", target_id=person.id, details={"tokens_revoked": revoked}
+    )
+    db.session.flush()
+    return revoked
+
+
+def reactivate(person: User, actor: User) -> None:
+    if person.active:
+        raise DomainError(f"{person.display_name} is already active.")
+    person.active = True
+    audit.record("user.reactivated", actor=actor, target_type="user", target_id=person.id)
+    db.session.flush()
+
+
+def reset_password(person: User, actor: User) -> str:
+    """Set a one-time password that must be changed at the next sign-in, and end every session. Returns it."""
+    if person.id == actor.id:
+        raise SelfProtection("Change your own password on your account page.")
+    password = one_time_password()
+    person.password_hash = accounts.hash_password(password)
+    person.must_change_password = True
+    accounts.end_all_sessions(person)
+    # The password itself is never written to the log.
+    audit.record("user.password_reset", actor=actor, target_type="user", target_id=person.id)
+    db.session.flush()
+    return password

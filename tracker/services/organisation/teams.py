@@ -1,0 +1,242 @@
+"""Teams and their hierarchy: a department is a team with child teams; a manager sees their teams and everything
+below. Reading the tree, managers' reach, and administering names, parents and managers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, joinedload
+
+from ...extensions import db
+from ...models import Assignment, Role, Team, User
+from .. import DomainError, audit
+
+
+def managed_team_ids(user: User) -> set[int]:
+    """Ids of the teams a user manages and all their descendants, in one recursive query."""
+    if user.role not in (Role.MANAGER, Role.ADMIN):
+        return set()
+    tree = select(Team.id).where(Team.manager_id == user.id).cte("managed", recursive=True)
+    tree = tree.union_all(select(Team.id).where(Team.parent_id == tree.c.id))
+    return set(db.session.scalars(select(tree.c.id)))
+
+
+def descendant_ids_of(team_id: int) -> set[int]:
+    """A team and every team below it, in one recursive query (UNION, so a cycle in bad data still ends)."""
+    tree = select(Team.id).where(Team.id == team_id).cte("subtree", recursive=True)
+    tree = tree.union(select(Team.id).where(Team.parent_id == tree.c.id))
+    return set(db.session.scalars(select(tree.c.id)))
+
+
+def teams_in_scope(scope: set[int] | None) -> list[Team]:
+    """Teams a viewer may choose from (scope: their team ids, None for every team), by name."""
+    query = select(Team).order_by(Team.name)
+    if scope is not None:
+        query = query.where(Team.id.in_(scope))
+    return list(db.session.scalars(query))
+
+
+def teams_with_counts(scope: set[int] | None) -> list[tuple[Team, str | None, int]]:
+    """Teams in scope with their manager's email and number of active members (one query)."""
+    members = (
+        select(User.team_id, func.count().label("members"))
+        .where(User.active.is_(True))
+        .group_by(User.team_id)
+        .subquery()
+    )
+    manager = aliased(User)
+    query = (
+        select(Team, manager.email, func.coalesce(members.c.members, 0))
+        .outerjoin(manager, manager.id == Team.manager_id)
+        .outerjoin(members, members.c.team_id == Team.id)
+        .order_by(Team.name)
+    )
+    if scope is not None:
+        query = query.where(Team.id.in_(scope))
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def managed_user_ids(user: User) -> set[int]:
+    team_ids = managed_team_ids(user)
+    if not team_ids:
+        return set()
+    return set(db.session.scalars(select(User.id).where(User.team_id.in_(team_ids))))
+
+
+MANAGER_ROLES = (Role.MANAGER.value, Role.ADMIN.value)
+
+
+class TeamError(DomainError):
+    """A refused team change; `field` names the input it is about (name, parent_id, manager_id)."""
+
+    def __init__(self, message: str, field: str = "name") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class TeamNode:
+    team: Team
+    members: int  # people in this team itself
+    children: list[TeamNode] = field(default_factory=list)
+
+    @property
+    def total_members(self) -> int:
+        """People in this team and every team below it."""
+        return self.members + sum(child.total_members for child in self.children)
+
+
+@dataclass(frozen=True)
+class TeamInput:
+    name: str
+    parent_id: int | None
+    manager_id: int | None
+
+
+def team_tree() -> list[TeamNode]:
+    """Every team as a forest of top-level teams (departments) with their children, by name. Two queries."""
+    teams = db.session.scalars(select(Team).options(joinedload(Team.manager)).order_by(Team.name, Team.id)).all()
+    counts = dict(
+        db.session.execute(
+            select(User.team_id, func.count(User.id)).where(User.team_id.is_not(None)).group_by(User.team_id)
+        ).all()
+    )
+    nodes = {team.id: TeamNode(team, counts.get(team.id, 0)) for team in teams}
+    roots = []
+    for team in teams:
+        parent = nodes.get(team.parent_id) if team.parent_id is not None else None
+        (parent.children if parent is not None else roots).append(nodes[team.id])
+    return roots
+
+
+def descendant_ids(team: Team) -> set[int]:
+    """The team and every team below it."""
+    return descendant_ids_of(team.id)
+
+
+def parent_choices(team: Team | None = None) -> list[Team]:
+    """Teams that may become the parent: any team, except the team itself and those below it."""
+    excluded = descendant_ids(team) if team is not None else set()
+    query = select(Team).order_by(Team.name)
+    if excluded:
+        query = query.where(Team.id.not_in(excluded))
+    return list(db.session.scalars(query))
+
+
+def manager_choices() -> list[User]:
+    """Active managers and admins, the people who may manage a team."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_(MANAGER_ROLES), User.active.is_(True))
+            .order_by(User.display_name, User.email)
+        )
+    )
+
+
+def _check(data: TeamInput, team: Team | None) -> tuple[str, Team | None, User | None]:
+    name = " ".join(data.name.split())
+    if not name:
+        raise TeamError("Give the team a name.")
+    if len(name) > 120:
+        raise TeamError("A team name has at most 120 characters.")
+    clash = select(Team.id).where(func.lower(Team.name) == name.lower())
+    if team is not None:
+        clash = clash.where(Team.id != team.id)
+    if db.session.scalar(clash) is not None:
+        raise TeamError(f"There is already a team called “{name}”.")
+
+    parent = None
+    if data.parent_id is not None:
+        parent = db.session.get(Team, data.parent_id)
+        if parent is None:
+            raise TeamError("The chosen parent team does not exist.", "parent_id")
+        if team is not None and parent.id in descendant_ids(team):
+            raise TeamError(
+                "A team cannot be its own parent."
+                if parent.id == team.id
+                else f"“{parent.name}” is below “{team.name}”: a team cannot be moved under one of its own teams.",
+                "parent_id",
+            )
+
+    manager = None
+    if data.manager_id is not None:
+        manager = db.session.get(User, data.manager_id)
+        if manager is None or manager.role not in MANAGER_ROLES or not manager.active:
+            raise TeamError("The manager must be an active manager or admin.", "manager_id")
+    return name, parent, manager
+
+
+def create_team(actor: User, data: TeamInput) -> Team:
+    name, parent, manager = _check(data, None)
+    team = Team(name=name, parent=parent, manager=manager)
+    db.session.add(team)
+    db.session.flush()
+    audit.record(
+        "team.created",
+        actor=actor,
+        target_type="team",
+        target_id=team.id,
+        details={
+            "name": name,
+            "parent": parent.name if parent else None,
+            "manager": manager.email if manager else None,
+        },
+    )
+    return team
+
+
+def update_team(actor: User, team: Team, data: TeamInput) -> dict[str, list[str | None]]:
+    """Rename, move or change the manager; returns the changes as {field: [before, after]} (empty: nothing)."""
+    name, parent, manager = _check(data, team)
+    before = {
+        "name": team.name,
+        "parent": team.parent.name if team.parent else None,
+        "manager": team.manager.email if team.manager else None,
+    }
+    after = {"name": name, "parent": parent.name if parent else None, "manager": manager.email if manager else None}
+    changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if not changes:
+        return changes
+    team.name = name
+    team.parent = parent
+    team.manager = manager
+    db.session.flush()
+    audit.record("team.updated", actor=actor, target_type="team", target_id=team.id, details=changes)
+    return changes
+
+
+def member_count(team: Team) -> int:
+    """People in the team itself, active or not."""
+    return db.session.scalar(select(func.count(User.id)).where(User.team_id == team.id)) or 0
+
+
+def delete_team(actor: User, team: Team) -> None:
+    """Only an empty team goes: no members (active or not) and no child teams."""
+    members = member_count(team)
+    children = db.session.scalar(select(func.count(Team.id)).where(Team.parent_id == team.id)) or 0
+    if members or children:
+        reasons = []
+        if members:
+            reasons.append(f"{members} member{'s' if members != 1 else ''}")
+        if children:
+            reasons.append(f"{children} team{'s' if children != 1 else ''} below it")
+        raise TeamError(
+            f"“{team.name}” still has {' and '.join(reasons)}. Move them elsewhere before deleting the team."
+        )
+    # Assignments aimed at the team go with it (the database cascades); with no members they reached nobody.
+    assignments = db.session.scalar(select(func.count(Assignment.id)).where(Assignment.team_id == team.id)) or 0
+    audit.record(
+        "team.deleted",
+        actor=actor,
+        target_type="team",
+        target_id=team.id,
+        details={
+            "name": team.name,
+            "parent": team.parent.name if team.parent else None,
+            "assignments_removed": assignments,
+        },
+    )
+    db.session.delete(team)
+    db.session.flush()

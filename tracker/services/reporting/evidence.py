@@ -1,0 +1,184 @@
+"""Evidence of AI-literacy training: who was trained on what, when, with what result, and what is due next.
+
+The report covers the active people of a scope (the organisation, or a team with its sub-teams); deactivated
+accounts are left out and counted. It is built with a fixed number of queries, whatever the number of people.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from ...enums import CertificateStatus, Role
+from ...extensions import db
+from ...models import Certificate, Completion, Course, Team, User, utcnow
+from ..certification import status
+from ..organisation.assignments import Person, due_dates
+from ..queries import is_current_revision
+from .records import CompletedCourse, DueItem, EvidenceReport, PersonRecord
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str  # "organisation" | "team" | "teams" (all the teams a manager manages)
+    label: str
+    team_ids: frozenset[int] | None  # None: everybody, people without a team included
+    team_id: int | None = None  # the chosen team, if one
+
+    @property
+    def slug(self) -> str:
+        """For file names: organisation, team-12, my-teams."""
+        return {"organisation": "organisation", "teams": "my-teams"}.get(self.kind, f"team-{self.team_id}")
+
+    def as_details(self) -> dict[str, object]:
+        return {"scope": self.kind, "team_id": self.team_id, "scope_label": self.label}
+
+
+def organisation_scope() -> Scope:
+    return Scope("organisation", "Whole organisation", None)
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(sorted(names, key=str.casefold))
+
+
+def team_scope(team: Team) -> Scope:
+    """A team and every team below it (one recursive query)."""
+    tree = select(Team.id, Team.name).where(Team.id == team.id).cte("subtree", recursive=True)
+    tree = tree.union(select(Team.id, Team.name).where(Team.parent_id == tree.c.id))  # UNION: stops on a cycle
+    rows = db.session.execute(select(tree.c.id, tree.c.name)).all()
+    below = [name for team_id, name in rows if team_id != team.id]
+    label = f"Team {team.name}" + (f" and its sub-teams {_names(below)}" if below else "")
+    return Scope("team", label, frozenset(team_id for team_id, _ in rows), team.id)
+
+
+def managed_scope(user: User, team_ids: set[int]) -> Scope:
+    """Every team a manager manages (`team_ids`: authz.manager_scope), labelled by the teams at the top."""
+    rows = db.session.execute(select(Team.id, Team.name, Team.parent_id).where(Team.id.in_(team_ids))).all()
+    tops = [row for row in rows if row.parent_id not in team_ids]
+    if len(tops) == 1:
+        below = [row.name for row in rows if row.id != tops[0].id]
+        label = f"Team {tops[0].name}" + (f" and its sub-teams {_names(below)}" if below else "")
+        return Scope("team", label, frozenset(team_ids), tops[0].id)
+    label = f"Teams managed by {user.display_name}: {_names([row.name for row in tops])}, with their sub-teams"
+    return Scope("teams", label, frozenset(team_ids))
+
+
+def choosable_teams(scope: set[int] | None) -> list[tuple[int, str]]:
+    """(id, "Parent / Team") of the teams whose report the viewer may open (scope: their team ids, None for all),
+    in name order (one query)."""
+    rows = db.session.execute(select(Team.id, Team.name, Team.parent_id)).all()
+    by_id = {row.id: row for row in rows}
+
+    def path(team_id: int) -> str:
+        names, current, seen = [], by_id.get(team_id), set()
+        while current is not None and current.id not in seen:
+            seen.add(current.id)
+            names.append(current.name)
+            current = by_id.get(current.parent_id) if current.parent_id is not None else None
+        return " / ".join(reversed(names))
+
+    visible = [(row.id, path(row.id)) for row in rows if scope is None or row.id in scope]
+    return sorted(visible, key=lambda item: item[1].casefold())
+
+
+def _in_scope(scope: Scope) -> ColumnElement[bool]:
+    if scope.team_ids is None:
+        return User.id.is_not(None)
+    return User.team_id.in_(sorted(scope.team_ids))
+
+
+def _current_certificates(people_ids) -> list:
+    """Every completion of the people, each with its current certificate revision (not superseded)."""
+    return db.session.execute(
+        select(Completion, Certificate)
+        .outerjoin(Certificate, and_(Certificate.completion_id == Completion.id, is_current_revision()))
+        .where(Completion.user_id.in_(people_ids))
+        .order_by(Completion.completed_at.desc(), Completion.id, Certificate.revision.desc())
+    ).all()
+
+
+def build(scope: Scope, organisation_name: str, now: datetime | None = None) -> EvidenceReport:
+    now = now or utcnow()
+    today = now.date()
+    people_rows = db.session.execute(
+        select(User.id, User.display_name, User.email, User.job_role, User.role, User.active, User.team_id, Team.name)
+        .outerjoin(Team, Team.id == User.team_id)
+        .where(_in_scope(scope))
+    ).all()
+    active = [row for row in people_rows if row.active]
+    active.sort(key=lambda row: (row.display_name.casefold(), row.email))
+    active_ids = select(User.id).where(_in_scope(scope), User.active.is_(True))
+
+    completions: dict[int, list[tuple[Completion, Certificate | None]]] = defaultdict(list)
+    seen: set[int] = set()
+    for completion, cert in _current_certificates(active_ids):
+        if completion.id in seen:  # two current revisions cannot happen; keep the newest if they do
+            continue
+        seen.add(completion.id)
+        completions[completion.user_id].append((completion, cert))
+    course_titles = dict(db.session.execute(select(Course.id, Course.title)).all())
+    assigned = due_dates(Person(row.id, row.team_id, row.job_role) for row in active)
+
+    people = []
+    for row in active:
+        completed: list[CompletedCourse] = []
+        latest: dict[int, tuple[Completion, Certificate | None]] = {}
+        for completion, cert in completions.get(row.id, ()):
+            state = status(cert, now) if cert is not None else None
+            completed.append(
+                CompletedCourse(
+                    course_title=cert.course_title if cert else course_titles.get(completion.course_id, "—"),
+                    course_version=completion.course_version,
+                    completed_at=completion.completed_at,
+                    score=completion.score,
+                    certificate_code=cert.code if cert else None,
+                    status=state.value if state else None,
+                    status_label=state.label if state else "No certificate",
+                    expires_at=cert.expires_at if cert else None,
+                )
+            )
+            known = latest.get(completion.course_id)
+            if known is None or completion.cycle > known[0].cycle:
+                latest[completion.course_id] = (completion, cert)
+        due: list[DueItem] = []
+        for course_id, due_on in assigned.get(row.id, {}).items():
+            if course_id not in latest and course_id in course_titles:
+                due.append(DueItem("assignment", course_titles[course_id], due_on, due_on < today))
+        for _completion, cert in latest.values():
+            state = status(cert, now) if cert is not None else None
+            if state in (CertificateStatus.EXPIRING, CertificateStatus.EXPIRED) and cert.expires_at is not None:
+                expired = state == CertificateStatus.EXPIRED
+                due.append(DueItem("renewal", cert.course_title, cert.expires_at.date(), expired))
+        completed.sort(key=lambda c: (c.course_title.casefold(), -c.completed_at.timestamp()))
+        due.sort(key=lambda item: (item.due_on, item.course_title.casefold()))
+        people.append(
+            PersonRecord(
+                id=row.id,
+                name=row.display_name,
+                email=row.email,
+                team=row.name,
+                job_role=row.job_role,
+                role=Role(row.role).label,
+                completed=tuple(completed),
+                due=tuple(due),
+            )
+        )
+    return EvidenceReport(
+        organisation_name=organisation_name,
+        generated_at=now,
+        scope_label=scope.label,
+        people=tuple(people),
+        inactive_excluded=len(people_rows) - len(active),
+    )
+
+
+def file_name(scope: Scope, report: EvidenceReport, extension: str) -> str:
+    stamp = report.generated_at.strftime("%Y%m%dT%H%MZ")
+    slug = re.sub(r"[^a-z0-9-]+", "-", scope.slug.lower()).strip("-")
+    return f"ai-literacy-evidence-{slug}-{stamp}.{extension}"

@@ -1,0 +1,82 @@
+"""Certificate administration: revoke, reissue, learners' requests and names waiting for a printable spelling."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...authz import get_certificate_or_404, role_required
+from ...enums import Role
+from ...extensions import db
+from ...forms.certificates import ReissueForm, RevokeForm
+from ...services import DomainError, certification
+from ...services.certification import listing
+
+bp = Blueprint("certificates", __name__, url_prefix="/certificates")
+
+
+@bp.route("")  # /admin/certificates, as before the admin pages became one package
+@role_required(Role.ADMIN)
+def index():
+    shown = request.args.get("show", listing.AdminView.ATTENTION)
+    view = listing.AdminView(shown) if shown in set(listing.AdminView) else listing.AdminView.ATTENTION
+    search = request.args.get("q", "").strip()
+    return render_template(
+        "admin/certificates/index.html",
+        certificates=listing.admin_list(view, search),
+        shown=view,
+        filters={v.value: v.label for v in listing.AdminView},
+        search=search,
+        revoke_form=RevokeForm(formdata=None),
+        reissue_form=ReissueForm(formdata=None),
+    )
+
+
+@bp.route("/<code>")
+@role_required(Role.ADMIN)
+def show(code: str):
+    cert = get_certificate_or_404(code)
+    return _render_certificate(cert)
+
+
+def _render_certificate(cert, revoke_form=None, reissue_form=None, status=200):
+    return render_template(
+        "admin/certificates/show.html",
+        cert=cert,
+        revoke_form=revoke_form or RevokeForm(formdata=None),
+        reissue_form=reissue_form or ReissueForm(formdata=None),
+    ), status
+
+
+@bp.route("/<code>/revoke", methods=["POST"])
+@role_required(Role.ADMIN)
+def revoke(code: str):
+    cert = get_certificate_or_404(code)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            certification.revoke(cert, current_user, form.reason.data)
+        except DomainError as exc:
+            form.reason.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Certificate {cert.code} is revoked.", "success")
+            return redirect(url_for("admin.certificates.show", code=cert.code))
+    return _render_certificate(cert, revoke_form=form, status=400)
+
+
+@bp.route("/<code>/reissue", methods=["POST"])
+@role_required(Role.ADMIN)
+def reissue(code: str):
+    cert = get_certificate_or_404(code)
+    form = ReissueForm()
+    if form.validate_on_submit():
+        try:
+            new = certification.reissue(cert, current_user, form.reason.data, form.learner_name.data)
+        except DomainError as exc:
+            form.learner_name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Reissued as {new.code}; {cert.code} is marked superseded.", "success")
+            return redirect(url_for("admin.certificates.show", code=new.code))
+    return _render_certificate(cert, reissue_form=form, status=400)

@@ -1,0 +1,258 @@
+"""People administration: accounts, roles, deactivation, password resets and CSV import."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from ...authz import get_person_or_404, role_required
+from ...extensions import db
+from ...forms import ConfirmForm
+from ...forms.people import (
+    ImportConfirmForm,
+    ImportUploadForm,
+    PeopleFilterForm,
+    PersonCreateForm,
+    PersonEditForm,
+    team_id,
+    team_select_choices,
+)
+from ...models import Role, User
+from ...services import DomainError
+from ...services.organisation import people
+from ...services.organisation.people import FieldError, csv_rows, imports
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+# --- list -------------------------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@role_required(Role.ADMIN)
+def index():
+    form = PeopleFilterForm(request.args)
+    form.team.choices = team_select_choices(people.team_choices(), "Any team")
+    form.validate()
+    for f in (form.q, form.team, form.role, form.status):
+        if f.errors:  # an unknown filter value is ignored rather than refused
+            f.data = ""
+    criteria = people.PeopleFilter(
+        search=(form.q.data or "").strip(),
+        team_id=team_id(form.team.data),
+        role=form.role.data or None,
+        status=form.status.data or None,
+        page=request.args.get("page", 1, type=int),
+    )
+    result = people.list_people(criteria)
+    given = {"q": criteria.search, "team": form.team.data, "role": form.role.data, "status": form.status.data}
+    filters = {key: value for key, value in given.items() if value}  # kept in the pager's links
+    return render_template("admin/people/index.html", form=form, result=result, filters=filters)
+
+
+# --- create and edit --------------------------------------------------------------------------------------------
+
+
+def _with_teams(form):
+    form.team.choices = team_select_choices(people.team_choices(), "No team")
+    return form
+
+
+def _show_field_error(form, exc: DomainError) -> None:
+    target = getattr(form, exc.field, None) if isinstance(exc, FieldError) else None
+    (target or form.email).errors.append(str(exc))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def create():
+    form = _with_teams(PersonCreateForm())
+    if form.validate_on_submit():
+        data = people.NewPerson(
+            email=form.email.data,
+            display_name=form.display_name.data,
+            role=form.role.data,
+            team_id=team_id(form.team.data),
+            job_role=form.job_role.data,
+            password=form.password.data if form.password_choice.data == "set" else None,
+        )
+        try:
+            person, one_time_password = people.create_person(data, current_user)
+        except DomainError as exc:
+            _show_field_error(form, exc)
+        else:
+            db.session.commit()
+            if one_time_password:
+                # Shown on this response only: never in a flash cookie, never stored in plain text.
+                return render_template(
+                    "admin/people/password.html", person=person, password=one_time_password, created=True
+                ), 201
+            flash(f"The account for {person.display_name} is created.", "success")
+            return redirect(url_for("admin.people.edit", user_id=person.id))
+    return render_template("admin/people/new.html", form=form), 400 if form.is_submitted() else 200
+
+
+def _render_person(person: User, form=None, action_error: str | None = None, status: int = 200):
+    if form is None:
+        form = _with_teams(
+            PersonEditForm(
+                formdata=None,
+                data={
+                    "email": person.email,
+                    "display_name": person.display_name,
+                    "role": person.role,
+                    "team": str(person.team_id) if person.team_id else "",
+                    "job_role": person.job_role or "",
+                },
+            )
+        )
+    return render_template(
+        "admin/people/edit.html",
+        person=person,
+        form=form,
+        action_error=action_error,
+        is_self=person.id == current_user.id,
+    ), status
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit(user_id: int):
+    person = get_person_or_404(user_id)
+    if request.method == "GET":
+        return _render_person(person)
+    form = _with_teams(PersonEditForm())
+    if form.validate_on_submit():
+        changes = people.PersonChanges(
+            email=form.email.data,
+            display_name=form.display_name.data,
+            role=form.role.data,
+            team_id=team_id(form.team.data),
+            job_role=form.job_role.data,
+        )
+        try:
+            people.update_person(person, changes, current_user)
+        except DomainError as exc:  # raised before anything changes
+            _show_field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"The account of {person.display_name} is saved.", "success")
+            return redirect(url_for("admin.people.edit", user_id=person.id))
+    return _render_person(person, form=form, status=400)
+
+
+# --- deactivation and password reset ----------------------------------------------------------------------------
+
+
+def _state_change(user_id: int, change, success: str):
+    person = get_person_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        return _render_person(person, action_error="The form had expired; try again.", status=400)
+    try:
+        outcome = change(person, current_user)
+    except DomainError as exc:
+        return _render_person(person, action_error=str(exc), status=400)
+    db.session.commit()
+    flash(success.format(name=person.display_name, outcome=outcome), "success")
+    return redirect(url_for("admin.people.edit", user_id=person.id))
+
+
+@bp.route("/<int:user_id>/deactivate", methods=["POST"])
+@role_required(Role.ADMIN)
+def deactivate(user_id: int):
+    return _state_change(
+        user_id,
+        people.deactivate,
+        "{name} is deactivated: signed out everywhere, and {outcome} API token(s) revoked.",
+    )
+
+
+@bp.route("/<int:user_id>/reactivate", methods=["POST"])
+@role_required(Role.ADMIN)
+def reactivate(user_id: int):
+    return _state_change(user_id, people.reactivate, "{name} can sign in again.")
+
+
+@bp.route("/<int:user_id>/reset-password", methods=["POST"])
+@role_required(Role.ADMIN)
+def reset_password(user_id: int):
+    person = get_person_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        return _render_person(person, action_error="The form had expired; try again.", status=400)
+    try:
+        password = people.reset_password(person, current_user)
+    except DomainError as exc:
+        return _render_person(person, action_error=str(exc), status=400)
+    db.session.commit()
+    # Shown on this response only: never in a flash cookie, never stored in plain text.
+    return render_template("admin/people/password.html", person=person, password=password, created=False)
+
+
+# --- CSV import -------------------------------------------------------------------------------------------------
+
+
+def _render_upload(form=None, status: int = 200):
+    return render_template(
+        "admin/people/import.html",
+        form=form or ImportUploadForm(formdata=None),
+        max_rows=csv_rows.MAX_ROWS,
+        columns=csv_rows.COLUMNS,
+    ), status
+
+
+def _render_preview(plan: imports.ImportPlan, changed_since: bool = False):
+    confirm_form = too_large = None
+    if plan.ok:
+        payload = imports.sign_file(plan.text, plan.filename, current_app.config["SECRET_KEY"])
+        # The signed file comes back as a form field, which the request parser bounds; leave room for the rest.
+        limit = current_app.config.get("MAX_FORM_MEMORY_SIZE") or 500_000
+        too_large = len(payload) > limit - 4096
+        confirm_form = ImportConfirmForm(formdata=None, payload=payload)
+    return render_template(
+        "admin/people/preview.html",
+        plan=plan,
+        confirm_form=None if too_large else confirm_form,
+        too_large=too_large,
+        changed_since=changed_since,
+    ), 200 if plan.ok else 400
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def import_upload():
+    form = ImportUploadForm()
+    if not form.validate_on_submit():
+        return _render_upload(form, status=400 if form.is_submitted() else 200)
+    upload = form.file.data
+    try:
+        plan = imports.preview(upload.read(), upload.filename or "")
+    except DomainError as exc:
+        form.file.errors.append(str(exc))
+        return _render_upload(form, status=400)
+    return _render_preview(plan)
+
+
+@bp.route("/import/confirm", methods=["POST"])
+@role_required(Role.ADMIN)
+def import_confirm():
+    form = ImportConfirmForm()
+    upload_form = ImportUploadForm(formdata=None)
+    if not form.validate_on_submit():
+        upload_form.file.errors = ["The confirmation was incomplete; upload the file again."]
+        return _render_upload(upload_form, status=400)
+    try:
+        plan, result = imports.confirm(form.payload.data, current_app.config["SECRET_KEY"], current_user)
+        if result is not None:
+            db.session.commit()
+    except DomainError as exc:
+        upload_form.file.errors = [str(exc)]
+        return _render_upload(upload_form, status=400)
+    except IntegrityError:
+        # Someone else created the same people or teams at the same moment; nothing of this import was kept.
+        db.session.rollback()
+        upload_form.file.errors = ["People or teams changed while importing; nothing was imported. Try again."]
+        return _render_upload(upload_form, status=409)
+    if result is None:
+        return _render_preview(plan, changed_since=True)
+    flash(f"Import of {plan.filename or 'the file'} done: {result.summary()}", "success")
+    return redirect(url_for("admin.people.index"))

@@ -1,0 +1,114 @@
+"""Team administration: the hierarchy of departments and teams, and their managers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ...authz import get_team_or_404, role_required
+from ...extensions import db
+from ...forms import ConfirmForm
+from ...forms.teams import TeamForm
+from ...models import Role, Team
+from ...services import DomainError
+from ...services.organisation import teams
+
+bp = Blueprint("teams", __name__, url_prefix="/teams")
+
+
+def _team_form(team: Team | None = None, **kwargs) -> TeamForm:
+    form = TeamForm(**kwargs)
+    form.parent_id.choices = [("", "— none: a top-level team or department —")] + [
+        (t.id, t.name) for t in teams.parent_choices(team)
+    ]
+    form.manager_id.choices = [("", "— no manager —")] + [
+        (u.id, f"{u.display_name} ({u.email})") for u in teams.manager_choices()
+    ]
+    return form
+
+
+def _input(form: TeamForm) -> teams.TeamInput:
+    return teams.TeamInput(form.name.data or "", form.parent_id.data, form.manager_id.data)
+
+
+def _render_index(form: TeamForm | None = None, status: int = 200):
+    return render_template(
+        "admin/teams/index.html",
+        tree=teams.team_tree(),
+        form=form or _team_form(formdata=None),
+    ), status
+
+
+def _render_edit(team: Team, form: TeamForm | None = None, status: int = 200, delete_error: str | None = None):
+    if form is None:
+        form = _team_form(team, formdata=None, data={"name": team.name})
+        form.parent_id.data, form.manager_id.data = team.parent_id, team.manager_id
+    return render_template(
+        "admin/teams/edit.html",
+        team=team,
+        form=form,
+        delete_form=ConfirmForm(formdata=None),
+        delete_error=delete_error,
+        members=teams.member_count(team),
+    ), status
+
+
+@bp.route("/")
+@role_required(Role.ADMIN)
+def index():
+    return _render_index()
+
+
+@bp.route("/", methods=["POST"])
+@role_required(Role.ADMIN)
+def create():
+    form = _team_form()
+    if form.validate_on_submit():
+        try:
+            team = teams.create_team(current_user, _input(form))
+        except teams.TeamError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"The team “{team.name}” is created.", "success")
+            return redirect(url_for("admin.teams.index"))
+    return _render_index(form, status=400)
+
+
+@bp.route("/<int:team_id>")
+@role_required(Role.ADMIN)
+def edit(team_id: int):
+    return _render_edit(get_team_or_404(team_id))
+
+
+@bp.route("/<int:team_id>", methods=["POST"])
+@role_required(Role.ADMIN)
+def update(team_id: int):
+    team = get_team_or_404(team_id)
+    form = _team_form(team)
+    if form.validate_on_submit():
+        try:
+            changes = teams.update_team(current_user, team, _input(form))
+        except teams.TeamError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"The team “{team.name}” is saved." if changes else "Nothing changed.", "success")
+            return redirect(url_for("admin.teams.index"))
+    return _render_edit(team, form, status=400)
+
+
+@bp.route("/<int:team_id>/delete", methods=["POST"])
+@role_required(Role.ADMIN)
+def delete(team_id: int):
+    team = get_team_or_404(team_id)
+    if not ConfirmForm().validate_on_submit():
+        return _render_edit(team, status=400, delete_error="The form expired; try again.")
+    name = team.name
+    try:
+        teams.delete_team(current_user, team)
+    except DomainError as exc:
+        return _render_edit(team, status=400, delete_error=str(exc))
+    db.session.commit()
+    flash(f"The team “{name}” is deleted.", "success")
+    return redirect(url_for("admin.teams.index"))
