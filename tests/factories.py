@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tracker.extensions import db
 from tracker.models import Course, Role, Team, User
 from tracker.services import accounts
-from tracker.services.content import loader
+from tracker.services.content import loader, schema
 from tracker.services.learning import catalog, lessons
 
 PASSWORD = "correct horse battery staple"
@@ -100,6 +100,7 @@ def course_data(
                     "prompt": f"Question {q} of module {m}?",
                     "explanation": f"Because of reason {q}.",
                     "choices": choices,
+                    "scenario": False,
                 }
             )
         data_modules.append(
@@ -128,16 +129,18 @@ def course_data(
                 },
             }
         )
-    return {
+    data = {
         "slug": slug,
         "title": f"Course {slug}",
         "summary": "A course for tests.",
         "audience": "All staff",
-        "estimated_minutes": 30,
+        "estimated_minutes": 0,
         "facts_checked": "2026-11-22",
         "certificate_valid_months": valid_months,
         "modules": data_modules,
     }
+    data["estimated_minutes"] = schema.estimated_minutes(data)
+    return data
 
 
 def make_course(slug: str | None = None, **kwargs: Any) -> Course:

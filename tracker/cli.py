@@ -13,7 +13,7 @@ from .extensions import db
 from .models import Role
 from .services import DomainError, accounts
 from .services.certification import verification
-from .services.content import loader
+from .services.content import loader, quality
 from .services.content.schema import ContentError
 
 
@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(create_user)
     app.cli.add_command(verify_certificate)
+    app.cli.add_command(content_check)
 
 
 @click.command("seed")
@@ -124,3 +125,33 @@ def verify_certificate(pdf_file: Path) -> None:
     else:
         click.echo("Does not match any certificate issued here.")
     sys.exit(1)
+
+
+@click.command("content-check")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of course YAML files (default: seed_data/).",
+)
+def content_check(directory: Path | None) -> None:
+    """Report each course's quiz pools: answer cues, scenario share and pool sizes (exit 1 on any problem)."""
+    directory = directory or Path(current_app.config["SEED_DATA_DIR"])
+    failed = False
+    for path in sorted(p for p in directory.glob("*.yaml") if p.name != loader.PATHS_FILE):
+        try:
+            course = loader.check_course_text(path.read_text(encoding="utf-8"), path.name)
+        except ContentError as exc:
+            failed = True
+            click.echo(f"{path.name}: {len(exc.problems)} problem(s) in the file; run `flask seed` for the list.")
+            continue
+        report = quality.pool_report(course)
+        click.echo(
+            f"{course['slug']}: {len(course['modules'])} modules, {report.questions} questions "
+            f"({report.scenario_share:.0%} scenarios), about {course['estimated_minutes']} minutes"
+        )
+        for problem in report.cue_problems() + report.shape_problems():
+            failed = True
+            click.echo(f"  {problem}")
+    sys.exit(1 if failed else 0)

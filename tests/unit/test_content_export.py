@@ -46,7 +46,7 @@ def test_export_writes_the_documented_format(app):
     course = content_export.course_for_export("export-format")
 
     exported = content_export.export_course(course)
-    assert list(exported) == ["slug", "title", "summary", "audience", "estimated_minutes", "facts_checked", "modules"]
+    assert list(exported) == ["slug", "title", "summary", "audience", "facts_checked", "modules"]
     assert "certificate_valid_months" not in exported  # None is omitted
     assert exported["facts_checked"] == dt.date(2026, 11, 22)
     questions = exported["modules"][0]["quiz"]["questions"]

@@ -39,7 +39,6 @@ slug: loader-test-course
 title: Loader test course
 summary: A small course used to test the loader.
 audience: All staff
-estimated_minutes: 20
 facts_checked: 2026-11-22
 certificate_valid_months: 12
 modules:
@@ -183,7 +182,7 @@ def test_valid_file_creates_course_modules_lessons_quizzes_and_questions(app):
     course = factories.load_course("loader-test-course")
     assert course.title == "Loader test course"
     assert course.audience == "All staff"
-    assert course.estimated_minutes == 20
+    assert course.estimated_minutes == 5  # computed: a few hundred words and two short quizzes round up to 5
     assert course.facts_checked.isoformat() == "2026-11-22"
     assert course.certificate_valid_months == 12
     assert course.version == 1
@@ -287,7 +286,7 @@ BAD_FILES = {
          _set([*L1, "title"], 42), _set(["modules", 0, "quiz", "pass_mark"], 80.5),
          _set([*Q1, "choices", 2, "correct"], "no")],
         [
-            "estimated_minutes: must be a whole number",
+            "estimated_minutes: is computed from the lessons and quizzes; remove it from the file",
             "certificate_valid_months: must be a whole number",
             "facts_checked: must be a date written as YYYY-MM-DD",
             "modules[0].lessons[0].key_points: needs at least one item",
@@ -364,10 +363,10 @@ BAD_FILES = {
         ["modules[0].quiz.questions[2].type: must be one of single, multiple, true_false"],
     ),
     "numbers out of range": (
-        [_set(["estimated_minutes"], 0), _set(["modules", 0, "quiz", "pass_mark"], 101),
+        [_set(["certificate_valid_months"], 0), _set(["modules", 0, "quiz", "pass_mark"], 101),
          _set(["modules", 0, "quiz", "cooldown_minutes"], -1)],
         [
-            "estimated_minutes: must be between 1 and 1000",
+            "certificate_valid_months: must be between 1 and 120",
             "modules[0].quiz.pass_mark: must be between 1 and 100",
             "modules[0].quiz.cooldown_minutes: must be between 0 and 43200",
         ],
@@ -390,7 +389,6 @@ slug: broken-course
 title: ""
 summary: Broken.
 audience: All staff
-estimated_minutes: 10
 facts_checked: 2026-11-22
 modules:
   - slug: only-module
@@ -464,7 +462,7 @@ def test_an_impossible_date_is_reported_not_crashed_on():
     text = GOOD_COURSE.replace("facts_checked: 2026-11-22", "facts_checked: 2026-02-30")
     problems = problems_of(text)
     assert len(problems) == 1
-    assert problems[0].startswith("broken.yaml: not valid YAML (line 6, column 16)")
+    assert problems[0].startswith("broken.yaml: not valid YAML (line 5, column 16)")
     assert "2026-02-30" in problems[0]
 
 

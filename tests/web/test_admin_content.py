@@ -22,7 +22,6 @@ slug: prompt-hygiene
 title: Prompt hygiene
 summary: What not to paste into a chatbot.
 audience: All staff
-estimated_minutes: 15
 facts_checked: 2026-10-01
 modules:
   - slug: basics

@@ -59,6 +59,8 @@ class Question(db.Model):
     # [{"id": "c1", "text": "...", "correct": true}, ...] in authoring order
     choices: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     position: Mapped[int]
+    # A workplace situation that asks for a decision, rather than recall of a fact (content quality checks count it).
+    scenario: Mapped[bool] = mapped_column(default=False)
     retired: Mapped[bool] = mapped_column(default=False)
 
     quiz: Mapped[Quiz] = relationship(back_populates="questions")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from ...enums import QuestionKind
 from ...extensions import db
-from ...models import Course, Module, Quiz
+from ...models import Course, Module, Question, Quiz
 
 
 def export_options():
@@ -35,7 +35,6 @@ def export_course(course: Course) -> dict[str, Any]:
         "title": course.title,
         "summary": course.summary,
         "audience": course.audience,
-        "estimated_minutes": course.estimated_minutes,
     }
     if course.facts_checked is not None:
         data["facts_checked"] = course.facts_checked
@@ -68,7 +67,7 @@ def _export_module(module: Module) -> dict[str, Any]:
             "questions_per_attempt": quiz.questions_per_attempt,
             "max_attempts": quiz.max_attempts,
             "cooldown_minutes": quiz.cooldown_minutes,
-            "questions": [_export_question(q.key, q.kind, q.prompt, q.choices, q.explanation) for q in quiz.questions],
+            "questions": [_export_question(q) for q in quiz.questions],
         }
     return data
 
@@ -80,15 +79,18 @@ def _export_source(source: dict[str, Any]) -> dict[str, Any]:
     return exported
 
 
-def _export_question(key: str, kind: str, prompt: str, choices: list[dict[str, Any]], explanation: str) -> dict:
-    data: dict[str, Any] = {"id": key, "type": kind, "prompt": prompt}
-    if kind == QuestionKind.TRUE_FALSE:
-        data["answer"] = any(c["id"] == "true" and c["correct"] for c in choices)
+def _export_question(question: Question) -> dict:
+    data: dict[str, Any] = {"id": question.key, "type": question.kind}
+    if question.scenario:
+        data["scenario"] = True
+    data["prompt"] = question.prompt
+    if question.kind == QuestionKind.TRUE_FALSE:
+        data["answer"] = any(c["id"] == "true" and c["correct"] for c in question.choices)
     else:
         data["choices"] = [
-            {"text": c["text"], "correct": True} if c["correct"] else {"text": c["text"]} for c in choices
+            {"text": c["text"], "correct": True} if c["correct"] else {"text": c["text"]} for c in question.choices
         ]
-    data["explanation"] = explanation
+    data["explanation"] = question.explanation
     return data
 
 

@@ -208,6 +208,7 @@ def _fill_question(question: Question, data: dict[str, Any]) -> None:
     question.prompt = data["prompt"]
     question.explanation = data["explanation"]
     question.choices = data["choices"]
+    question.scenario = data.get("scenario", False)
 
 
 def apply_paths(paths: list[dict[str, Any]]) -> None:

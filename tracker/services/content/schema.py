@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,9 @@ from ...enums import QuestionKind
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_CHOICES = 8
+# Adults read expository text at about 230 words a minute; a quiz question takes about 45 seconds to answer.
+READING_WORDS_PER_MINUTE = 230
+SECONDS_PER_QUESTION = 45
 KINDS = tuple(kind.value for kind in QuestionKind)
 
 
@@ -183,7 +187,18 @@ def _check_question(checker: _Checker, raw: Any, path: str) -> dict[str, Any] | 
             )
         if kind == QuestionKind.MULTIPLE and n_correct == len(choices):
             checker.add(f"{path}.choices", "at least one choice of a multiple-choice question must be wrong")
-    return {"key": key, "kind": kind, "prompt": prompt, "explanation": explanation, "choices": choices}
+    scenario = q.get("scenario", False)
+    if not isinstance(scenario, bool):
+        checker.add(f"{path}.scenario", "must be true or false")
+        scenario = False
+    return {
+        "key": key,
+        "kind": kind,
+        "prompt": prompt,
+        "explanation": explanation,
+        "choices": choices,
+        "scenario": scenario,
+    }
 
 
 def _check_quiz(checker: _Checker, raw: Any, path: str, question_ids: set[str]) -> dict[str, Any]:
@@ -250,13 +265,15 @@ def validate_course(data: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
         "title": checker.text(course, "title", ""),
         "summary": checker.text(course, "summary", "", max_len=1000),
         "audience": checker.text(course, "audience", ""),
-        "estimated_minutes": checker.integer(course, "estimated_minutes", "", low=1, high=1000),
+        "estimated_minutes": 0,  # computed below from the text and the quizzes
         "facts_checked": facts_checked.isoformat() if facts_checked else None,
         "certificate_valid_months": checker.integer(
             course, "certificate_valid_months", "", low=1, high=120, required=False
         ),
         "modules": [],
     }
+    if "estimated_minutes" in course:
+        checker.add("estimated_minutes", "is computed from the lessons and quizzes; remove it from the file")
     module_slugs: set[str] = set()
     question_ids: set[str] = set()
     for m, raw_module in enumerate(checker.items(course, "modules", "")):
@@ -280,7 +297,25 @@ def validate_course(data: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
         result["modules"].append(
             {"slug": slug, "title": checker.text(module, "title", mpath), "lessons": lessons, "quiz": quiz}
         )
+    result["estimated_minutes"] = estimated_minutes(result)
     return (None if checker.problems else result), checker.problems
+
+
+def words(text: str) -> int:
+    return len(re.findall(r"\w+(?:[-'’]\w+)*", text))
+
+
+def estimated_minutes(course: dict[str, Any]) -> int:
+    """Reading at READING_WORDS_PER_MINUTE plus SECONDS_PER_QUESTION for each question an attempt draws,
+    rounded up to five minutes: the time a learner needs, measured, not guessed."""
+    reading = sum(
+        words(" ".join([lesson["body"], *lesson["objectives"], *lesson["key_points"]]))
+        for module in course["modules"]
+        for lesson in module["lessons"]
+    )
+    questions = sum((module["quiz"] or {}).get("questions_per_attempt") or 0 for module in course["modules"])
+    minutes = reading / READING_WORDS_PER_MINUTE + questions * SECONDS_PER_QUESTION / 60
+    return max(5, 5 * math.ceil(minutes / 5))
 
 
 def validate_paths(data: Any, known_courses: set[str]) -> tuple[list[dict[str, Any]] | None, list[Problem]]:
