@@ -1,4 +1,5 @@
-"""Shared fixtures: an app per test on one schema per session (SQLite file, or PostgreSQL via TEST_DATABASE_URL)."""
+"""Shared fixtures: one app per configuration for the whole run, one schema (SQLite file, or PostgreSQL via
+TEST_DATABASE_URL), and each test inside a transaction that is rolled back at its end."""
 
 from __future__ import annotations
 
@@ -8,16 +9,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import event, text
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from tracker import create_app
-from tracker.extensions import db
+from tracker.extensions import db, limiter
 from tracker.models.audit import APPEND_ONLY_TRIGGERS
 
 from . import factories
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+# One iteration of PBKDF2: sign-ins in tests cost nothing. Tests of hashing itself ask for the real method.
+TEST_PASSWORD_HASH = "pbkdf2:sha256:1"
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -37,6 +45,7 @@ def make_config(database_url: str, instance: Path, **extra) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
         "INSTANCE_PATH": str(instance),
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,
     }
     config.update(extra)
     return config
@@ -55,7 +64,13 @@ def database_url(tmp_path_factory) -> Iterator[str]:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
 def _empty_tables() -> None:
+    """Delete every row, for the tests that commit for real (see the `real_commits` marker)."""
     tables = list(reversed(db.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(t.name for t in tables)
@@ -73,9 +88,9 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture
-def app_config(database_url, tmp_path) -> dict:
+def app_config(database_url, instance_path) -> dict:
     """Override keys here (via indirect use) before the app is built; the default is the test config."""
-    return make_config(database_url, tmp_path)
+    return make_config(database_url, instance_path)
 
 
 class FreshContextClient(FlaskClient):
@@ -87,16 +102,70 @@ class FreshContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+_APPS: dict[str, Flask] = {}
+
+
+def _app_for(config: dict) -> Flask:
+    """One app per distinct configuration for the whole run (building an app compiles its templates anew)."""
+    key = repr(sorted((k, repr(v)) for k, v in config.items() if k != "INSTANCE_PATH"))
+    if key not in _APPS:
+        _APPS[key] = create_app(config)
+        _APPS[key].test_client_class = FreshContextClient
+    return _APPS[key]
+
+
+@contextmanager
+def _rolled_back() -> Iterator[None]:
+    """Everything the test and its requests write happens inside one outer transaction on one connection, which is
+    rolled back at the end: each session (the test's and every request's) works in a SAVEPOINT of it, so their
+    commits are real to each other and the next test starts from an empty database."""
+    connection = db.engine.connect()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # The sqlite3 module opens transactions late and on its own; on this one connection SQLAlchemy's documented
+        # pysqlite recipe takes over (autocommit driver, explicit BEGIN), so the SAVEPOINTs nest inside BEGIN.
+        connection.connection.driver_connection.isolation_level = None
+    outer = connection.begin()
+    if sqlite:
+        connection.exec_driver_sql("BEGIN")
+    original = db.session
+    db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), scopefunc=_app_ctx_id
+    )
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session = original
+        outer.rollback()
+        if sqlite:
+            connection.connection.driver_connection.isolation_level = ""  # back to the driver's default
+        connection.close()
+
+
 @pytest.fixture
-def app(app_config):
-    app = create_app(app_config)
-    app.test_client_class = FreshContextClient
-    with app.app_context():
-        _empty_tables()
-        yield app
-        db.session.remove()
-        _empty_tables()
-        db.session.remove()
+def app(request, app_config):
+    """The app for this test's configuration, in its own app context.
+
+    Markers: `own_app` builds a new app (for tests that add routes or need pristine extension state);
+    `real_commits` lets the test commit for real and wipes the tables afterwards (for tests where another app,
+    thread or process must see the data)."""
+    flask_app = create_app(app_config) if request.node.get_closest_marker("own_app") else _app_for(app_config)
+    flask_app.test_client_class = FreshContextClient
+    if flask_app.config.get("RATELIMIT_ENABLED"):
+        limiter.reset()
+    with flask_app.app_context():
+        if request.node.get_closest_marker("real_commits"):
+            _empty_tables()
+            try:
+                yield flask_app
+            finally:
+                db.session.remove()
+                _empty_tables()
+                db.session.remove()
+        else:
+            with _rolled_back():
+                yield flask_app
 
 
 @pytest.fixture
@@ -121,6 +190,7 @@ def course(app):
 
 
 def login(client, user, password: str = factories.PASSWORD):
+    """Sign in through the sign-in form (for the tests of signing in)."""
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.data[:500]
     return response
@@ -128,8 +198,16 @@ def login(client, user, password: str = factories.PASSWORD):
 
 @pytest.fixture
 def login_as(client):
-    def _login(user, password: str = factories.PASSWORD):
-        return login(client, user, password)
+    """Sign a user in by putting them in the session cookie, as a completed sign-in does (the sign-in form
+    itself is tested in tests/web/test_auth.py)."""
+
+    def _login(user, password: str | None = None):
+        if password is not None:
+            return login(client, user, password)
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return None
 
     return _login
 
@@ -152,7 +230,8 @@ def count_queries(app):
         counter = QueryCounter()
 
         def before(conn, cursor, statement, parameters, context, executemany):
-            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "PRAGMA")):
+            # Transaction control is not a query (the test transaction adds savepoints that production does not).
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "PRAGMA")):
                 counter.statements.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", before)

@@ -20,7 +20,7 @@ _counter = itertools.count(1)
 
 @lru_cache(maxsize=1)
 def _password_hash() -> str:
-    # scrypt is deliberately slow; hash the shared test password once.
+    # Hash the shared test password once per run (the test config uses a cheap hash method anyway).
     return accounts.hash_password(PASSWORD)
 
 

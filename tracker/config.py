@@ -71,6 +71,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        # werkzeug's method string for new password hashes (tests use a cheap one).
+        "PASSWORD_HASH_METHOD": "scrypt",
     }
 
 

@@ -203,6 +203,7 @@ def test_qr_runs_reproduce_segnos_matrix_and_decode(tmp_path):
         assert decoded.stdout.decode().strip() == url
 
 
+@pytest.mark.slow
 def test_qr_mask_choice_matches_segno_for_many_inputs():
     """The renderer's fast mask selection must pick segno's mask (and matrix) for every version and mask."""
     rng = random.Random(20261122)

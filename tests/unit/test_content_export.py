@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests import factories
@@ -19,6 +20,7 @@ SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
 COURSE_FILES = sorted(p for p in SEED_DIR.glob("*.yaml") if p.name != loader.PATHS_FILE)
 
 
+@pytest.mark.slow
 def test_every_seed_course_round_trips_through_the_export(app):
     """Load the real seed_data, export each course and validate the export: the same normalised content (hence
     the same fingerprint) as the hand-written file. So the editor, which starts from the export, changes nothing

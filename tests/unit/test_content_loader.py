@@ -761,6 +761,7 @@ def test_learning_paths_load_in_order_and_reload_without_duplicates(app, tmp_pat
 # --------------------------------------------------------------------------------------------- shipped content
 
 
+@pytest.mark.slow
 def test_the_shipped_seed_data_loads(app):
     results = loader.load_directory(SEED_DIR)
     db.session.commit()

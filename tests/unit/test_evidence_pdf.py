@@ -6,6 +6,7 @@ import io
 import re
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from pypdf import PdfReader
 
 from tracker.services.reporting.evidence_pdf import render_evidence_pdf
@@ -93,6 +94,7 @@ def test_pdf_prints_names_statement_and_metadata():
     assert all("DejaVu" in font for font in fonts), fonts
 
 
+@pytest.mark.slow
 def test_many_people_give_numbered_pages_with_the_table_header_on_each():
     people = [
         _person(i, f"{NAMES[i % 3]} {i}", [_course(f"Course {k}", k, "valid", "Valid") for k in range(1 + i % 3)])

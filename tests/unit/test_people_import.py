@@ -333,6 +333,7 @@ def five_thousand(extra: int = 0) -> str:
     return csv(*(f"person{n}@example.org,Person {n},Team {n % 30},Analyst," for n in range(5000 + extra)))
 
 
+@pytest.mark.slow
 def test_five_thousand_rows_preview_with_two_queries_and_import(app, admin, count_queries):
     text = five_thousand()
     with count_queries() as counter:

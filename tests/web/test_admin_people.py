@@ -507,6 +507,7 @@ def test_import_refuses_non_csv_and_non_utf8_files(admin_client):
     assert response.status_code == 400 and "not UTF-8" in page_errors(response.data)
 
 
+@pytest.mark.slow
 def test_import_of_five_thousand_people_through_the_web(admin_client):
     lines = ["Email,Name,Team,Job_Role,Manager"] + [
         f"person{n}@example.org,Person {n},Team {n % 25},Analyst,person{n % 25}@example.org" for n in range(5000)

@@ -122,7 +122,7 @@ def test_page_shows_newest_first_with_details_and_address(client, admin, login_a
         target_id="7",
         details={"due_on": "2026-04-01", "item": "course:3"},
     )
-    login_as(admin)
+    login_as(admin, PASSWORD)  # through the form: the sign-in is itself an event on the page
 
     body = client.get("/admin/audit/").get_data(as_text=True)
     # Newest first: this sign-in (now), then 1 March 13:00, then 12:00.

@@ -15,6 +15,7 @@ from tracker import create_app
 from tracker.extensions import db, limiter
 from tracker.models import User
 
+from ..conftest import login
 from ..factories import PASSWORD
 
 LOGIN_ERROR = "The email or password is not correct."
@@ -24,6 +25,16 @@ LOGIN_ERROR = "The email or password is not correct."
 def app_config(app_config, request):
     """The conftest config, with per-test overrides given through indirect parametrisation."""
     return {**app_config, **getattr(request, "param", {})}
+
+
+@pytest.fixture
+def login_as(client):
+    """These tests are about signing in: every sign-in goes through the form."""
+
+    def _login(user, password: str = PASSWORD):
+        return login(client, user, password)
+
+    return _login
 
 
 def sign_in(client, email: str, password: str = PASSWORD, **kwargs):
@@ -543,6 +554,7 @@ def test_api_not_found_is_json(client):
     assert response.get_json()["error"]["code"] == 404
 
 
+@pytest.mark.own_app  # adds routes, which a shared app that already served requests refuses
 def test_unexpected_error_shows_friendly_page_without_details(app, client):
     secret = "SECRET-INTERNAL-DETAIL-42"
 
@@ -608,7 +620,8 @@ def _redis_or_skip():
     return client
 
 
-def test_sign_in_limits_live_in_redis_so_every_worker_shares_them(app_config, make_user):
+@pytest.mark.real_commits  # the two workers are separate apps with their own connections
+def test_sign_in_limits_live_in_redis_so_every_worker_shares_them(app, app_config, make_user):
     """Two app instances (as two workers would be) see the same counters when REDIS_URL is set."""
     redis_client = _redis_or_skip()
     redis_client.flushdb()

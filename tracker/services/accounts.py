@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,8 +22,19 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024  # long passphrases are welcome; this only bounds hashing work
 TOKEN_PREFIX = "trk_"  # noqa: S105  (a public prefix, not a secret)
 
-# Compared against when the email is unknown, so both failures take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+DEFAULT_HASH_METHOD = "scrypt"
+
+
+def _hash_method() -> str:
+    if not has_app_context():
+        return DEFAULT_HASH_METHOD
+    return current_app.config.get("PASSWORD_HASH_METHOD") or DEFAULT_HASH_METHOD
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """Compared against when the email is unknown, so both failures take the same time."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 class WeakPassword(DomainError):
@@ -65,7 +77,7 @@ def check_password_strength(password: str, email: str = "") -> None:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=_hash_method())
 
 
 def new_session_token() -> str:
@@ -84,7 +96,7 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> User
     """Return the active user with these credentials, or None. Unknown email and wrong password look alike."""
     user = find_user_by_email(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_hash_method()), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
