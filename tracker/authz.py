@@ -105,6 +105,11 @@ def manager_scope(user: User) -> set[int] | None:
     return scope
 
 
+def can_see_team_progress(user: User) -> bool:
+    """Managers and admins have the team pages (a manager without a team is told there is nothing to see)."""
+    return user.is_authenticated and user.role in (Role.MANAGER, Role.ADMIN)
+
+
 def can_assign_to_job_role(user: User | None) -> bool:
     """A job role cuts across every team, so only admins assign to one."""
     return user is not None and user.role == Role.ADMIN
@@ -197,5 +202,6 @@ def init_app(app: Flask) -> None:
         can_manage_teams=can_manage_teams,
         can_view_audit=can_view_audit,
         can_assign_to_job_role=can_assign_to_job_role,
+        can_see_team_progress=can_see_team_progress,
         **{name: getattr(enums, name) for name in enums.__all__},
     )

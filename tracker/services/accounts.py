@@ -218,6 +218,13 @@ def touch_api_token(token_id: int, resolution: timedelta, now: datetime | None =
     return bool(updated.rowcount)
 
 
+def api_tokens_of(user: User) -> list[ApiToken]:
+    """A person's tokens, newest first (revoked ones included, marked as such)."""
+    return list(
+        db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc()))
+    )
+
+
 def revoke_api_token(token: ApiToken, now: datetime | None = None) -> None:
     if token.revoked_at is None:
         token.revoked_at = now or utcnow()

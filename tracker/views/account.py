@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, login_user
-from sqlalchemy import select
 
 from ..authz import get_own_api_token_or_404
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..forms.account import ApiTokenForm, PasswordChangeForm, ProfileForm
-from ..models import ApiToken
 from ..services import DomainError, accounts
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -23,9 +21,7 @@ def _profile_form(**kwargs) -> ProfileForm:
 
 
 def _render(profile_form=None, password_form=None, token_form=None, new_token=None, status=200):
-    tokens = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
-    )
+    tokens = accounts.api_tokens_of(current_user)
     return render_template(
         "account/show.html",
         profile_form=profile_form or _profile_form(obj=current_user),

@@ -92,7 +92,6 @@ def lesson(slug: str, module_slug: str, lesson_slug: str):
         following=sequence[index + 1] if index + 1 < len(sequence) else None,
         is_read=lesson.id in module_state.lessons_read,
         is_last_in_module=lesson.id == module.lessons[-1].id,
-        form=ConfirmForm(),
     )
 
 
@@ -126,7 +125,6 @@ def quiz(slug: str, module_slug: str):
         quiz=module.quiz,
         status=attempts.quiz_status(current_user, module.quiz),
         module_state=module_state,
-        form=ConfirmForm(),
     )
 
 

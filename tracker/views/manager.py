@@ -12,7 +12,7 @@ from ..enums import AssignmentTarget, CellStatus, Role
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..forms.assignments import AssignmentForm
-from ..services import FieldError, queries
+from ..services import FieldError
 from ..services.organisation import assignments, teams
 from ..services.reporting import matrix, matrix_export
 from . import download_response
@@ -41,7 +41,7 @@ def dashboard():
         "manager/dashboard.html",
         matrix=result,
         teams=teams.teams_in_scope(scope),
-        all_courses=db.session.execute(queries.published_courses(*matrix.COURSE_COLUMNS).order_by("title")).all(),
+        all_courses=matrix.course_choices(),
         by_month=matrix.completions_by_month(scope),
         course_rates=[(title, result.totals[cid].rate) for cid, _, title in result.courses],
         statuses=CellStatus.labels(),
@@ -99,7 +99,6 @@ def _render_assignments(scope, form, status=200):
         "manager/assignments.html",
         assignments=assignments.assignments_in_scope(scope),
         form=form,
-        delete_form=ConfirmForm(formdata=None),
         today=date.today(),
     ), status
 

@@ -220,18 +220,26 @@ def assign_from_input(actor: User, scope: set[int] | None, data: AssignmentInput
     Raises FieldError naming the input at fault."""
     if data.due_on is None:
         raise FieldError("due_on", "Enter a due date.")
-    course = path = None
+    course, path = _requested_item(data)
+    return assign(actor, course=course, path=path, due_on=data.due_on, **_requested_target(data, scope))
+
+
+def _requested_item(data: AssignmentInput) -> tuple[Course | None, LearningPath | None]:
     if data.course_id is not None or data.course_slug:
         by_course = Course.id == data.course_id if data.course_id is not None else Course.slug == data.course_slug
         course = db.session.scalar(select(Course).where(by_course, is_published()))
+        if course is not None:
+            return course, None
     elif data.path_id is not None or data.path_slug:
-        path = db.session.scalar(
-            select(LearningPath).where(
-                LearningPath.id == data.path_id if data.path_id is not None else LearningPath.slug == data.path_slug
-            )
-        )
-    if course is None and path is None:
-        raise FieldError("item", "Choose a course or a learning path.")
+        by_path = LearningPath.id == data.path_id if data.path_id is not None else LearningPath.slug == data.path_slug
+        path = db.session.scalar(select(LearningPath).where(by_path))
+        if path is not None:
+            return None, path
+    raise FieldError("item", "Choose a course or a learning path.")
+
+
+def _requested_target(data: AssignmentInput, scope: set[int] | None) -> dict:
+    """The one target asked for: {"team": ...}, {"user": ...} or {"job_role": ...}, within the actor's scope."""
     target: dict = {}
     if data.team_id is not None:
         team = db.session.get(Team, data.team_id)
@@ -243,13 +251,14 @@ def assign_from_input(actor: User, scope: set[int] | None, data: AssignmentInput
         if person is None or (scope is not None and person.team_id not in scope):
             raise FieldError("person_email", "Enter the email of a person in your teams.")
         target["user"] = person
-    if (data.job_role or "").strip():
-        if len(data.job_role.strip()) > JOB_ROLE_MAX:
+    job_role = (data.job_role or "").strip()
+    if job_role:
+        if len(job_role) > JOB_ROLE_MAX:
             raise FieldError("job_role", f"A job role has at most {JOB_ROLE_MAX} characters.")
-        target["job_role"] = data.job_role
+        target["job_role"] = job_role
     if not target:
         raise FieldError("target_type", "Choose who the assignment is for.")
-    return assign(actor, course=course, path=path, due_on=data.due_on, **target)
+    return target
 
 
 def item_choices() -> list[tuple[str, str]]:

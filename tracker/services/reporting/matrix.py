@@ -29,7 +29,6 @@ SORTS = {  # allow-list: query-string value -> label
     "overdue": "Overdue (most first)",
 }
 PER_PAGE_CHOICES = (25, 50, 100)
-COURSE_COLUMNS = (Course.id, Course.title)  # for the course filter menu
 
 
 @dataclass(frozen=True)
@@ -365,3 +364,8 @@ def scope_label(scope: set[int] | None, filters: Filters) -> str:
         team = db.session.get(Team, filters.team_id)
         return f"Team {team.name} and the teams below it" if team else "Team"
     return "Whole organisation" if scope is None else "All my teams"
+
+
+def course_choices() -> list[tuple[int, str]]:
+    """(id, title) of the published courses, for the course filter."""
+    return [tuple(row) for row in db.session.execute(published_courses(Course.id, Course.title).order_by(Course.title))]

@@ -47,7 +47,6 @@ def _render_edit(team: Team, form: TeamForm | None = None, status: int = 200, de
         "admin/teams/edit.html",
         team=team,
         form=form,
-        delete_form=ConfirmForm(formdata=None),
         delete_error=delete_error,
         members=teams.member_count(team),
     ), status
