@@ -6,7 +6,7 @@ FLASK   = $(BIN)/flask --app tracker
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-postgres lint bench db seed demo clean help
+.PHONY: run test test-postgres lint bench db seed demo clean help translations
 
 help:
 	@echo "make run    - install, create/migrate the database, load courses and demo data, serve on http://$(HOST):$(PORT)"
@@ -55,6 +55,14 @@ test-postgres: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check tracker tests benchmarks
+
+# Extract the interface strings, merge them into the German and French catalogues, compile them. The compiled
+# catalogues are committed (the app never runs without them); a test fails when any is stale or incomplete.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output \
+		--project tracker --copyright-holder "tracker" -o tracker/translations/messages.pot .
+	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d tracker/translations --use-fuzzy
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks

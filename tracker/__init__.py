@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import zoneinfo
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +66,7 @@ def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import authz, login, models  # noqa: F401  (models register their tables)
+    from . import authz, i18n, login, models  # noqa: F401  (models register their tables)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
@@ -76,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     issuing.init_app(app)
     login.init_app(app)
+    i18n.init_app(app)
     authz.init_app(app)
 
 
@@ -92,28 +91,10 @@ def register_security(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    app.jinja_env.globals["organisation_name"] = lambda: app.config["ORGANISATION_NAME"]
-
-    @app.template_filter("localtime")
-    def localtime(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
-        """Show a UTC time in the viewer's time zone, naming the zone."""
-        if value is None:
-            return ""
-        tz_name = current_user.timezone if current_user and current_user.is_authenticated else "UTC"
-        try:
-            tz = zoneinfo.ZoneInfo(tz_name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            tz = zoneinfo.ZoneInfo("UTC")
-        local = value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=UTC).astimezone(tz)
-        return f"{local.strftime(fmt)} {local.tzname()}"
-
     from .services import certification
 
     app.jinja_env.globals.update(
+        organisation_name=lambda: app.config["ORGANISATION_NAME"],
         certificate_status=certification.status,
         certificate_status_label=lambda cert: certification.status(cert).label,
     )
-
-    @app.template_filter("longdate")
-    def longdate(value) -> str:
-        return value.strftime("%d %B %Y").lstrip("0") if value else ""

@@ -46,6 +46,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ORGANISATION_NAME": os.environ.get("ORGANISATION_NAME", "Example Organisation"),
+        # The organisation's language (en, de or fr): for people who chose none, certificates and new courses.
+        "DEFAULT_LANGUAGE": os.environ.get("DEFAULT_LANGUAGE", "en").strip().lower() or "en",
         # The address people reach the app at: printed on certificates (QR code) and used as the issuer's did:web.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Ed25519 key that signs Open Badges credentials; every host must use the same one.

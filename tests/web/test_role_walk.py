@@ -76,6 +76,7 @@ CORE_POLICY = {
     "admin.certificates.reissue": "admin",
     "api.certificates.verify": "public",
     "api.certificates.mine": "signed_in",
+    "language.choose": "public",
 }
 POLICY = {**CORE_POLICY, **route_policies.merged()}
 

@@ -9,7 +9,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from . import Form
 
@@ -23,6 +23,7 @@ class LoginForm(Form):
 class ProfileForm(Form):
     display_name = StringField("Display name", validators=[DataRequired(), Length(max=120)])
     timezone = SelectField("Time zone", validators=[DataRequired()])
+    language = SelectField("Language", validators=[Optional()], validate_choice=False)
     submit = SubmitField("Save profile")
 
 

@@ -49,6 +49,8 @@ class User(UserMixin, db.Model):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     job_role: Mapped[str | None] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The interface language this person chose (en, de, fr); None follows the organisation's default.
+    locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
     # Set when an admin resets the password: the next sign-in leads straight to choosing a new one.
     must_change_password: Mapped[bool] = mapped_column(default=False)

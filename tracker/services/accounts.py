@@ -11,12 +11,14 @@ from functools import lru_cache
 from importlib import resources
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
+from ..i18n import LANGUAGES
 from ..models import ApiToken, Role, Team, User, utcnow
-from . import DomainError
+from . import DomainError, FieldError
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024  # long passphrases are welcome; this only bounds hashing work
@@ -165,11 +167,20 @@ def change_password(user: User, current: str, new: str) -> None:
     end_all_sessions(user)
 
 
-def update_profile(user: User, display_name: str, timezone: str) -> None:
+def update_profile(user: User, display_name: str, timezone: str, language: str | None = None) -> None:
     if timezone not in available_timezones():
-        raise DomainError("Choose a time zone from the list.")
+        raise FieldError("timezone", _("Choose a time zone from the list."))
+    if language and language not in LANGUAGES:
+        raise FieldError("language", _("Choose a language from the list."))
     user.display_name = display_name.strip()
     user.timezone = timezone
+    user.locale = language or None
+
+
+def set_language(user: User, language: str | None) -> None:
+    if language and language not in LANGUAGES:
+        raise FieldError("language", _("Choose a language from the list."))
+    user.locale = language or None
 
 
 @lru_cache(maxsize=1)

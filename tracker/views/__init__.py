@@ -41,6 +41,7 @@ def register_blueprints(app: Flask) -> None:
         courses,
         errors,
         health,
+        language,
         learner,
         manager,
         reports,
@@ -49,6 +50,6 @@ def register_blueprints(app: Flask) -> None:
     )
 
     learning = (auth, learner, courses, attempts, certificates, verify, well_known, account)
-    for module in (*learning, manager, reports, admin, api, health):
+    for module in (*learning, manager, reports, admin, api, health, language):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from ..authz import get_own_api_token_or_404
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..forms.account import ApiTokenForm, PasswordChangeForm, ProfileForm
-from ..services import DomainError, accounts
+from ..i18n import LANGUAGES
+from ..services import FieldError, accounts
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -17,6 +19,7 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 def _profile_form(**kwargs) -> ProfileForm:
     form = ProfileForm(**kwargs)
     form.timezone.choices = list(accounts.available_timezones())
+    form.language.choices = [("", _("The organisation's language"))] + list(LANGUAGES.items())
     return form
 
 
@@ -24,7 +27,7 @@ def _render(profile_form=None, password_form=None, token_form=None, new_token=No
     tokens = accounts.api_tokens_of(current_user)
     return render_template(
         "account/show.html",
-        profile_form=profile_form or _profile_form(obj=current_user),
+        profile_form=profile_form or _profile_form(obj=current_user, data={"language": current_user.locale or ""}),
         password_form=password_form or PasswordChangeForm(formdata=None),
         token_form=token_form or ApiTokenForm(formdata=None),
         tokens=list(tokens),
@@ -44,12 +47,12 @@ def update_profile():
     form = _profile_form()
     if form.validate_on_submit():
         try:
-            accounts.update_profile(current_user, form.display_name.data, form.timezone.data)
-        except DomainError as exc:
-            form.timezone.errors.append(str(exc))
+            accounts.update_profile(current_user, form.display_name.data, form.timezone.data, form.language.data)
+        except FieldError as exc:
+            form.error_on(exc.field, str(exc))
         else:
             db.session.commit()
-            flash("Your profile is saved.", "success")
+            flash(_("Your profile is saved."), "success")
             return redirect(url_for("account.show"))
     return _render(profile_form=form, status=400)
 

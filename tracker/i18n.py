@@ -1,0 +1,87 @@
+"""Languages: which one a request speaks, and dates in the viewer's language and time zone (Flask-Babel).
+
+The choice, in order: a signed-in person's own preference, else the organisation's default language; for anonymous
+visitors (sign-in, verification) the language they picked in the footer, else their browser's Accept-Language,
+else the organisation's default. Interface strings are marked with `_()` / `_l()` and live in
+`tracker/translations/<language>/LC_MESSAGES/messages.po` (`make translations` extracts, updates and compiles).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, datetime
+
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import Babel, format_date, format_datetime, get_locale, get_timezone
+from flask_login import current_user
+
+# The languages the interface is complete in. English is the source language.
+LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français"}
+# English is written and dated the British way (1 March 2026); no catalogue exists for it: the source is English.
+BABEL_LOCALES = {"en": "en_GB"}
+SESSION_KEY = "language"
+
+babel = Babel()
+
+
+def language_of(code: str | None) -> str | None:
+    """A supported language code for what someone sent (de, de-AT, FR), or None."""
+    if not code:
+        return None
+    base = str(code).replace("-", "_").split("_")[0].lower()
+    return base if base in LANGUAGES else None
+
+
+def default_language() -> str:
+    return language_of(current_app.config.get("DEFAULT_LANGUAGE")) or "en"
+
+
+def chosen_language() -> str:
+    if not has_request_context():
+        return default_language()
+    if current_user and current_user.is_authenticated:
+        return language_of(getattr(current_user, "locale", None)) or default_language()
+    chosen = language_of(session.get(SESSION_KEY))
+    if chosen:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES)) or default_language()
+
+
+def _babel_locale() -> str:
+    language = chosen_language()
+    return BABEL_LOCALES.get(language, language)
+
+
+def _timezone() -> str:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.timezone or "UTC"
+    return "UTC"
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "en"
+
+
+def localtime(value: datetime | None, format: str = "medium") -> str:
+    """A moment in the viewer's time zone and language, naming the zone (e.g. "1 Mar 2026, 13:00:00 CET")."""
+    if value is None:
+        return ""
+    zone = zoneinfo.ZoneInfo(str(get_timezone() or "UTC"))
+    return f"{format_datetime(value, format)} {value.astimezone(zone).tzname()}"
+
+
+def localdate(value: datetime | date | None, format: str = "medium") -> str:
+    """The day (in the viewer's time zone, for a moment) in the viewer's language."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(zoneinfo.ZoneInfo(str(get_timezone() or "UTC"))).date()
+    return format_date(value, format)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    babel.init_app(app, locale_selector=_babel_locale, timezone_selector=_timezone)
+    app.jinja_env.filters.update(localtime=localtime, localdate=localdate, longdate=lambda v: localdate(v, "long"))
+    app.jinja_env.globals.update(languages=LANGUAGES, current_language=current_language)
