@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+
 __all__ = [
     "AssignmentTarget",
     "AttemptStatus",
@@ -25,7 +27,7 @@ class Labelled(StrEnum):
 
     @property
     def label(self) -> str:
-        return _LABELS[type(self)][self]
+        return str(_LABELS[type(self)][self])  # in the language of the request (or the default outside one)
 
     @classmethod
     def labels(cls) -> dict[Labelled, str]:
@@ -97,37 +99,37 @@ class AssignmentTarget(Labelled):
 
 
 _LABELS: dict[type, dict] = {
-    Role: {Role.LEARNER: "Learner", Role.MANAGER: "Manager", Role.ADMIN: "Admin"},
+    Role: {Role.LEARNER: _l("Learner"), Role.MANAGER: _l("Manager"), Role.ADMIN: _l("Admin")},
     QuestionKind: {
-        QuestionKind.SINGLE: "one answer",
-        QuestionKind.MULTIPLE: "several answers",
-        QuestionKind.TRUE_FALSE: "true or false",
+        QuestionKind.SINGLE: _l("one answer"),
+        QuestionKind.MULTIPLE: _l("several answers"),
+        QuestionKind.TRUE_FALSE: _l("true or false"),
     },
     ProgressStatus: {
-        ProgressStatus.NOT_STARTED: "Not started",
-        ProgressStatus.IN_PROGRESS: "In progress",
-        ProgressStatus.COMPLETED: "Complete",
+        ProgressStatus.NOT_STARTED: _l("Not started"),
+        ProgressStatus.IN_PROGRESS: _l("In progress"),
+        ProgressStatus.COMPLETED: _l("Complete"),
     },
-    AttemptStatus: {AttemptStatus.OPEN: "Open", AttemptStatus.SUBMITTED: "Submitted"},
+    AttemptStatus: {AttemptStatus.OPEN: _l("Open"), AttemptStatus.SUBMITTED: _l("Submitted")},
     CertificateStatus: {
-        CertificateStatus.VALID: "Valid",
-        CertificateStatus.EXPIRING: "Expiring within 30 days",
-        CertificateStatus.EXPIRED: "Expired",
-        CertificateStatus.REVOKED: "Revoked",
-        CertificateStatus.SUPERSEDED: "Superseded",
-        CertificateStatus.PENDING: "Being prepared",
+        CertificateStatus.VALID: _l("Valid"),
+        CertificateStatus.EXPIRING: _l("Expiring within 30 days"),
+        CertificateStatus.EXPIRED: _l("Expired"),
+        CertificateStatus.REVOKED: _l("Revoked"),
+        CertificateStatus.SUPERSEDED: _l("Superseded"),
+        CertificateStatus.PENDING: _l("Being prepared"),
     },
     CellStatus: {
-        CellStatus.OVERDUE: "Overdue",
-        CellStatus.EXPIRED: "Certificate expired",
-        CellStatus.EXPIRING: "Certificate expiring",
-        CellStatus.IN_PROGRESS: "In progress",
-        CellStatus.NOT_STARTED: "Not started",
-        CellStatus.COMPLETED: "Completed",
+        CellStatus.OVERDUE: _l("Overdue"),
+        CellStatus.EXPIRED: _l("Certificate expired"),
+        CellStatus.EXPIRING: _l("Certificate expiring"),
+        CellStatus.IN_PROGRESS: _l("In progress"),
+        CellStatus.NOT_STARTED: _l("Not started"),
+        CellStatus.COMPLETED: _l("Completed"),
     },
     AssignmentTarget: {
-        AssignmentTarget.TEAM: "A team (and the teams below it)",
-        AssignmentTarget.PERSON: "A person",
-        AssignmentTarget.JOB_ROLE: "Everyone with a job role",
+        AssignmentTarget.TEAM: _l("A team (and the teams below it)"),
+        AssignmentTarget.PERSON: _l("A person"),
+        AssignmentTarget.JOB_ROLE: _l("Everyone with a job role"),
     },
 }

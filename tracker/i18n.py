@@ -39,6 +39,8 @@ def default_language() -> str:
 def chosen_language() -> str:
     if not has_request_context():
         return default_language()
+    if request.path.startswith("/api/"):
+        return "en"  # the API speaks English to every integration, whoever's token it is
     if current_user and current_user.is_authenticated:
         return language_of(getattr(current_user, "locale", None)) or default_language()
     chosen = language_of(session.get(SESSION_KEY))

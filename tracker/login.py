@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, Request, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .extensions import db, login_manager
@@ -47,7 +49,7 @@ def send_to_password_change():
         return None
     if current_user.is_authenticated and current_user.must_change_password:
         if request.method == "GET":
-            flash("Choose a new password before you continue.", "info")
+            flash(_("Choose a new password before you continue."), "info")
         return redirect(url_for("account.show"))
     return None
 
@@ -55,7 +57,7 @@ def send_to_password_change():
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message = _l("Sign in to continue.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(accounts.load_user_from_session)

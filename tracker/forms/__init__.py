@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
@@ -23,4 +24,4 @@ class Form(FlaskForm):
 class ConfirmForm(Form):
     """A POST button with nothing but its CSRF token (mark as read, start quiz, sign out, revoke)."""
 
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     EmailField,
     PasswordField,
@@ -15,27 +16,28 @@ from . import Form
 
 
 class LoginForm(Form):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
-    submit = SubmitField("Sign in")
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    submit = SubmitField(_l("Sign in"))
 
 
 class ProfileForm(Form):
-    display_name = StringField("Display name", validators=[DataRequired(), Length(max=120)])
-    timezone = SelectField("Time zone", validators=[DataRequired()])
-    language = SelectField("Language", validators=[Optional()], validate_choice=False)
-    submit = SubmitField("Save profile")
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=120)])
+    timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
+    language = SelectField(_l("Language"), validators=[Optional()], validate_choice=False)
+    submit = SubmitField(_l("Save profile"))
 
 
 class PasswordChangeForm(Form):
-    current_password = PasswordField("Current password", validators=[DataRequired()])
-    new_password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)])
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
     confirm_password = PasswordField(
-        "Repeat the new password", validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")]
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
 
 class ApiTokenForm(Form):
-    name = StringField("Token name", validators=[DataRequired(), Length(max=80)])
-    submit = SubmitField("Create token")
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=80)])
+    submit = SubmitField(_l("Create token"))

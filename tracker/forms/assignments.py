@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -11,13 +12,15 @@ from . import Form
 
 
 class AssignmentForm(Form):
-    item = SelectField("Course or learning path", validators=[DataRequired(message="Choose a course or a path.")])
-    target_type = SelectField("Assign to", validators=[DataRequired()])
-    team = SelectField("Team", validators=[Optional()])
-    person_email = EmailField("Person's email", validators=[Optional(), Length(max=254)])
-    job_role = StringField("Job role", validators=[Optional(), Length(max=120)])
-    due_on = DateField("Due date", validators=[DataRequired(message="Enter a due date.")])
-    submit = SubmitField("Assign")
+    item = SelectField(
+        _l("Course or learning path"), validators=[DataRequired(message=_l("Choose a course or a path."))]
+    )
+    target_type = SelectField(_l("Assign to"), validators=[DataRequired()])
+    team = SelectField(_l("Team"), validators=[Optional()])
+    person_email = EmailField(_l("Person's email"), validators=[Optional(), Length(max=254)])
+    job_role = StringField(_l("Job role"), validators=[Optional(), Length(max=120)])
+    due_on = DateField(_l("Due date"), validators=[DataRequired(message=_l("Enter a due date."))])
+    submit = SubmitField(_l("Assign"))
 
     def to_input(self) -> AssignmentInput:
         """The request in the service's terms: only the target the person chose counts."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     StringField,
@@ -14,30 +15,30 @@ from . import Form
 
 
 class ReissueRequestForm(Form):
-    note = TextAreaField("What changed (optional)", validators=[Optional(), Length(max=500)])
-    submit = SubmitField("Request a reissue")
+    note = TextAreaField(_l("What changed (optional)"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Request a reissue"))
 
 
 class RevokeForm(Form):
-    reason = TextAreaField("Reason for revoking", validators=[DataRequired(), Length(max=1000)])
-    submit = SubmitField("Revoke certificate")
+    reason = TextAreaField(_l("Reason for revoking"), validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField(_l("Revoke certificate"))
 
 
 class ReissueForm(Form):
-    reason = TextAreaField("Reason for reissuing", validators=[DataRequired(), Length(max=1000)])
+    reason = TextAreaField(_l("Reason for reissuing"), validators=[DataRequired(), Length(max=1000)])
     learner_name = StringField(
-        "Name to print (leave empty for the learner's current name)", validators=[Optional(), Length(max=120)]
+        _l("Name to print (leave empty for the learner's current name)"), validators=[Optional(), Length(max=120)]
     )
-    submit = SubmitField("Reissue certificate")
+    submit = SubmitField(_l("Reissue certificate"))
 
 
 class VerifyCodeForm(Form):
     class Meta:
         csrf = False  # a GET search form
 
-    code = StringField("Certificate code", validators=[DataRequired(), Length(max=40)])
+    code = StringField(_l("Certificate code"), validators=[DataRequired(), Length(max=40)])
 
 
 class VerifyFileForm(Form):
-    file = FileField("Certificate PDF", validators=[FileRequired(), FileAllowed(["pdf"], "Upload a PDF file.")])
-    submit = SubmitField("Check the file")
+    file = FileField(_l("Certificate PDF"), validators=[FileRequired(), FileAllowed(["pdf"], _l("Upload a PDF file."))])
+    submit = SubmitField(_l("Check the file"))

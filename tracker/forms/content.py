@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     HiddenField,
@@ -18,23 +19,23 @@ MAX_COURSE_TEXT = 400_000
 
 class CourseSourceForm(Form):
     file = FileField(
-        "Course file",
-        validators=[Optional(), FileAllowed(["yaml", "yml"], "Upload a .yaml or .yml file.")],
+        _l("Course file"),
+        validators=[Optional(), FileAllowed(["yaml", "yml"], _l("Upload a .yaml or .yml file."))],
     )
     text = TextAreaField(
-        "Course YAML",
+        _l("Course YAML"),
         validators=[Optional(), Length(max=MAX_COURSE_TEXT)],
         render_kw={"class": "content-yaml", "rows": 30, "spellcheck": "false", "autocapitalize": "off"},
     )
     source = HiddenField(validators=[Optional(), Length(max=120)])  # the file name shown in problem messages
-    submit = SubmitField("Preview")
+    submit = SubmitField(_l("Preview"))
 
 
 class PublishForm(Form):
     payload = HiddenField(validators=[DataRequired()])
-    submit = SubmitField("Publish")
+    submit = SubmitField(_l("Publish"))
 
 
 class VisibilityForm(Form):
     published = HiddenField(validators=[AnyOf(["yes", "no"])])
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))

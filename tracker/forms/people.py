@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import EmailField, HiddenField, PasswordField, RadioField, SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -11,13 +12,13 @@ from ..models import Role
 from . import Form
 
 ROLE_CHOICES = [
-    SelectChoice(Role.LEARNER.value, "Learner"),
-    SelectChoice(Role.MANAGER.value, "Manager"),
-    SelectChoice(Role.ADMIN.value, "Admin"),
+    SelectChoice(Role.LEARNER.value, _l("Learner")),
+    SelectChoice(Role.MANAGER.value, _l("Manager")),
+    SelectChoice(Role.ADMIN.value, _l("Admin")),
 ]
 PASSWORD_CHOICES = [
-    SelectChoice("generate", "Generate a one-time password (shown once; they choose their own at first sign-in)"),
-    SelectChoice("set", "Set an initial password"),
+    SelectChoice("generate", _l("Generate a one-time password (shown once; they choose their own at first sign-in)")),
+    SelectChoice("set", _l("Set an initial password")),
 ]
 
 
@@ -35,35 +36,35 @@ class PeopleFilterForm(Form):
     class Meta:
         csrf = False
 
-    q = SearchField("Name or email", validators=[Optional(), Length(max=254)])
-    team = SelectField("Team", validators=[Optional()])
-    role = SelectField("Role", choices=[SelectChoice("", "Any role"), *ROLE_CHOICES], validators=[Optional()])
+    q = SearchField(_l("Name or email"), validators=[Optional(), Length(max=254)])
+    team = SelectField(_l("Team"), validators=[Optional()])
+    role = SelectField(_l("Role"), choices=[SelectChoice("", _l("Any role")), *ROLE_CHOICES], validators=[Optional()])
     status = SelectField(
-        "Status",
+        _l("Status"),
         choices=[
-            SelectChoice("", "Active and deactivated"),
-            SelectChoice("active", "Active"),
-            SelectChoice("inactive", "Deactivated"),
+            SelectChoice("", _l("Active and deactivated")),
+            SelectChoice("active", _l("Active")),
+            SelectChoice("inactive", _l("Deactivated")),
         ],
         validators=[Optional()],
     )
 
 
 class _PersonFields(Form):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.LEARNER.value)
-    team = SelectField("Team", validators=[Optional()])
-    job_role = StringField("Job role (optional)", validators=[Optional(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.LEARNER.value)
+    team = SelectField(_l("Team"), validators=[Optional()])
+    job_role = StringField(_l("Job role (optional)"), validators=[Optional(), Length(max=120)])
 
 
 class PersonCreateForm(_PersonFields):
-    password_choice = RadioField("Password", choices=PASSWORD_CHOICES, default="generate")
-    password = PasswordField("Initial password", validators=[Length(max=1024)])  # required only with "set"
+    password_choice = RadioField(_l("Password"), choices=PASSWORD_CHOICES, default="generate")
+    password = PasswordField(_l("Initial password"), validators=[Length(max=1024)])  # required only with "set"
 
     def validate_password(self, field) -> None:
         if self.password_choice.data == "set" and not field.data:
-            raise ValidationError("Enter the initial password, or choose to generate one.")
+            raise ValidationError(_l("Enter the initial password, or choose to generate one."))
 
 
 class PersonEditForm(_PersonFields):
@@ -72,9 +73,10 @@ class PersonEditForm(_PersonFields):
 
 class ImportUploadForm(Form):
     file = FileField(
-        "CSV file", validators=[FileRequired("Choose a CSV file."), FileAllowed(["csv"], "Upload a .csv file.")]
+        _l("CSV file"),
+        validators=[FileRequired(_l("Choose a CSV file.")), FileAllowed(["csv"], _l("Upload a .csv file."))],
     )
 
 
 class ImportConfirmForm(Form):
-    payload = HiddenField(validators=[DataRequired("Upload the file again.")])
+    payload = HiddenField(validators=[DataRequired(_l("Upload the file again."))])

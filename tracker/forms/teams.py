@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     SelectField,
     StringField,
@@ -20,9 +21,9 @@ def optional_id(value: object) -> int | None:
 
 
 class TeamForm(Form):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     # The service checks the chosen ids (existence, cycles, roles) and explains a refusal in words,
     # so the select does not reject values outside its options with a bare "Not a valid choice".
-    parent_id = SelectField("Part of", coerce=optional_id, validate_choice=False)
-    manager_id = SelectField("Manager", coerce=optional_id, validate_choice=False)
-    submit = SubmitField("Save team")
+    parent_id = SelectField(_l("Part of"), coerce=optional_id, validate_choice=False)
+    manager_id = SelectField(_l("Manager"), coerce=optional_id, validate_choice=False)
+    submit = SubmitField(_l("Save team"))

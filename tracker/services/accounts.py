@@ -60,15 +60,15 @@ def _common_passwords() -> frozenset[str]:
 def password_problems(password: str, email: str = "") -> list[str]:
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+        problems.append(_("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
-        problems.append(f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+        problems.append(_("Use at most %(num)d characters.", num=MAX_PASSWORD_LENGTH))
     lowered = password.lower()
     local_part = email.split("@", 1)[0].lower()
     if lowered in _common_passwords() or len(set(lowered)) <= 2:
-        problems.append("This password is too common or too easy to guess; choose another.")
+        problems.append(_("This password is too common or too easy to guess; choose another."))
     elif local_part and len(local_part) >= 4 and local_part in lowered:
-        problems.append("Do not build the password from your email address.")
+        problems.append(_("Do not build the password from your email address."))
     return problems
 
 
@@ -134,9 +134,9 @@ class NewUser:
 def create_user(data: NewUser) -> User:
     email = normalise_email(data.email)
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise EmailTaken(f"An account with the email {email} already exists.")
+        raise EmailTaken(_("An account with the email %(email)s already exists.", email=email))
     if data.role not in {r.value for r in Role}:
-        raise DomainError(f"Unknown role {data.role!r}.")
+        raise DomainError(_("Unknown role %(role)s.", role=repr(data.role)))
     check_password_strength(data.password, email)
     team = None
     if data.team_name:
@@ -160,7 +160,7 @@ def create_user(data: NewUser) -> User:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current):
-        raise WrongPassword("Your current password is not correct.")
+        raise WrongPassword(_("Your current password is not correct."))
     check_password_strength(new, user.email)
     user.password_hash = hash_password(new)
     user.must_change_password = False

@@ -72,7 +72,7 @@ def change_password():
             db.session.commit()
             # Other sessions ended with the token change; this one continues under the new token.
             login_user(current_user._get_current_object())  # the user, not the proxy (which would recurse)
-            flash("Your password is changed. Other devices have been signed out.", "success")
+            flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("account.show"))
     return _render(password_form=form, status=400)
 
@@ -82,7 +82,7 @@ def change_password():
 def create_token():
     form = ApiTokenForm()
     if form.validate_on_submit():
-        _, plain = accounts.create_api_token(current_user, form.name.data)
+        _token, plain = accounts.create_api_token(current_user, form.name.data)
         db.session.commit()
         # Shown once, on this response only; it is not stored in plain text anywhere.
         return _render(new_token=plain, status=201)
@@ -96,5 +96,5 @@ def revoke_token(token_id: int):
     if ConfirmForm().validate_on_submit():
         accounts.revoke_api_token(token)
         db.session.commit()
-        flash(f"The token “{token.name}” is revoked.", "success")
+        flash(_("The token “%(name)s” is revoked.", name=token.name), "success")
     return redirect(url_for("account.show"))

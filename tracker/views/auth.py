@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
@@ -43,7 +44,7 @@ def login():
         # The typed email only: never the password, and no hint whether the account exists.
         audit.record("auth.sign_in_failed", actor_email=accounts.normalise_email(form.email.data))
         db.session.commit()
-        form.password.errors.append("The email or password is not correct.")
+        form.password.errors.append(_("The email or password is not correct."))
     return render_template("auth/login.html", form=form)
 
 
@@ -56,5 +57,5 @@ def logout():
         audit.record("auth.signed_out", actor=current_user, target_type="user", target_id=current_user.id)
         db.session.commit()
         logout_user()
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..authz import get_certificate_or_404, manager_scope
@@ -62,7 +63,8 @@ def request_reissue(code: str):
         else:
             db.session.commit()
             flash(
-                "Your request is sent. An administrator will reissue the certificate with your current name.", "success"
+                _("Your request is sent. An administrator will reissue the certificate with your current name."),
+                "success",
             )
     return redirect(url_for("certificates.mine"))
 
@@ -95,6 +97,6 @@ def team_zip():
     scope = manager_scope(current_user)
     certificates = [c for c in listing.of_teams(_selected_team_ids(scope), with_pdf=True) if c.pdf]
     if not certificates:
-        flash("There are no certificates to download for this selection.", "info")
+        flash(_("There are no certificates to download for this selection."), "info")
         return redirect(url_for("certificates.team", **request.args))
     return download_response(packaging.zip_of(certificates), "team-certificates.zip", "application/zip")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..authz import get_course_or_404, get_lesson_or_404, get_module_or_404
@@ -69,7 +70,7 @@ def renew(slug: str):
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash("Recertification started: pass each module quiz again to earn a new certificate.", "success")
+            flash(_("Recertification started: pass each module quiz again to earn a new certificate."), "success")
     return redirect(url_for("courses.course", slug=course.slug))
 
 

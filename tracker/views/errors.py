@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
 
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. If you submitted a form, go back and try again."),
-    401: ("Sign in needed", "Sign in to continue."),
-    403: ("Not allowed", "Your account does not have access to this page."),
-    404: ("Not found", "There is nothing here. The link may be out of date."),
-    405: ("Not allowed", "This address does not accept that kind of request."),
-    413: ("Too large", "The file you sent is larger than allowed."),
-    429: ("Too many attempts", "Too many attempts in a short time. Wait a few minutes and try again."),
-    500: ("Something went wrong", "An unexpected error happened. It has been logged; please try again later."),
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. If you submitted a form, go back and try again."),
+    ),
+    401: (_l("Sign in needed"), _l("Sign in to continue.")),
+    403: (_l("Not allowed"), _l("Your account does not have access to this page.")),
+    404: (_l("Not found"), _l("There is nothing here. The link may be out of date.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too large"), _l("The file you sent is larger than allowed.")),
+    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a few minutes and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error happened. It has been logged; please try again later.")),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..authz import can_assign_to_job_role, can_view_team, get_assignment_or_404, manager_scope, role_required
@@ -59,9 +60,7 @@ def _export_name(extension: str) -> str:
 @role_required(*MANAGERS)
 def export_csv():
     result = matrix.all_rows(manager_scope(current_user), _filters())
-    return download_response(
-        stream_with_context(matrix_export.csv_lines(result)), _export_name("csv"), "text/csv"
-    )
+    return download_response(stream_with_context(matrix_export.csv_lines(result)), _export_name("csv"), "text/csv")
 
 
 @bp.route("/export.xlsx")
@@ -110,13 +109,13 @@ def create_assignment():
     form = _assignment_form(scope)
     if form.validate_on_submit():
         try:
-            _, created = assignments.assign_from_input(current_user, scope, form.to_input())
+            _assignment, created = assignments.assign_from_input(current_user, scope, form.to_input())
         except FieldError as exc:
             form.error_on(exc.field, str(exc))
         else:
             db.session.commit()
             flash(
-                "Assignment created." if created else "That assignment already existed; its due date is updated.",
+                _("Assignment created.") if created else _("That assignment already existed; its due date is updated."),
                 "success",
             )
             return redirect(url_for("manager.assignment_list"))
@@ -130,6 +129,5 @@ def delete_assignment(assignment_id: int):
     if ConfirmForm().validate_on_submit():
         assignments.remove(current_user, assignment)
         db.session.commit()
-        flash("Assignment removed. Progress and certificates already earned are kept.", "success")
+        flash(_("Assignment removed. Progress and certificates already earned are kept."), "success")
     return redirect(url_for("manager.assignment_list"))
-

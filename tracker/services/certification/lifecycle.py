@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ...enums import CertificateStatus
@@ -19,11 +20,11 @@ from .status import can_renew, status
 def revoke(cert: Certificate, actor: User, reason: str, now: datetime | None = None) -> None:
     reason = reason.strip()
     if not reason:
-        raise DomainError("Give a reason for revoking the certificate.")
+        raise DomainError(_("Give a reason for revoking the certificate."))
     if cert.revoked_at is not None:
-        raise DomainError("This certificate is already revoked.")
+        raise DomainError(_("This certificate is already revoked."))
     if cert.superseded_at is not None:
-        raise DomainError("This certificate was superseded; revoke the current version instead.")
+        raise DomainError(_("This certificate was superseded; revoke the current version instead."))
     cert.revoked_at = now or utcnow()
     cert.revoked_reason = reason
     cert.revoked_by_id = actor.id
@@ -38,11 +39,11 @@ def reissue(
     """A new revision with a new PDF and code and the same award date; the old one is marked superseded."""
     reason = reason.strip()
     if not reason:
-        raise DomainError("Give a reason for reissuing the certificate.")
+        raise DomainError(_("Give a reason for reissuing the certificate."))
     if cert.superseded_at is not None:
-        raise DomainError("This certificate was already superseded by a newer version.")
+        raise DomainError(_("This certificate was already superseded by a newer version."))
     if cert.revoked_at is not None:
-        raise DomainError("A revoked certificate cannot be reissued.")
+        raise DomainError(_("A revoked certificate cannot be reissued."))
     now = now or utcnow()
     user = db.session.get_one(User, cert.user_id)
     course = db.session.get_one(Course, cert.course_id)
@@ -87,7 +88,7 @@ def reissue(
 
 def request_reissue(cert: Certificate, user: User, note: str, now: datetime | None = None) -> None:
     if status(cert, now) in (CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED):
-        raise DomainError("Only a current certificate can be reissued.")
+        raise DomainError(_("Only a current certificate can be reissued."))
     cert.reissue_requested_at = now or utcnow()
     cert.reissue_request_note = note.strip() or None
     audit.record(
@@ -115,7 +116,7 @@ def start_renewal(user: User, course: Course, now: datetime | None = None) -> No
     now = now or utcnow()
     cert = current_certificate(user.id, course.id)
     if not can_renew(cert, now):
-        raise DomainError("Recertification opens 30 days before your certificate expires.")
+        raise DomainError(_("Recertification opens 30 days before your certificate expires."))
     row = db.session.scalar(
         select(CourseProgress).where(CourseProgress.user_id == user.id, CourseProgress.course_id == course.id)
     )

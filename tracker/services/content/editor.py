@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ...extensions import db
@@ -88,7 +89,7 @@ def plan_publication(data: dict[str, Any]) -> PublicationPlan:
         return PublicationPlan(shown, "new", None, 1, True, modules=modules)
     if stored.content_hash == fingerprint(data):
         return PublicationPlan(shown, "unchanged", stored.version, stored.version, stored.published)
-    current, _ = validate_course(export_course(stored))
+    current, _problems = validate_course(export_course(stored))
     # A stored course always exports to valid content (the round-trip test pins this); guard anyway.
     current = current or {"modules": [], **dict.fromkeys(COURSE_FIELDS)}
     plan = PublicationPlan(shown, "updated", stored.version, stored.version + 1, stored.published)
@@ -170,7 +171,10 @@ def publish_course(actor: User, data: dict[str, Any], previewed_hash: str | None
     stored_hash = content_hash_of(data["slug"])
     if stored_hash not in (previewed_hash, fingerprint(data)):
         raise StalePreview(
-            f"The course {data['slug']!r} was changed by someone else after your preview. Check the changes again."
+            _(
+                "The course %(slug)s was changed by someone else after your preview. Check the changes again.",
+                slug=repr(data["slug"]),
+            )
         )
     result = apply_course(data)
     action = "content.unchanged" if result.status == "unchanged" else "content.published"

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import yaml
+from flask_babel import gettext as _
 
 from ...enums import QuestionKind
 
@@ -51,7 +52,7 @@ class _Checker:
 
     def mapping(self, value: Any, path: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            self.add(path, "must be a mapping of fields")
+            self.add(path, _("must be a mapping of fields"))
             return {}
         return value
 
@@ -60,19 +61,19 @@ class _Checker:
         where = f"{path}.{key}" if path else key
         if value is None:
             if required:
-                self.add(where, "is required")
+                self.add(where, _("is required"))
             return ""
         if not isinstance(value, str) or not value.strip():
-            self.add(where, "must be non-empty text")
+            self.add(where, _("must be non-empty text"))
             return ""
         if len(value) > max_len:
-            self.add(where, f"is longer than {max_len} characters")
+            self.add(where, _("is longer than %(max_len)s characters", max_len=max_len))
         return value.strip()
 
     def slug(self, data: dict, key: str, path: str) -> str:
         value = self.text(data, key, path, max_len=80)
         if value and not SLUG_RE.match(value):
-            self.add(f"{path}.{key}" if path else key, "use lowercase letters, digits and single hyphens")
+            self.add(f"{path}.{key}" if path else key, _("use lowercase letters, digits and single hyphens"))
         return value
 
     def integer(
@@ -82,25 +83,25 @@ class _Checker:
         where = f"{path}.{key}" if path else key
         if value is None:
             if required:
-                self.add(where, "is required")
+                self.add(where, _("is required"))
             return default
         if isinstance(value, bool) or not isinstance(value, int):
-            self.add(where, "must be a whole number")
+            self.add(where, _("must be a whole number"))
             return default
         if not low <= value <= high:
-            self.add(where, f"must be between {low} and {high}")
+            self.add(where, _("must be between %(low)s and %(high)s", low=low, high=high))
         return value
 
     def text_list(self, data: dict, key: str, path: str) -> list[str]:
         value = data.get(key)
         where = f"{path}.{key}"
         if not isinstance(value, list) or not value:
-            self.add(where, "needs at least one item")
+            self.add(where, _("needs at least one item"))
             return []
         items = []
         for i, item in enumerate(value):
             if not isinstance(item, str) or not item.strip():
-                self.add(f"{where}[{i}]", "must be non-empty text")
+                self.add(f"{where}[{i}]", _("must be non-empty text"))
             else:
                 items.append(item.strip())
         return items
@@ -108,13 +109,13 @@ class _Checker:
     def items(self, data: dict, key: str, path: str) -> list[Any]:
         value = data.get(key)
         if not isinstance(value, list) or not value:
-            self.add(f"{path}.{key}" if path else key, "needs at least one item")
+            self.add(f"{path}.{key}" if path else key, _("needs at least one item"))
             return []
         return value
 
     def unique(self, seen: set[str], value: str, path: str, what: str) -> None:
         if value in seen:
-            self.add(path, f"duplicate {what} {value!r}")
+            self.add(path, _("duplicate %(what)s %(value)s", what=what, value=repr(value)))
         seen.add(value)
 
 
@@ -122,11 +123,11 @@ def _check_url(checker: _Checker, url: Any, path: str) -> str | None:
     if url is None:
         return None
     if not isinstance(url, str):
-        checker.add(path, "must be text")
+        checker.add(path, _("must be text"))
         return None
     parsed = urlparse(url.strip())
     if parsed.scheme not in {"http", "https"} or not parsed.netloc or " " in url.strip():
-        checker.add(path, f"{url!r} is not a well-formed http(s) link")
+        checker.add(path, _("%(url)s is not a well-formed http(s) link", url=repr(url)))
         return None
     return url.strip()
 
@@ -145,10 +146,10 @@ def _check_question(checker: _Checker, raw: Any, path: str) -> dict[str, Any] | 
     choices: list[dict[str, Any]] = []
     if kind == QuestionKind.TRUE_FALSE:
         if "choices" in q:
-            checker.add(f"{path}.choices", "true_false questions take `answer: true|false`, not choices")
+            checker.add(f"{path}.choices", _("true_false questions take `answer: true|false`, not choices"))
         answer = q.get("answer")
         if not isinstance(answer, bool):
-            checker.add(f"{path}.answer", "must be true or false")
+            checker.add(f"{path}.answer", _("must be true or false"))
             return None
         choices = [
             {"id": "true", "text": "True", "correct": answer is True},
@@ -157,10 +158,10 @@ def _check_question(checker: _Checker, raw: Any, path: str) -> dict[str, Any] | 
     else:
         raw_choices = q.get("choices")
         if not isinstance(raw_choices, list) or len(raw_choices) < 2:
-            checker.add(f"{path}.choices", "needs at least two choices")
+            checker.add(f"{path}.choices", _("needs at least two choices"))
             return None
         if len(raw_choices) > MAX_CHOICES:
-            checker.add(f"{path}.choices", f"has more than {MAX_CHOICES} choices")
+            checker.add(f"{path}.choices", _("has more than %(MAX_CHOICES)s choices", MAX_CHOICES=MAX_CHOICES))
         seen_texts: set[str] = set()
         for i, raw_choice in enumerate(raw_choices):
             cpath = f"{path}.choices[{i}]"
@@ -168,28 +169,33 @@ def _check_question(checker: _Checker, raw: Any, path: str) -> dict[str, Any] | 
             text = checker.text(choice, "text", cpath, max_len=500)
             correct = choice.get("correct", False)
             if not isinstance(correct, bool):
-                checker.add(f"{cpath}.correct", "must be true or false")
+                checker.add(f"{cpath}.correct", _("must be true or false"))
                 correct = False
             if text:
                 norm = " ".join(text.lower().split())
                 if norm in seen_texts:
-                    checker.add(cpath, f"duplicate choice {text!r}")
+                    checker.add(cpath, _("duplicate choice %(text)s", text=repr(text)))
                 seen_texts.add(norm)
             choices.append({"id": f"c{i + 1}", "text": text, "correct": correct})
         n_correct = sum(c["correct"] for c in choices)
         if kind == QuestionKind.SINGLE and n_correct != 1:
             checker.add(
-                f"{path}.choices", f"a single-choice question needs exactly one correct choice, has {n_correct}"
+                f"{path}.choices",
+                _("a single-choice question needs exactly one correct choice, has %(n_correct)s", n_correct=n_correct),
             )
         if kind == QuestionKind.MULTIPLE and n_correct < 2:
             checker.add(
-                f"{path}.choices", f"a multiple-choice question needs at least two correct choices, has {n_correct}"
+                f"{path}.choices",
+                _(
+                    "a multiple-choice question needs at least two correct choices, has %(n_correct)s",
+                    n_correct=n_correct,
+                ),
             )
         if kind == QuestionKind.MULTIPLE and n_correct == len(choices):
-            checker.add(f"{path}.choices", "at least one choice of a multiple-choice question must be wrong")
+            checker.add(f"{path}.choices", _("at least one choice of a multiple-choice question must be wrong"))
     scenario = q.get("scenario", False)
     if not isinstance(scenario, bool):
-        checker.add(f"{path}.scenario", "must be true or false")
+        checker.add(f"{path}.scenario", _("must be true or false"))
         scenario = False
     return {
         "key": key,
@@ -219,7 +225,7 @@ def _check_quiz(checker: _Checker, raw: Any, path: str, question_ids: set[str]) 
     if per_attempt and isinstance(pool, list) and pool and per_attempt > len(pool):
         checker.add(
             f"{path}.questions_per_attempt",
-            f"asks for {per_attempt} questions but the pool has {len(pool)}",
+            _("asks for %(per_attempt)s questions but the pool has %(len)s", per_attempt=per_attempt, len=len(pool)),
         )
     return {
         "pass_mark": pass_mark,
@@ -258,7 +264,7 @@ def validate_course(data: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
     facts_checked = course.get("facts_checked")
     # A datetime is also a date, but "2026-11-22T10:00" is not the YYYY-MM-DD the apply step expects.
     if facts_checked is not None and (not isinstance(facts_checked, dt.date) or isinstance(facts_checked, dt.datetime)):
-        checker.add("facts_checked", "must be a date written as YYYY-MM-DD")
+        checker.add("facts_checked", _("must be a date written as YYYY-MM-DD"))
         facts_checked = None
     result: dict[str, Any] = {
         "slug": checker.slug(course, "slug", ""),
@@ -273,7 +279,7 @@ def validate_course(data: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
         "modules": [],
     }
     if "estimated_minutes" in course:
-        checker.add("estimated_minutes", "is computed from the lessons and quizzes; remove it from the file")
+        checker.add("estimated_minutes", _("is computed from the lessons and quizzes; remove it from the file"))
     module_slugs: set[str] = set()
     question_ids: set[str] = set()
     for m, raw_module in enumerate(checker.items(course, "modules", "")):
@@ -290,7 +296,7 @@ def validate_course(data: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
                 checker.unique(lesson_slugs, lesson["slug"], f"{mpath}.lessons[{n}].slug", "lesson slug")
             lessons.append(lesson)
         if "quiz" not in module:
-            checker.add(f"{mpath}.quiz", "is required")
+            checker.add(f"{mpath}.quiz", _("is required"))
             quiz = None
         else:
             quiz = _check_quiz(checker, module["quiz"], f"{mpath}.quiz", question_ids)
@@ -332,12 +338,12 @@ def validate_paths(data: Any, known_courses: set[str]) -> tuple[list[dict[str, A
         courses = checker.text_list(item, "courses", ppath)
         for j, course_slug in enumerate(courses):
             if course_slug not in known_courses:
-                checker.add(f"{ppath}.courses[{j}]", f"unknown course {course_slug!r}")
+                checker.add(f"{ppath}.courses[{j}]", _("unknown course %(course_slug)s", course_slug=repr(course_slug)))
         if len(set(courses)) != len(courses):
-            checker.add(f"{ppath}.courses", "lists a course twice")
+            checker.add(f"{ppath}.courses", _("lists a course twice"))
         description = item.get("description", "")
         if not isinstance(description, str):
-            checker.add(f"{ppath}.description", "must be text")
+            checker.add(f"{ppath}.description", _("must be text"))
             description = ""
         paths.append(
             {

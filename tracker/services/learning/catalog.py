@@ -28,9 +28,7 @@ def course_by_slug(slug: str, *, with_content: bool = False) -> Course | None:
 
 
 def course_with_content(course_id: int) -> Course:
-    return db.session.scalars(
-        select(Course).where(Course.id == course_id).options(course_content_options())
-    ).one()
+    return db.session.scalars(select(Course).where(Course.id == course_id).options(course_content_options())).one()
 
 
 def learning_paths() -> list[LearningPath]:

@@ -64,5 +64,3 @@ def my_certificates(user: User) -> list[Certificate]:
             current_certificates().where(Certificate.user_id == user.id).order_by(Certificate.issued_at.desc())
         )
     )
-
-

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -47,11 +48,11 @@ def assign(
     """
     job_role = (job_role or "").strip() or None
     if (course is None) == (path is None):
-        raise FieldError("item", "Choose either a course or a learning path.")
+        raise FieldError("item", _("Choose either a course or a learning path."))
     if sum(x is not None for x in (team, user, job_role)) != 1:
-        raise FieldError("target_type", "Choose exactly one of: a team, a person or a job role.")
+        raise FieldError("target_type", _("Choose exactly one of: a team, a person or a job role."))
     if job_role is not None and actor is not None and not authz.can_assign_to_job_role(actor):
-        raise FieldError("job_role", "Only admins assign to a job role across the organisation.")
+        raise FieldError("job_role", _("Only admins assign to a job role across the organisation."))
     item_key, target_key = _item_key(course, path), _target_key(team, user, job_role)
     existing = db.session.scalar(
         select(Assignment).where(Assignment.item_key == item_key, Assignment.target_key == target_key)
@@ -219,7 +220,7 @@ def assign_from_input(actor: User, scope: set[int] | None, data: AssignmentInput
     """Check the request against what `actor` may reach (scope: their team ids, None for everything) and assign.
     Raises FieldError naming the input at fault."""
     if data.due_on is None:
-        raise FieldError("due_on", "Enter a due date.")
+        raise FieldError("due_on", _("Enter a due date."))
     course, path = _requested_item(data)
     return assign(actor, course=course, path=path, due_on=data.due_on, **_requested_target(data, scope))
 
@@ -235,7 +236,7 @@ def _requested_item(data: AssignmentInput) -> tuple[Course | None, LearningPath 
         path = db.session.scalar(select(LearningPath).where(by_path))
         if path is not None:
             return None, path
-    raise FieldError("item", "Choose a course or a learning path.")
+    raise FieldError("item", _("Choose a course or a learning path."))
 
 
 def _requested_target(data: AssignmentInput, scope: set[int] | None) -> dict:
@@ -244,20 +245,22 @@ def _requested_target(data: AssignmentInput, scope: set[int] | None) -> dict:
     if data.team_id is not None:
         team = db.session.get(Team, data.team_id)
         if team is None or (scope is not None and team.id not in scope):
-            raise FieldError("team", "Choose one of your teams.")
+            raise FieldError("team", _("Choose one of your teams."))
         target["team"] = team
     if data.person_email:
         person = db.session.scalar(select(User).where(User.email == data.person_email.strip().lower()))
         if person is None or (scope is not None and person.team_id not in scope):
-            raise FieldError("person_email", "Enter the email of a person in your teams.")
+            raise FieldError("person_email", _("Enter the email of a person in your teams."))
         target["user"] = person
     job_role = (data.job_role or "").strip()
     if job_role:
         if len(job_role) > JOB_ROLE_MAX:
-            raise FieldError("job_role", f"A job role has at most {JOB_ROLE_MAX} characters.")
+            raise FieldError(
+                "job_role", _("A job role has at most %(JOB_ROLE_MAX)s characters.", JOB_ROLE_MAX=JOB_ROLE_MAX)
+            )
         target["job_role"] = job_role
     if not target:
-        raise FieldError("target_type", "Choose who the assignment is for.")
+        raise FieldError("target_type", _("Choose who the assignment is for."))
     return target
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload
 
@@ -138,20 +140,20 @@ def manager_choices() -> list[User]:
 def _check(data: TeamInput, team: Team | None) -> tuple[str, Team | None, User | None]:
     name = " ".join(data.name.split())
     if not name:
-        raise TeamError("Give the team a name.")
+        raise TeamError(_("Give the team a name."))
     if len(name) > 120:
-        raise TeamError("A team name has at most 120 characters.")
+        raise TeamError(_("A team name has at most 120 characters."))
     clash = select(Team.id).where(func.lower(Team.name) == name.lower())
     if team is not None:
         clash = clash.where(Team.id != team.id)
     if db.session.scalar(clash) is not None:
-        raise TeamError(f"There is already a team called “{name}”.")
+        raise TeamError(_("There is already a team called “%(name)s”.", name=name))
 
     parent = None
     if data.parent_id is not None:
         parent = db.session.get(Team, data.parent_id)
         if parent is None:
-            raise TeamError("The chosen parent team does not exist.", "parent_id")
+            raise TeamError(_("The chosen parent team does not exist."), "parent_id")
         if team is not None and parent.id in descendant_ids(team):
             raise TeamError(
                 "A team cannot be its own parent."
@@ -164,7 +166,7 @@ def _check(data: TeamInput, team: Team | None) -> tuple[str, Team | None, User |
     if data.manager_id is not None:
         manager = db.session.get(User, data.manager_id)
         if manager is None or manager.role not in MANAGER_ROLES or not manager.active:
-            raise TeamError("The manager must be an active manager or admin.", "manager_id")
+            raise TeamError(_("The manager must be an active manager or admin."), "manager_id")
     return name, parent, manager
 
 
@@ -217,14 +219,28 @@ def delete_team(actor: User, team: Team) -> None:
     members = member_count(team)
     children = db.session.scalar(select(func.count(Team.id)).where(Team.parent_id == team.id)) or 0
     if members or children:
-        reasons = []
-        if members:
-            reasons.append(f"{members} member{'s' if members != 1 else ''}")
-        if children:
-            reasons.append(f"{children} team{'s' if children != 1 else ''} below it")
-        raise TeamError(
-            f"“{team.name}” still has {' and '.join(reasons)}. Move them elsewhere before deleting the team."
-        )
+        if members and children:
+            message = _(
+                "“%(name)s” still has %(members)s and %(children)s. Move them elsewhere before deleting the team.",
+                name=team.name,
+                members=ngettext("%(num)d member", "%(num)d members", members),
+                children=ngettext("%(num)d team below it", "%(num)d teams below it", children),
+            )
+        elif members:
+            message = ngettext(
+                "“%(name)s” still has %(num)d member. Move them elsewhere before deleting the team.",
+                "“%(name)s” still has %(num)d members. Move them elsewhere before deleting the team.",
+                members,
+                name=team.name,
+            )
+        else:
+            message = ngettext(
+                "“%(name)s” still has %(num)d team below it. Move it elsewhere before deleting the team.",
+                "“%(name)s” still has %(num)d teams below it. Move them elsewhere before deleting the team.",
+                children,
+                name=team.name,
+            )
+        raise TeamError(message)
     # Assignments aimed at the team go with it (the database cascades); with no members they reached nobody.
     assignments = db.session.scalar(select(func.count(Assignment.id)).where(Assignment.team_id == team.id)) or 0
     audit.record(

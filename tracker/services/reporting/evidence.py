@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -40,11 +41,17 @@ class Scope:
 
 
 def organisation_scope() -> Scope:
-    return Scope("organisation", "Whole organisation", None)
+    return Scope("organisation", _("Whole organisation"), None)
 
 
 def _names(names: list[str]) -> str:
     return ", ".join(sorted(names, key=str.casefold))
+
+
+def _team_label(name: str, below: list[str]) -> str:
+    if below:
+        return _("Team %(name)s and its sub-teams %(teams)s", name=name, teams=_names(below))
+    return _("Team %(name)s", name=name)
 
 
 def team_scope(team: Team) -> Scope:
@@ -53,8 +60,7 @@ def team_scope(team: Team) -> Scope:
     tree = tree.union(select(Team.id, Team.name).where(Team.parent_id == tree.c.id))  # UNION: stops on a cycle
     rows = db.session.execute(select(tree.c.id, tree.c.name)).all()
     below = [name for team_id, name in rows if team_id != team.id]
-    label = f"Team {team.name}" + (f" and its sub-teams {_names(below)}" if below else "")
-    return Scope("team", label, frozenset(team_id for team_id, _ in rows), team.id)
+    return Scope("team", _team_label(team.name, below), frozenset(team_id for team_id, _name in rows), team.id)
 
 
 def managed_scope(user: User, team_ids: set[int]) -> Scope:
@@ -63,9 +69,12 @@ def managed_scope(user: User, team_ids: set[int]) -> Scope:
     tops = [row for row in rows if row.parent_id not in team_ids]
     if len(tops) == 1:
         below = [row.name for row in rows if row.id != tops[0].id]
-        label = f"Team {tops[0].name}" + (f" and its sub-teams {_names(below)}" if below else "")
-        return Scope("team", label, frozenset(team_ids), tops[0].id)
-    label = f"Teams managed by {user.display_name}: {_names([row.name for row in tops])}, with their sub-teams"
+        return Scope("team", _team_label(tops[0].name, below), frozenset(team_ids), tops[0].id)
+    label = _(
+        "Teams managed by %(name)s: %(teams)s, with their sub-teams",
+        name=user.display_name,
+        teams=_names([row.name for row in tops]),
+    )
     return Scope("teams", label, frozenset(team_ids))
 
 
@@ -139,7 +148,7 @@ def build(scope: Scope, organisation_name: str, now: datetime | None = None) -> 
                     score=completion.score,
                     certificate_code=cert.code if cert else None,
                     status=state.value if state else None,
-                    status_label=state.label if state else "No certificate",
+                    status_label=state.label if state else _("No certificate"),
                     expires_at=cert.expires_at if cert else None,
                 )
             )

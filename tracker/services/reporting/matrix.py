@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from ...enums import CellStatus
@@ -312,7 +313,7 @@ def _sort_key(sort: str, course_ids: list[int]):
     """Sort keys over (person, statuses, due dates) entries."""
 
     def completion(entry) -> int:
-        _, statuses, mine = entry
+        _person, statuses, mine = entry
         assigned = [s for cid, s in zip(course_ids, statuses, strict=True) if cid in mine]
         done = sum(1 for s in assigned if s.counts_as_done)
         return 100 * done // len(assigned) if assigned else 100
@@ -349,7 +350,7 @@ def completions_by_month(
     counts = dict(db.session.execute(query).all())
     series = []
     year, month = first.year, first.month
-    for _ in range(months):
+    for _month in range(months):
         key = f"{year:04d}-{month:02d}"
         series.append((key, counts.get(key, 0)))
         month += 1
@@ -362,8 +363,8 @@ def scope_label(scope: set[int] | None, filters: Filters) -> str:
     """Who a matrix (or its export) covers, in words."""
     if filters.team_id is not None:
         team = db.session.get(Team, filters.team_id)
-        return f"Team {team.name} and the teams below it" if team else "Team"
-    return "Whole organisation" if scope is None else "All my teams"
+        return _("Team %(name)s and the teams below it", name=team.name) if team else _("Team")
+    return _("Whole organisation") if scope is None else _("All my teams")
 
 
 def course_choices() -> list[tuple[int, str]]:

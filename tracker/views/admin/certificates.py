@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...authz import get_certificate_or_404, role_required
@@ -60,7 +61,7 @@ def revoke(code: str):
             form.reason.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(f"Certificate {cert.code} is revoked.", "success")
+            flash(_("Certificate %(code)s is revoked.", code=cert.code), "success")
             return redirect(url_for("admin.certificates.show", code=cert.code))
     return _render_certificate(cert, revoke_form=form, status=400)
 
@@ -77,6 +78,6 @@ def reissue(code: str):
             form.learner_name.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(f"Reissued as {new.code}; {cert.code} is marked superseded.", "success")
+            flash(_("Reissued as %(code)s; %(code2)s is marked superseded.", code=new.code, code2=cert.code), "success")
             return redirect(url_for("admin.certificates.show", code=new.code))
     return _render_certificate(cert, reissue_form=form, status=400)

@@ -10,6 +10,7 @@ import re
 from pathlib import PurePosixPath
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -75,9 +76,7 @@ def _render_editor(form: CourseSourceForm, course: Course | None = None, problem
 
 def _render_preview(text: str, source: str, data: dict, status: int = 200, notice: str | None = None):
     plan = editor.plan_publication(data)
-    payload = _serializer().dumps(
-        {"text": text, "source": source, "base": editor.content_hash_of(data["slug"])}
-    )
+    payload = _serializer().dumps({"text": text, "source": source, "base": editor.content_hash_of(data["slug"])})
     editor_form = CourseSourceForm(formdata=None, data={"text": text, "source": source})
     return render_template(
         "admin/content/preview.html",
@@ -157,9 +156,19 @@ def publish():
         return _render_preview(text, source, data, status=409, notice=str(exc))
     db.session.commit()
     if result.status == "unchanged":
-        flash(f"Nothing changed: “{data['title']}” is already published as version {result.version}.", "info")
+        flash(
+            _(
+                "Nothing changed: “%(title)s” is already published as version %(version)s.",
+                title=data["title"],
+                version=result.version,
+            ),
+            "info",
+        )
     else:
-        flash(f"“{data['title']}” is published as version {result.version}.", "success")
+        flash(
+            _("“%(title)s” is published as version %(version)s.", title=data["title"], version=result.version),
+            "success",
+        )
     return redirect(url_for("admin.content.index"))
 
 
@@ -174,9 +183,15 @@ def set_visibility(slug: str):
     changed = editor.set_published(current_user, course, published)
     db.session.commit()
     if not changed:
-        flash(f"“{course.title}” was already {'visible' if published else 'hidden'}.", "info")
+        if published:
+            flash(_("“%(title)s” was already visible.", title=course.title), "info")
+        else:
+            flash(_("“%(title)s” was already hidden.", title=course.title), "info")
     elif published:
-        flash(f"“{course.title}” is visible to learners again.", "success")
+        flash(_("“%(title)s” is visible to learners again.", title=course.title), "success")
     else:
-        flash(f"“{course.title}” is hidden from learners. Their progress and certificates are kept.", "success")
+        flash(
+            _("“%(title)s” is hidden from learners. Their progress and certificates are kept.", title=course.title),
+            "success",
+        )
     return redirect(url_for("admin.content.index"))

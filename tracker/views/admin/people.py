@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -87,7 +89,7 @@ def create():
                 return render_template(
                     "admin/people/password.html", person=person, password=one_time_password, created=True
                 ), 201
-            flash(f"The account for {person.display_name} is created.", "success")
+            flash(_("The account for %(display_name)s is created.", display_name=person.display_name), "success")
             return redirect(url_for("admin.people.edit", user_id=person.id))
     return render_template("admin/people/new.html", form=form), 400 if form.is_submitted() else 200
 
@@ -136,7 +138,7 @@ def edit(user_id: int):
             _show_field_error(form, exc)
         else:
             db.session.commit()
-            flash(f"The account of {person.display_name} is saved.", "success")
+            flash(_("The account of %(display_name)s is saved.", display_name=person.display_name), "success")
             return redirect(url_for("admin.people.edit", user_id=person.id))
     return _render_person(person, form=form, status=400)
 
@@ -147,13 +149,13 @@ def edit(user_id: int):
 def _state_change(user_id: int, change, success: str):
     person = get_person_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
-        return _render_person(person, action_error="The form had expired; try again.", status=400)
+        return _render_person(person, action_error=_("The form had expired; try again."), status=400)
     try:
         outcome = change(person, current_user)
     except DomainError as exc:
         return _render_person(person, action_error=str(exc), status=400)
     db.session.commit()
-    flash(success.format(name=person.display_name, outcome=outcome), "success")
+    flash(success(person.display_name, outcome), "success")
     return redirect(url_for("admin.people.edit", user_id=person.id))
 
 
@@ -163,14 +165,19 @@ def deactivate(user_id: int):
     return _state_change(
         user_id,
         people.deactivate,
-        "{name} is deactivated: signed out everywhere, and {outcome} API token(s) revoked.",
+        lambda name, outcome: ngettext(
+            "%(name)s is deactivated: signed out everywhere, and %(num)d API token revoked.",
+            "%(name)s is deactivated: signed out everywhere, and %(num)d API tokens revoked.",
+            outcome,
+            name=name,
+        ),
     )
 
 
 @bp.route("/<int:user_id>/reactivate", methods=["POST"])
 @role_required(Role.ADMIN)
 def reactivate(user_id: int):
-    return _state_change(user_id, people.reactivate, "{name} can sign in again.")
+    return _state_change(user_id, people.reactivate, lambda name, outcome: _("%(name)s can sign in again.", name=name))
 
 
 @bp.route("/<int:user_id>/reset-password", methods=["POST"])
@@ -178,7 +185,7 @@ def reactivate(user_id: int):
 def reset_password(user_id: int):
     person = get_person_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
-        return _render_person(person, action_error="The form had expired; try again.", status=400)
+        return _render_person(person, action_error=_("The form had expired; try again."), status=400)
     try:
         password = people.reset_password(person, current_user)
     except DomainError as exc:
@@ -250,9 +257,12 @@ def import_confirm():
     except IntegrityError:
         # Someone else created the same people or teams at the same moment; nothing of this import was kept.
         db.session.rollback()
-        upload_form.file.errors = ["People or teams changed while importing; nothing was imported. Try again."]
+        upload_form.file.errors = [_("People or teams changed while importing; nothing was imported. Try again.")]
         return _render_upload(upload_form, status=409)
     if result is None:
         return _render_preview(plan, changed_since=True)
-    flash(f"Import of {plan.filename or 'the file'} done: {result.summary()}", "success")
+    if plan.filename:
+        flash(_("Import of %(file)s done: %(summary)s", file=plan.filename, summary=result.summary()), "success")
+    else:
+        flash(_("Import done: %(summary)s", summary=result.summary()), "success")
     return redirect(url_for("admin.people.index"))

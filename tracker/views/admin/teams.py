@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...authz import get_team_or_404, role_required
@@ -69,7 +70,7 @@ def create():
             getattr(form, exc.field).errors.append(str(exc))
         else:
             db.session.commit()
-            flash(f"The team “{team.name}” is created.", "success")
+            flash(_("The team “%(name)s” is created.", name=team.name), "success")
             return redirect(url_for("admin.teams.index"))
     return _render_index(form, status=400)
 
@@ -92,7 +93,7 @@ def update(team_id: int):
             getattr(form, exc.field).errors.append(str(exc))
         else:
             db.session.commit()
-            flash(f"The team “{team.name}” is saved." if changes else "Nothing changed.", "success")
+            flash(_("The team “%(name)s” is saved.", name=team.name) if changes else _("Nothing changed."), "success")
             return redirect(url_for("admin.teams.index"))
     return _render_edit(team, form, status=400)
 
@@ -109,5 +110,5 @@ def delete(team_id: int):
     except DomainError as exc:
         return _render_edit(team, status=400, delete_error=str(exc))
     db.session.commit()
-    flash(f"The team “{name}” is deleted.", "success")
+    flash(_("The team “%(name)s” is deleted.", name=name), "success")
     return redirect(url_for("admin.teams.index"))

@@ -37,4 +37,3 @@ def mine():
             for cert in rows
         ]
     }
-

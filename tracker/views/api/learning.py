@@ -190,5 +190,3 @@ def submit_attempt(attempt_id: int):
         return {"error": {"code": 422, "title": "Incomplete answers", "message": str(exc), "missing": exc.missing}}, 422
     db.session.commit()
     return _attempt_json(attempt)
-
-

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -82,35 +83,35 @@ def checked_email(raw: str) -> str:
     """The normalised (lower-case) address, or DomainError when it is not a plausible email address."""
     email = accounts.normalise_email(raw)
     if not email:
-        raise DomainError("Enter an email address.")
+        raise DomainError(_("Enter an email address."))
     if len(email) > EMAIL_MAX:
-        raise DomainError(f"An email address has at most {EMAIL_MAX} characters.")
+        raise DomainError(_("An email address has at most %(EMAIL_MAX)s characters.", EMAIL_MAX=EMAIL_MAX))
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise DomainError(f"“{email}” is not a valid email address: {exc}") from None
+        raise DomainError(_("“%(email)s” is not a valid email address: %(exc)s", email=email, exc=exc)) from None
     return email
 
 
 def _checked_name(raw: str) -> str:
     name = (raw or "").strip()
     if not name:
-        raise DomainError("Enter a name.")
+        raise DomainError(_("Enter a name."))
     if len(name) > NAME_MAX:
-        raise DomainError(f"A name has at most {NAME_MAX} characters.")
+        raise DomainError(_("A name has at most %(NAME_MAX)s characters.", NAME_MAX=NAME_MAX))
     return name
 
 
 def _checked_role(role: str) -> str:
     if role not in {r.value for r in Role}:
-        raise DomainError(f"Unknown role {role!r}.")
+        raise DomainError(_("Unknown role %(role)s.", role=repr(role)))
     return role
 
 
 def _checked_job_role(raw: str | None) -> str | None:
     job_role = (raw or "").strip() or None
     if job_role and len(job_role) > NAME_MAX:
-        raise DomainError(f"A job role has at most {NAME_MAX} characters.")
+        raise DomainError(_("A job role has at most %(NAME_MAX)s characters.", NAME_MAX=NAME_MAX))
     return job_role
 
 
@@ -119,7 +120,7 @@ def _team(team_id: int | None) -> Team | None:
         return None
     team = db.session.get(Team, team_id)
     if team is None:
-        raise DomainError("That team no longer exists; choose another.")
+        raise DomainError(_("That team no longer exists; choose another."))
     return team
 
 
@@ -155,7 +156,7 @@ def create_person(data: NewPerson, actor: User) -> tuple[User, str | None]:
     team = on_field("team", _team, data.team_id)
     job_role = on_field("job_role", _checked_job_role, data.job_role)
     if _email_taken(email):
-        raise FieldError("email", f"An account with the email {email} already exists.")
+        raise FieldError("email", _("An account with the email %(email)s already exists.", email=email))
     generated = data.password is None
     password = one_time_password() if generated else data.password
     if not generated:
@@ -207,9 +208,9 @@ def update_person(person: User, changes: PersonChanges, actor: User) -> dict[str
     team = on_field("team", _team, changes.team_id)
     job_role = on_field("job_role", _checked_job_role, changes.job_role)
     if person.id == actor.id and person.role == Role.ADMIN and role != Role.ADMIN:
-        raise FieldError("role", "You cannot remove your own admin role; ask another admin to do it.")
+        raise FieldError("role", _("You cannot remove your own admin role; ask another admin to do it."))
     if email != person.email and _email_taken(email, except_user_id=person.id):
-        raise FieldError("email", f"An account with the email {email} already exists.")
+        raise FieldError("email", _("An account with the email %(email)s already exists.", email=email))
 
     changed: dict[str, dict] = {}
     old_team = person.team
@@ -244,9 +245,9 @@ def update_person(person: User, changes: PersonChanges, actor: User) -> dict[str
 def deactivate(person: User, actor: User) -> int:
     """Block sign-in, end every session and revoke every API token. Returns the number of tokens revoked."""
     if person.id == actor.id:
-        raise SelfProtection("You cannot deactivate your own account; ask another admin to do it.")
+        raise SelfProtection(_("You cannot deactivate your own account; ask another admin to do it."))
     if not person.active:
-        raise DomainError(f"{person.display_name} is already deactivated.")
+        raise DomainError(_("%(display_name)s is already deactivated.", display_name=person.display_name))
     person.active = False
     accounts.end_all_sessions(person)
     revoked = 0
@@ -263,7 +264,7 @@ def deactivate(person: User, actor: User) -> int:
 
 def reactivate(person: User, actor: User) -> None:
     if person.active:
-        raise DomainError(f"{person.display_name} is already active.")
+        raise DomainError(_("%(display_name)s is already active.", display_name=person.display_name))
     person.active = True
     audit.record("user.reactivated", actor=actor, target_type="user", target_id=person.id)
     db.session.flush()
@@ -272,7 +273,7 @@ def reactivate(person: User, actor: User) -> None:
 def reset_password(person: User, actor: User) -> str:
     """Set a one-time password that must be changed at the next sign-in, and end every session. Returns it."""
     if person.id == actor.id:
-        raise SelfProtection("Change your own password on your account page.")
+        raise SelfProtection(_("Change your own password on your account page."))
     password = one_time_password()
     person.password_hash = accounts.hash_password(password)
     person.must_change_password = True

@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 
 from ... import DomainError, accounts
 
@@ -41,7 +42,7 @@ def decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DomainError("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.") from None
+        raise DomainError(_("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")) from None
 
 
 def _header_name(cell: str) -> str:
@@ -135,23 +136,29 @@ def _check_cells(line: int, values: dict[str, str]) -> ImportRow:
         manager=accounts.normalise_email(values.get("manager", "")) or None,
     )
     if not row.email:
-        row.errors.append("The email is missing.")
+        row.errors.append(_("The email is missing."))
     elif problem := _valid_email(row.email):
-        row.errors.append(f"“{row.email}” is not a valid email address: {problem}.")
+        row.errors.append(_("“%(email)s” is not a valid email address: %(problem)s.", email=row.email, problem=problem))
     if not row.name:
-        row.errors.append("The name is missing.")
+        row.errors.append(_("The name is missing."))
     elif len(row.name) > TEXT_MAX:
-        row.errors.append(f"The name is longer than {TEXT_MAX} characters.")
+        row.errors.append(_("The name is longer than %(TEXT_MAX)s characters.", TEXT_MAX=TEXT_MAX))
     if row.team and len(row.team) > TEXT_MAX:
-        row.errors.append(f"The team name is longer than {TEXT_MAX} characters.")
+        row.errors.append(_("The team name is longer than %(TEXT_MAX)s characters.", TEXT_MAX=TEXT_MAX))
     if row.job_role and len(row.job_role) > TEXT_MAX:
-        row.errors.append(f"The job role is longer than {TEXT_MAX} characters.")
+        row.errors.append(_("The job role is longer than %(TEXT_MAX)s characters.", TEXT_MAX=TEXT_MAX))
     if row.manager:
         if problem := _valid_email(row.manager):
             row.manager_invalid = True
-            row.errors.append(f"The manager “{row.manager}” is not a valid email address: {problem}.")
+            row.errors.append(
+                _(
+                    "The manager “%(manager)s” is not a valid email address: %(problem)s.",
+                    manager=row.manager,
+                    problem=problem,
+                )
+            )
         elif not row.team:
-            row.errors.append("A manager is given but no team: the manager column names the manager of the team.")
+            row.errors.append(_("A manager is given but no team: the manager column names the manager of the team."))
     return row
 
 

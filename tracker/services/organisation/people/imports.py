@@ -11,6 +11,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -84,9 +85,9 @@ def unsign_file(token: str, secret_key: str) -> tuple[str, str]:
     try:
         payload = _serializer(secret_key).loads(token)
     except BadSignature:
-        raise DomainError("The confirmation form was changed or has expired; upload the file again.") from None
+        raise DomainError(_("The confirmation form was changed or has expired; upload the file again.")) from None
     if not isinstance(payload, dict) or not isinstance(payload.get("csv"), str):
-        raise DomainError("The confirmation form was changed or has expired; upload the file again.")
+        raise DomainError(_("The confirmation form was changed or has expired; upload the file again."))
     return payload["csv"], str(payload.get("filename") or "")
 
 
@@ -106,7 +107,13 @@ def _check_duplicates(rows: list[ImportRow]) -> None:
         if len(same) > 1:
             lines = _lines([r.line for r in same])
             for row in same:
-                row.errors.append(f"The email {email} appears more than once in the file (lines {lines}).")
+                row.errors.append(
+                    _(
+                        "The email %(email)s appears more than once in the file (lines %(lines)s).",
+                        email=email,
+                        lines=lines,
+                    )
+                )
 
 
 def _check_managers(plan: ImportPlan) -> None:
@@ -119,10 +126,12 @@ def _check_managers(plan: ImportPlan) -> None:
             continue
         manager = plan.users.get(row.manager)
         if manager is None and row.manager not in in_file:
-            row.errors.append(f"The manager {row.manager} is neither an existing person nor a row in this file.")
+            row.errors.append(
+                _("The manager %(manager)s is neither an existing person nor a row in this file.", manager=row.manager)
+            )
             continue
         if manager is not None and not manager.active:
-            row.errors.append(f"The manager {row.manager} is deactivated.")
+            row.errors.append(_("The manager %(manager)s is deactivated.", manager=row.manager))
             continue
         by_team[row.team_key][row.manager].append(row.line)
         rows_by_team[row.team_key].append(row)
@@ -132,15 +141,22 @@ def _check_managers(plan: ImportPlan) -> None:
         if len(managers) > 1:
             told = "; ".join(f"{email} (lines {_lines(lines)})" for email, lines in managers.items())
             for row in rows_by_team[key]:
-                row.errors.append(f"The file gives the team {name} more than one manager: {told}.")
+                row.errors.append(
+                    _("The file gives the team %(name)s more than one manager: %(told)s.", name=name, told=told)
+                )
             continue
         email = next(iter(managers))
         team = plan.teams.get(key)
         if team is not None and team.manager is not None and team.manager.email != email:
             for row in rows_by_team[key]:
                 row.errors.append(
-                    f"The team {team.name} already has the manager {team.manager.email}, not {email}. "
-                    "Change the team's manager first, or correct the file."
+                    _(
+                        "The team %(name)s already has the manager %(manager)s, not %(email)s. "
+                        "Change the team's manager first, or correct the file.",
+                        name=team.name,
+                        manager=team.manager.email,
+                        email=email,
+                    )
                 )
             continue
         plan.managers[key] = email
@@ -219,7 +235,7 @@ def _unusable_password_hash() -> str:
 def apply_import(plan: ImportPlan, actor: User) -> ImportResult:
     """Carry out a checked plan: teams, people, then team managers. The caller commits once."""
     if not plan.ok:
-        raise DomainError("The file has problems; correct them and upload it again. Nothing was imported.")
+        raise DomainError(_("The file has problems; correct them and upload it again. Nothing was imported."))
     teams = dict(plan.teams)
     for name in plan.new_teams:
         team = Team(name=name)
