@@ -765,20 +765,21 @@ def test_learning_paths_load_in_order_and_reload_without_duplicates(app, tmp_pat
 def test_the_shipped_seed_data_loads(app):
     results = loader.load_directory(SEED_DIR)
     db.session.commit()
-    assert sorted((r.slug, r.status, r.version) for r in results) == [
-        (slug, "created", 1)
-        for slug in sorted([
-            "ai-capabilities-and-limits",
-            "ai-ethics-governance-eu-ai-act",
-            "aiops-and-continuous-learning",
-            "data-privacy-and-ai",
-            "explainable-ai-and-transparency",
-            "human-ai-collaboration",
-        ])
-    ]
-    assert count(Course) == 6
-    assert set(_path_courses()) == {"ai-literacy-essentials", "it-operations", "practitioners"}
-    assert len(_path_courses()["ai-literacy-essentials"]) == 4
+    shipped = sorted(path.stem for path in SEED_DIR.glob("*.yaml") if path.name != "paths.yaml")
+    assert len(shipped) == 12
+    assert sorted((r.slug, r.status, r.version) for r in results) == [(slug, "created", 1) for slug in shipped]
+    assert count(Course) == 12
+    assert set(_path_courses()) == {
+        "ai-literacy-essentials",
+        "it-operations",
+        "practitioners",
+        "managers-and-approvers",
+        "hr",
+        "customer-service",
+        "communications",
+        "developers",
+    }
+    assert len(_path_courses()["ai-literacy-essentials"]) == 5
     for course in db.session.scalars(select(Course)):
         assert course.facts_checked is not None
         assert course.certificate_valid_months is not None
@@ -786,4 +787,4 @@ def test_the_shipped_seed_data_loads(app):
 
     again = loader.load_directory(SEED_DIR)
     assert {(r.status, r.version) for r in again} == {("unchanged", 1)}
-    assert count(LearningPathCourse) == 4 + 5 + 5
+    assert count(LearningPathCourse) == sum(len(courses) for courses in _path_courses().values()) == 45

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import Lesson, Module, Question
-from tracker.services.content import loader
+from tracker.services.content import loader, quality
 from tracker.services.content.schema import validate_course
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
@@ -32,17 +32,35 @@ ESSENTIALS = [
     "ai-ethics-governance-eu-ai-act",
     "data-privacy-and-ai",
     "human-ai-collaboration",
+    "ai-security-and-agents",
+]
+ROLE_COURSES = [
+    "ai-for-managers-and-approvers",
+    "ai-in-hr",
+    "ai-in-customer-service",
+    "ai-in-communications",
+    "ai-for-developers",
 ]
 EXPECTED_SLUGS = {
     *ESSENTIALS,
     "aiops-and-continuous-learning",
     "explainable-ai-and-transparency",
+    *ROLE_COURSES,
 }
+CAPABILITIES, GOVERNANCE, PRIVACY, COLLABORATION, SECURITY = ESSENTIALS
 EXPECTED_PATHS = {
     "ai-literacy-essentials": ESSENTIALS,
     "it-operations": [*ESSENTIALS, "aiops-and-continuous-learning"],
     "practitioners": [*ESSENTIALS, "explainable-ai-and-transparency"],
+    # Role tracks: the core courses the role needs, then the role's own course.
+    "managers-and-approvers": [*ESSENTIALS, "ai-for-managers-and-approvers"],
+    "hr": [*ESSENTIALS, "ai-in-hr"],
+    "customer-service": [CAPABILITIES, PRIVACY, COLLABORATION, SECURITY, "ai-in-customer-service"],
+    "communications": [CAPABILITIES, GOVERNANCE, PRIVACY, SECURITY, "ai-in-communications"],
+    "developers": [CAPABILITIES, GOVERNANCE, PRIVACY, SECURITY, "explainable-ai-and-transparency", "ai-for-developers"],
 }
+# A course's facts are checked again at least every six months.
+MAX_FACTS_AGE = dt.timedelta(days=183)
 
 MIN_MODULE_WORDS = 600
 MAX_MODULE_WORDS = 1500
@@ -104,9 +122,9 @@ def curriculum_totals() -> dict[str, int]:
 # --------------------------------------------------------------------------------------------- courses
 
 
-def test_exactly_the_six_expected_course_files():
+def test_exactly_the_expected_course_files():
     assert {path.stem for path in course_files()} == EXPECTED_SLUGS
-    assert len(course_files()) == 6
+    assert len(course_files()) == len(EXPECTED_SLUGS) == 12
     # docs/content-format.md: one file per course, named after its slug.
     assert [(name, course["slug"]) for name, course in courses()] == [
         (f"{slug}.yaml", slug) for slug in sorted(EXPECTED_SLUGS)
@@ -218,6 +236,60 @@ def test_every_quiz_has_the_standard_settings_and_a_mixed_pool():
     assert problems == []
 
 
+def test_no_course_is_older_than_six_months_after_its_facts_were_checked():
+    today = dt.date.today()
+    stale = [
+        f"{name}: facts checked {course['facts_checked']}, more than six months ago"
+        for name, course in courses()
+        if isinstance(course.get("facts_checked"), dt.date) and today - course["facts_checked"] > MAX_FACTS_AGE
+    ]
+    assert stale == []
+
+
+def _reports() -> list[quality.PoolReport]:
+    return [quality.pool_report(validate_course(course)[0]) for _, course in courses()]
+
+
+def test_no_course_gives_the_answers_away_through_the_wording():
+    """The cue check (services/content/quality.py): longest option, true/false balance, count of correct options."""
+    assert [problem for report in _reports() for problem in report.cue_problems()] == []
+
+
+def test_most_questions_are_workplace_scenarios_and_pools_are_three_times_what_is_drawn():
+    assert [problem for report in _reports() for problem in report.shape_problems()] == []
+
+
+@pytest.mark.parametrize(
+    ("singles", "true_keys", "multi_counts", "expected"),
+    [
+        ([True, True, False, False, False], [True, False], [2, 3], []),  # 40 % longest, 50 % true, no majority
+        ([True, True, True, False, False], [True, False], [2, 3], ["longest"]),
+        ([False] * 5, [True, True, True, False], [2, 3], ["keyed True"]),
+        ([False] * 5, [True, False], [3, 3, 2], ["exactly 3 correct"]),
+    ],
+)
+def test_cue_check_finds_each_cue(singles, true_keys, multi_counts, expected):
+    def single(longest_correct: bool) -> dict:
+        short, long = {"text": "short", "correct": False}, {"text": "a much longer option", "correct": False}
+        right = dict(long if longest_correct else short, correct=True)
+        return {"kind": "single", "choices": [right, short if longest_correct else long], "scenario": True}
+
+    pool = [single(flag) for flag in singles]
+    pool += [
+        {"kind": "true_false", "choices": [{"id": "true", "correct": key}, {"id": "false", "correct": not key}]}
+        for key in true_keys
+    ]
+    pool += [
+        {"kind": "multiple", "choices": [{"text": str(i), "correct": i < n} for i in range(n + 1)]}
+        for n in multi_counts
+    ]
+    course = {"slug": "fixture", "modules": [{"slug": "m", "quiz": {"questions": pool, "questions_per_attempt": 1}}]}
+    problems = quality.pool_report(course).cue_problems()
+    assert len(problems) == len(expected)
+    for problem, words in zip(problems, expected, strict=True):
+        assert words in problem
+
+
 def test_every_question_has_the_right_number_of_correct_answers_and_an_explanation():
     problems = []
     for where, question in questions():
@@ -243,9 +315,7 @@ def test_every_question_has_the_right_number_of_correct_answers_and_an_explanati
 
 def test_question_ids_are_unique_across_all_files():
     ids = Counter(question["id"] for _, question in questions())
-    duplicates = {
-        key: [where for where, q in questions() if q["id"] == key] for key, n in ids.items() if n > 1
-    }
+    duplicates = {key: [where for where, q in questions() if q["id"] == key] for key, n in ids.items() if n > 1}
     assert duplicates == {}
 
 
@@ -297,7 +367,7 @@ def compliance_claims(text: str) -> list[str]:
         for match in pattern.finditer(text):
             before = text[: match.start()]
             breaks = list(_CLAUSE_BREAK.finditer(before))
-            clause = before[breaks[-1].end():] if breaks else before
+            clause = before[breaks[-1].end() :] if breaks else before
             if not _NEGATION.search(clause):
                 found.append(match.group(0))
     return found
@@ -353,7 +423,7 @@ def test_claim_scanner_finds_affirmative_claims(claim):
     "denial",
     [
         "Completing a course does not make anyone compliant.",
-        "It does not make you or your organisation \"compliant\" or \"certified\" under the AI Act.",
+        'It does not make you or your organisation "compliant" or "certified" under the AI Act.',
         "Neither documentation nor a training course makes an organisation compliant on its own.",
         "A certificate is not proof of compliance, and it does not guarantee compliance.",
         "Certification covers the management system; it does not prove AI Act compliance.",
@@ -393,7 +463,7 @@ def test_learning_paths_bundle_the_expected_courses_in_order():
 
 def test_curriculum_totals_match_what_the_loader_stores(app):
     totals = curriculum_totals()
-    assert totals["courses"] == 6
+    assert totals["courses"] == 12
     assert totals["modules"] >= 6 and totals["lessons"] >= totals["modules"]
     assert totals["questions"] >= 10 * totals["modules"]
     assert MIN_MODULE_WORDS * totals["modules"] <= totals["words"] <= MAX_MODULE_WORDS * totals["modules"]
