@@ -137,7 +137,9 @@ def course_data(
         "estimated_minutes": 0,
         "facts_checked": "2026-11-22",
         "certificate_valid_months": valid_months,
+        "language": "en",
         "modules": data_modules,
+        "translations": {},
     }
     data["estimated_minutes"] = schema.estimated_minutes(data)
     return data

@@ -138,18 +138,17 @@ def verify_certificate(pdf_file: Path) -> None:
 def content_check(directory: Path | None) -> None:
     """Report each course's quiz pools: answer cues, scenario share and pool sizes (exit 1 on any problem)."""
     directory = directory or Path(current_app.config["SEED_DATA_DIR"])
-    failed = False
-    for path in sorted(p for p in directory.glob("*.yaml") if p.name != loader.PATHS_FILE):
-        try:
-            course = loader.check_course_text(path.read_text(encoding="utf-8"), path.name)
-        except ContentError as exc:
-            failed = True
-            click.echo(f"{path.name}: {len(exc.problems)} problem(s) in the file; run `flask seed` for the list.")
-            continue
+    found = loader.read_directory(directory, stored_courses=False)
+    failed = bool(found.problems)
+    for problem in found.problems:
+        click.echo(problem)
+    for course in found.courses:
         report = quality.pool_report(course)
+        languages = ", ".join(sorted(course["translations"])) or "none"
         click.echo(
             f"{course['slug']}: {len(course['modules'])} modules, {report.questions} questions "
-            f"({report.scenario_share:.0%} scenarios), about {course['estimated_minutes']} minutes"
+            f"({report.scenario_share:.0%} scenarios), about {course['estimated_minutes']} minutes; "
+            f"translations: {languages}"
         )
         for problem in report.cue_problems() + report.shape_problems():
             failed = True

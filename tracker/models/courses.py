@@ -34,6 +34,10 @@ class Course(db.Model):
     # Fingerprint of the loaded content: a load that changes it bumps the version.
     content_hash: Mapped[str] = mapped_column(String(64))
     published: Mapped[bool] = mapped_column(default=True)
+    # The language the course is written in, and its translations: {language: {"title", "summary", "audience"}};
+    # modules, lessons and questions hold their own parts (services/content/translations.py).
+    source_language: Mapped[str] = mapped_column(String(8), default="en")
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -57,6 +61,7 @@ class Module(db.Model):
     slug: Mapped[str] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(200))
     position: Mapped[int]
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {language: {"title"}}
     # Content removed from the source file is retired, never deleted: history refers to it.
     retired: Mapped[bool] = mapped_column(default=False)
 
@@ -86,6 +91,8 @@ class Lesson(db.Model):
     key_points: Mapped[list[str]] = mapped_column(JSON, default=list)
     sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     word_count: Mapped[int] = mapped_column(default=0)
+    # {language: {"title", "objectives", "body", "body_html", "key_points", "sources"}}
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     retired: Mapped[bool] = mapped_column(default=False)
 
     module: Mapped[Module] = relationship(back_populates="lessons")

@@ -61,6 +61,8 @@ class Question(db.Model):
     position: Mapped[int]
     # A workplace situation that asks for a decision, rather than recall of a fact (content quality checks count it).
     scenario: Mapped[bool] = mapped_column(default=False)
+    # {language: {"prompt", "explanation", "choices": [text, ...]}}: choices in the source's order
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     retired: Mapped[bool] = mapped_column(default=False)
 
     quiz: Mapped[Quiz] = relationship(back_populates="questions")

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from ...extensions import db
 from ...models import Course, Lesson, Module, Question, Quiz, User
 from .. import DomainError, audit
-from .export import course_for_export, export_course
+from . import translations
+from .export import course_for_export, export_course, export_translation
 from .loader import LoadResult, apply_course
 from .markdown import render_markdown
 from .schema import fingerprint, validate_course
@@ -87,7 +88,7 @@ def plan_publication(data: dict[str, Any]) -> PublicationPlan:
     if stored is None:
         modules = [ModuleChanges(m["slug"], m["title"], "added") for m in data["modules"]]
         return PublicationPlan(shown, "new", None, 1, True, modules=modules)
-    if stored.content_hash == fingerprint(data):
+    if stored.content_hash == fingerprint(with_stored_translations(data)):
         return PublicationPlan(shown, "unchanged", stored.version, stored.version, stored.published)
     current, _problems = validate_course(export_course(stored))
     # A stored course always exports to valid content (the round-trip test pins this); guard anyway.
@@ -162,12 +163,27 @@ def content_hash_of(slug: str) -> str | None:
     return db.session.scalar(select(Course.content_hash).where(Course.slug == slug))
 
 
+def with_stored_translations(data: dict[str, Any]) -> dict[str, Any]:
+    """The edited course with the translations already stored for it, fitted to the edit (what no longer matches
+    is dropped, so learners see the source text there until the translation is updated)."""
+    course = course_for_export(data["slug"])
+    if course is None:
+        return data
+    kept = {}
+    for language in course.translations:
+        translation = translations.carry_over(data, export_translation(course, language))
+        if translation is not None:
+            kept[language] = translation
+    return {**data, "translations": kept}
+
+
 def publish_course(actor: User, data: dict[str, Any], previewed_hash: str | None) -> LoadResult:
     """Apply a validated course that was previewed against the stored content with hash `previewed_hash`.
 
     Publishing the same content twice is a no-op (audited as `content.unchanged`), so a double submit never bumps
     the version twice. If someone else published a different version since the preview, nothing is written.
     """
+    data = with_stored_translations(data)
     stored_hash = content_hash_of(data["slug"])
     if stored_hash not in (previewed_hash, fingerprint(data)):
         raise StalePreview(

@@ -40,6 +40,8 @@ def export_course(course: Course) -> dict[str, Any]:
         data["facts_checked"] = course.facts_checked
     if course.certificate_valid_months is not None:
         data["certificate_valid_months"] = course.certificate_valid_months
+    if course.source_language != "en":
+        data["language"] = course.source_language
     data["modules"] = [_export_module(module) for module in course.modules]
     return data
 
@@ -118,3 +120,40 @@ def export_course_yaml(course: Course) -> str:
 
 
 # --- What publishing would change -------------------------------------------------------------------------------
+
+
+def export_translation(course: Course, language: str) -> dict[str, Any]:
+    """A stored translation as a translation file (docs/content-format.md, "Translations"), in course order.
+    `course` is loaded with export_options()."""
+    head = course.translations.get(language, {})
+    data: dict[str, Any] = {"translation_of": course.slug, "language": language, **head, "modules": []}
+    for module in course.modules:
+        mine = module.translations.get(language)
+        if mine is None:
+            continue
+        lessons = [
+            {"slug": lesson.slug, **{k: v for k, v in lesson.translations[language].items() if k != "body_html"}}
+            for lesson in module.lessons
+            if language in lesson.translations
+        ]
+        questions = [
+            _translated_question(question, question.translations[language])
+            for question in (module.quiz.questions if module.quiz else [])
+            if language in question.translations
+        ]
+        data["modules"].append({"slug": module.slug, **mine, "lessons": lessons, "quiz": {"questions": questions}})
+    return data
+
+
+def _translated_question(question: Question, text: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": question.key, "prompt": text["prompt"]}
+    if question.kind != QuestionKind.TRUE_FALSE:
+        data["choices"] = [{"text": choice} for choice in text["choices"]]
+    data["explanation"] = text["explanation"]
+    return data
+
+
+def export_translation_yaml(course: Course, language: str) -> str:
+    return yaml.dump(
+        export_translation(course, language), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100
+    )

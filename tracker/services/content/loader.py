@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -15,8 +17,9 @@ from ...extensions import db
 from ...models import Course, LearningPath, LearningPathCourse, Lesson, Module, Question, Quiz, utcnow
 from .. import certification
 from ..learning import progress
+from . import translations
 from .markdown import render_markdown
-from .schema import ContentError, fingerprint, parse_yaml, validate_course, validate_paths
+from .schema import ContentError, Problem, fingerprint, parse_yaml, validate_course, validate_paths
 
 PATHS_FILE = "paths.yaml"
 
@@ -41,13 +44,26 @@ def check_course_text(text: str, source: str) -> dict[str, Any]:
     return course
 
 
-def load_directory(directory: Path) -> list[LoadResult]:
-    """Load every course file and the learning paths of a folder, all or nothing."""
+@dataclass
+class Directory:
+    """A folder of course files, translations and paths, read and checked, nothing applied yet."""
+
+    courses: list[dict[str, Any]]
+    paths: list[dict[str, Any]] | None
+    problems: list[str]
+
+
+def read_directory(directory: Path, *, stored_courses: bool = True) -> Directory:
+    """Check every course file, translation file and the learning paths of a folder. Paths may name courses
+    already in the database unless `stored_courses` is off (a check of the files alone)."""
     files = sorted(p for p in directory.glob("*.yaml") if p.name != PATHS_FILE)
+    translation_files = [p for p in files if translations.language_of_file(p.name)]
     courses: list[dict[str, Any]] = []
     problems: list[str] = []
     seen: dict[str, str] = {}
     for path in files:
+        if path in translation_files:
+            continue
         try:
             course = check_course_text(path.read_text(encoding="utf-8"), path.name)
         except ContentError as exc:
@@ -57,23 +73,50 @@ def load_directory(directory: Path) -> list[LoadResult]:
             problems.append(f"{path.name}: slug: {course['slug']!r} is also used by {seen[course['slug']]}")
         seen[course["slug"]] = path.name
         courses.append(course)
+    by_slug = {course["slug"]: course for course in courses}
+    for path in translation_files:
+        problems.extend(_add_translation(path, by_slug))
 
     paths = None
     paths_file = directory / PATHS_FILE
     if paths_file.exists():
-        known = {c["slug"] for c in courses} | set(db.session.scalars(select(Course.slug)))
+        known = {c["slug"] for c in courses}
+        if stored_courses:
+            known |= set(db.session.scalars(select(Course.slug)))
         data, errors = parse_yaml(paths_file.read_text(encoding="utf-8"), PATHS_FILE)
         problems.extend(errors)
         if not errors:
             paths, path_problems = validate_paths(data, known)
             problems.extend(f"{PATHS_FILE}: {p}" for p in path_problems)
-    if problems:
-        raise ContentError(problems)
+    return Directory(courses, paths, problems)
 
-    results = [apply_course(course) for course in courses]
-    if paths is not None:
-        apply_paths(paths)
+
+def load_directory(directory: Path) -> list[LoadResult]:
+    """Load every course file, its translations and the learning paths of a folder, all or nothing."""
+    found = read_directory(directory)
+    if found.problems:
+        raise ContentError(found.problems)
+    results = [apply_course(course) for course in found.courses]
+    if found.paths is not None:
+        apply_paths(found.paths)
     return results
+
+
+def _add_translation(path: Path, courses: dict[str, dict[str, Any]]) -> list[str]:
+    """Check one translation file against its course and attach it; return the problems."""
+    slug, language = translations.language_of_file(path.name)
+    course = courses.get(slug)
+    if course is None:
+        return [f"{path.name}: " + _("no course file %(file)s to translate", file=f"{slug}.yaml")]
+    data, errors = parse_yaml(path.read_text(encoding="utf-8"), path.name)
+    if errors:
+        return errors
+    translation, problems = translations.validate_translation(course, data)
+    if translation is not None and translation["language"] != language:
+        problems.append(Problem("language", _("the file name says %(language)s", language=language)))
+    if not problems:
+        course["translations"][language] = translation
+    return [f"{path.name}: {problem}" for problem in problems]
 
 
 def apply_course(data: dict[str, Any]) -> LoadResult:
@@ -96,11 +139,13 @@ def apply_course(data: dict[str, Any]) -> LoadResult:
     course.estimated_minutes = data["estimated_minutes"]
     course.facts_checked = date.fromisoformat(data["facts_checked"]) if data["facts_checked"] else None
     course.certificate_valid_months = data["certificate_valid_months"]
+    course.source_language = data.get("language", "en")
     course.content_hash = content_hash
     course.updated_at = now
     db.session.flush()
 
     _apply_modules(course, data["modules"])
+    _apply_translations(course, data.get("translations", {}))
     db.session.flush()
     db.session.expire(course, ["modules"])
     if not created:
@@ -184,6 +229,31 @@ def _apply_modules(course: Course, modules: list[dict[str, Any]]) -> None:
             create=lambda item, quiz=quiz: Question(quiz_id=quiz.id, key=item["key"]),
             fill=_fill_question,
         )
+
+
+def _apply_translations(course: Course, by_language: dict[str, dict[str, Any]]) -> None:
+    """Store each language's text on the course and on its live modules, lessons and questions."""
+    by_language = {language: translations.rendered(copy.deepcopy(t)) for language, t in by_language.items()}
+    course.translations = {
+        language: {key: t[key] for key in ("title", "summary", "audience")} for language, t in by_language.items()
+    }
+    modules = db.session.scalars(
+        select(Module)
+        .where(Module.course_id == course.id, Module.retired.is_(False))
+        .options(selectinload(Module.lessons), selectinload(Module.quiz).selectinload(Quiz.questions))
+    )
+    for module in modules:
+        mine = {language: t["modules"].get(module.slug) for language, t in by_language.items()}
+        mine = {language: m for language, m in mine.items() if m is not None}
+        module.translations = {language: {"title": m["title"]} for language, m in mine.items()}
+        for lesson in module.lessons:
+            lesson.translations = {
+                language: m["lessons"][lesson.slug] for language, m in mine.items() if lesson.slug in m["lessons"]
+            }
+        for question in module.quiz.questions if module.quiz else ():
+            question.translations = {
+                language: m["questions"][question.key] for language, m in mine.items() if question.key in m["questions"]
+            }
 
 
 def _by_parent(rows: Iterable[Any], attr: str) -> dict[int, list[Any]]:

@@ -15,6 +15,7 @@ import yaml
 from flask_babel import gettext as _
 
 from ...enums import QuestionKind
+from ...i18n import LANGUAGES
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_CHOICES = 8
@@ -276,8 +277,12 @@ def validate_course(data: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
         "certificate_valid_months": checker.integer(
             course, "certificate_valid_months", "", low=1, high=120, required=False
         ),
+        "language": course.get("language", "en"),
         "modules": [],
+        "translations": {},  # filled from <slug>.<language>.yaml files (services/content/translations.py)
     }
+    if result["language"] not in LANGUAGES:
+        checker.add("language", _("must be one of %(languages)s", languages=", ".join(LANGUAGES)))
     if "estimated_minutes" in course:
         checker.add("estimated_minutes", _("is computed from the lessons and quizzes; remove it from the file"))
     module_slugs: set[str] = set()
