@@ -12,7 +12,7 @@ import zoneinfo
 from datetime import date, datetime
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, get_locale, get_timezone
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale, get_timezone
 from flask_login import current_user
 
 # The languages the interface is complete in. English is the source language.
@@ -85,5 +85,10 @@ def localdate(value: datetime | date | None, format: str = "medium") -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=_babel_locale, timezone_selector=_timezone)
-    app.jinja_env.filters.update(localtime=localtime, localdate=localdate, longdate=lambda v: localdate(v, "long"))
+    app.jinja_env.filters.update(
+        localtime=localtime,
+        localdate=localdate,
+        longdate=lambda v: localdate(v, "long"),
+        number=format_decimal,  # 5,000 in English, 5.000 in German, 5 000 in French
+    )
     app.jinja_env.globals.update(languages=LANGUAGES, current_language=current_language)

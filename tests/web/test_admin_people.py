@@ -447,7 +447,7 @@ def test_import_preview_then_confirm(admin_client, admin, make_user):
     preview = upload(admin_client, csv_text)
     assert preview.status_code == 200
     body = page_errors(preview.data)
-    assert "Create 1 people" in body and "Make boss@example.org the manager of Sales" in body
+    assert "Create 1 person (as a learner)" in body and "Make boss@example.org the manager of Sales" in body
     assert "cannot sign in yet" in body
     assert people_count() == 2  # the preview changes nothing
 
