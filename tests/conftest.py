@@ -18,6 +18,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from tracker import create_app
 from tracker.extensions import db, limiter
 from tracker.models.audit import APPEND_ONLY_TRIGGERS
+from tracker.services.learning import structure
 
 from . import factories
 
@@ -152,6 +153,7 @@ def app(request, app_config):
     thread or process must see the data)."""
     flask_app = create_app(app_config) if request.node.get_closest_marker("own_app") else _app_for(app_config)
     flask_app.test_client_class = FreshContextClient
+    structure.clear_cache()  # ids are reused after a rollback: a cached course could belong to an earlier test
     if flask_app.config.get("RATELIMIT_ENABLED"):
         limiter.reset()
     with flask_app.app_context():

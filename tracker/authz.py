@@ -18,7 +18,7 @@ from .enums import Role
 from .extensions import db
 from .models import ApiToken, Assignment, Attempt, Certificate, Course, Lesson, Module, Team, User
 from .services.certification.codes import normalise_code
-from .services.learning import catalog
+from .services.learning import catalog, structure
 from .services.organisation import teams
 
 
@@ -160,6 +160,11 @@ def get_course_or_404(slug: str, *, with_content: bool = False) -> Course:
     if course is None or not can_view_course(current_user, course):
         abort(404)
     return course
+
+
+def get_course_view_or_404(slug: str, language: str) -> structure.CourseView:
+    """The course as its learners see it in `language` (cached per version), if the user may see it."""
+    return structure.view(get_course_or_404(slug), language)
 
 
 def get_module_or_404(course: Course, module_slug: str) -> Module:

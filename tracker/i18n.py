@@ -36,6 +36,11 @@ def default_language() -> str:
     return language_of(current_app.config.get("DEFAULT_LANGUAGE")) or "en"
 
 
+def language_for(user) -> str:
+    """The language someone reads in, wherever the work happens (a page, a job, the command line)."""
+    return language_of(getattr(user, "locale", None)) or default_language()
+
+
 def chosen_language() -> str:
     if not has_request_context():
         return default_language()

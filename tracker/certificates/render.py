@@ -22,7 +22,7 @@ from .qr import qr_runs
 from .textfit import fit, shrink, text_width, wrap
 from .typefaces import FONTS, SANS, SANS_BOLD, start_font_states
 
-__all__ = ["CertificateData", "qr_rectangles", "render_certificate", "unprintable_characters"]
+__all__ = ["CertificateData", "CertificateLabels", "qr_rectangles", "render_certificate", "unprintable_characters"]
 
 # Fonts the learner name and the course title are drawn with: a character must be in all of their cmaps.
 _TEXT_FONTS = (SANS, SANS_BOLD)
@@ -42,6 +42,31 @@ MONTHS = (
 
 
 @dataclass(frozen=True)
+class CertificateLabels:
+    """Every word printed on a certificate besides the data, in one language (the caller translates; this module
+    knows no languages). `{organisation}` and `{revision}` are filled in."""
+
+    heading: str = "Certificate of completion"
+    has_completed: str = "has completed the course"
+    date_of_award: str = "Date of award"
+    score: str = "Score"
+    valid_until: str = "Valid until"
+    does_not_expire: str = "Does not expire"
+    course_version: str = "Course version"
+    certificate_code: str = "Certificate code"
+    verify: str = "Verify this certificate"
+    scan_hint: str = "Scan the code or visit the address above"
+    reissued: str = "Reissued (revision {revision})"
+    disclaimer: str = (
+        "This certificate is an internal record of training completed with {organisation}. "
+        "It is not a legal certification or accreditation."
+    )
+    document_title: str = "Certificate {code}: {title}"
+    document_subject: str = "Certificate of completion {code} for {name}"
+    attachment_description: str = "Machine-readable credential for certificate {code}"
+
+
+@dataclass(frozen=True)
 class CertificateData:
     code: str  # e.g. "7KQ2M-X9HDC-4RTVB-N8WFZ"
     learner_name: str
@@ -55,6 +80,11 @@ class CertificateData:
     revision: int = 1  # >1 for a reissue
     attachment: bytes | None = None  # a JSON file embedded in the PDF as an attached file
     attachment_name: str = "open-badge-credential.json"
+    language: str = "en"  # the PDF's declared language
+    labels: CertificateLabels = CertificateLabels()
+    # Dates as printed, in the certificate's language; None prints the English form ("1 December 2026").
+    awarded_on: str | None = None
+    expires_on: str | None = None
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -155,7 +185,7 @@ def _attach(canvas: Canvas, data: CertificateData, payload: bytes) -> None:
             "Type": pdfdoc.PDFName("Filespec"),
             "F": pdfdoc.PDFString(data.attachment_name),
             "UF": pdfdoc.PDFString(data.attachment_name),
-            "Desc": pdfdoc.PDFString(f"Machine-readable credential for certificate {data.code}"),
+            "Desc": pdfdoc.PDFString(data.labels.attachment_description.format(code=data.code)),
             "EF": pdfdoc.PDFDictionary({"F": stream_ref, "UF": stream_ref}),
             "AFRelationship": pdfdoc.PDFName("Data"),
         }
@@ -215,12 +245,12 @@ def render_certificate(data: CertificateData) -> bytes:
         pageCompression=1,
         initialFontName=SANS,
         pdfVersion=(1, 7),  # /UF and /AFRelationship of the attached file
-        lang="en",
+        lang=data.language,
     )
     start_font_states(c)
-    c.setTitle(f"Certificate {data.code}: {title}")
+    c.setTitle(data.labels.document_title.format(code=data.code, title=title))
     c.setAuthor(data.organisation_name)
-    c.setSubject(f"Certificate of completion {data.code} for {name}")
+    c.setSubject(data.labels.document_subject.format(code=data.code, name=name))
     c.setKeywords(f"certificate, {data.code}")
     c.setCreator("tracker")
     created = _pdf_date(data.issued_at)
@@ -260,7 +290,9 @@ def _draw_page(c: Canvas, data: CertificateData, name: str, title: str) -> None:
     _spaced(c, organisation, SANS_BOLD, size, cx, h - 86, tracking * size, "centre")
     c.setFillColorRGB(*INK)
     c.setFont(SANS, 28)
-    c.drawCentredString(cx, h - 134, "Certificate of completion")
+    labels = data.labels
+    c.setFont(SANS, shrink(labels.heading, SANS, 28, 18, 660))
+    c.drawCentredString(cx, h - 134, labels.heading)
     c.setStrokeColorRGB(*ACCENT)
     c.setLineWidth(1.5)
     c.line(cx - 24, h - 152, cx + 24, h - 152)
@@ -273,7 +305,7 @@ def _draw_page(c: Canvas, data: CertificateData, name: str, title: str) -> None:
     # (lines, font, size, colour, line height, gap from the last baseline to the next cap height)
     items = [
         (name_lines, SANS_BOLD, name_size, INK, name_size * 1.2, 22),
-        (["has completed the course"], SANS, 12, MUTED, 14, 18),
+        ([labels.has_completed], SANS, 12, MUTED, 14, 18),
         (title_lines, SANS_BOLD, title_size, ACCENT, title_size * 1.3, 0),
     ]
     height = sum(_CAP * size + (len(lines) - 1) * lead + gap for lines, _f, size, _c, lead, gap in items)
@@ -289,11 +321,14 @@ def _draw_page(c: Canvas, data: CertificateData, name: str, title: str) -> None:
         top = y + lead - gap
 
     # details row: label over value, thin separators
-    details = [("Date of award", _date(data.issued_at))]
+    details = [(labels.date_of_award, data.awarded_on or _date(data.issued_at))]
     if data.score is not None:
-        details.append(("Score", f"{data.score}%"))
-    details.append(("Valid until", _date(data.expires_at) if data.expires_at else "Does not expire"))
-    details.append(("Course version", str(data.course_version)))
+        details.append((labels.score, f"{data.score}%"))
+    if data.expires_at:
+        details.append((labels.valid_until, data.expires_on or _date(data.expires_at)))
+    else:
+        details.append((labels.valid_until, labels.does_not_expire))
+    details.append((labels.course_version, str(data.course_version)))
     col_width, row_y = 150, 196
     left = cx - col_width * len(details) / 2
     c.setStrokeColorRGB(*LIGHT)
@@ -301,7 +336,9 @@ def _draw_page(c: Canvas, data: CertificateData, name: str, title: str) -> None:
     for i, (label, value) in enumerate(details):
         x = left + col_width * (i + 0.5)
         c.setFillColorRGB(*MUTED)
-        _spaced(c, label.upper(), SANS, 7.5, x, row_y + 18, 1.0, "centre")
+        _spaced(
+            c, label.upper(), SANS, shrink(label.upper(), SANS, 7.5, 5.5, col_width - 20), x, row_y + 18, 1.0, "centre"
+        )
         c.setFillColorRGB(*INK)
         c.setFont(SANS, 12)
         c.drawCentredString(x, row_y, value)
@@ -313,18 +350,18 @@ def _draw_page(c: Canvas, data: CertificateData, name: str, title: str) -> None:
     qr_x, qr_y = w - margin - qr_size, 68
     _draw_qr(c, data.verify_url, qr_x, qr_y, qr_size)
     c.setFillColorRGB(*MUTED)
-    _spaced(c, "CERTIFICATE CODE", SANS, 7.5, margin, 126, 1.0, "left")
+    _spaced(c, labels.certificate_code.upper(), SANS, 7.5, margin, 126, 1.0, "left")
     c.setFillColorRGB(*INK)
     c.setFont(SANS_BOLD, shrink(data.code, SANS_BOLD, 14, 8, 300))
     c.drawString(margin, 106, data.code)
     if data.revision > 1:
         c.setFillColorRGB(*MUTED)
         c.setFont(SANS, 8)
-        c.drawString(margin, 90, f"Reissued (revision {data.revision})")
+        c.drawString(margin, 90, labels.reissued.format(revision=data.revision))
 
     text_right = qr_x - 14
     c.setFillColorRGB(*MUTED)
-    _spaced(c, "VERIFY THIS CERTIFICATE", SANS, 7.5, text_right, 126, 1.0, "right")
+    _spaced(c, labels.verify.upper(), SANS, 7.5, text_right, 126, 1.0, "right")
     url_size = shrink(data.verify_url, SANS, 9, 6.5, 330)
     url_lines = wrap(data.verify_url, SANS, url_size, 330)[:2]
     c.setFillColorRGB(*INK)
@@ -335,16 +372,13 @@ def _draw_page(c: Canvas, data: CertificateData, name: str, title: str) -> None:
         y -= url_size * 1.2
     c.setFillColorRGB(*MUTED)
     c.setFont(SANS, 8)
-    c.drawRightString(text_right, 94, "Scan the code or visit the address above")
+    c.drawRightString(text_right, 94, labels.scan_hint)
 
     # footer: hairline and the disclaimer
     c.setStrokeColorRGB(*LIGHT)
     c.setLineWidth(0.5)
     c.line(margin, 56, w - margin, 56)
-    footer = (
-        f"This certificate is an internal record of training completed with {data.organisation_name}. "
-        "It is not a legal certification or accreditation."
-    )
+    footer = labels.disclaimer.format(organisation=data.organisation_name)
     size = shrink(footer, SANS, 7.5, 6.5, w - 2 * margin)
     lines = wrap(footer, SANS, size, w - 2 * margin)[:2]
     c.setFillColorRGB(*MUTED)

@@ -29,6 +29,7 @@ class Completion(db.Model):
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     course_version: Mapped[int]
     score: Mapped[int | None]
+    language: Mapped[str] = mapped_column(String(8), default="en")  # the language the learner took the course in
 
     user: Mapped[User] = relationship()
     course: Mapped[Course] = relationship()
@@ -54,6 +55,7 @@ class Certificate(db.Model):
     course_version: Mapped[int]
     score: Mapped[int | None]
     organisation_name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8), default="en")  # of the labels, dates and course title
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the award date; a reissue keeps it
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)  # when this revision was made

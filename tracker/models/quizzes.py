@@ -40,6 +40,10 @@ class Quiz(db.Model):
         viewonly=True,
     )
 
+    @property
+    def pool_size(self) -> int:
+        return len(self.questions)
+
 
 class Question(db.Model):
     __tablename__ = "questions"
@@ -82,6 +86,7 @@ class Attempt(db.Model):
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
     course_version: Mapped[int]
+    language: Mapped[str] = mapped_column(String(8), default="en")  # the language the questions were served in
     pass_mark: Mapped[int]
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

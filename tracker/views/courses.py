@@ -6,10 +6,11 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..authz import get_course_or_404, get_lesson_or_404, get_module_or_404
+from ..authz import get_course_view_or_404, get_lesson_or_404, get_module_or_404
 from ..enums import StepKind
 from ..extensions import db
 from ..forms import ConfirmForm
+from ..i18n import current_language
 from ..models import Course
 from ..services import DomainError, certification
 from ..services.learning import attempts, catalog, lessons, progress
@@ -33,10 +34,11 @@ def _helpers():
 @bp.route("/")
 @login_required
 def catalogue():
-    courses = catalog.published_with_content()
+    courses = catalog.published_views(current_language())
     return render_template(
         "courses/catalogue.html",
         courses=courses,
+        titles={course.id: course.title for course in courses},
         paths=catalog.learning_paths(),
         states=progress.course_states(current_user.id, courses),
     )
@@ -45,7 +47,7 @@ def catalogue():
 @bp.route("/<slug>")
 @login_required
 def course(slug: str):
-    course = get_course_or_404(slug, with_content=True)
+    course = get_course_view_or_404(slug, current_language())
     state = progress.course_state(current_user.id, course)
     cert = certification.current_certificate(current_user.id, course.id)
     return render_template(
@@ -62,7 +64,7 @@ def course(slug: str):
 @bp.route("/<slug>/renew", methods=["POST"])
 @login_required
 def renew(slug: str):
-    course = get_course_or_404(slug, with_content=True)
+    course = get_course_view_or_404(slug, current_language())
     if ConfirmForm().validate_on_submit():
         try:
             certification.start_renewal(current_user, course)
@@ -77,11 +79,11 @@ def renew(slug: str):
 @bp.route("/<slug>/modules/<module_slug>/lessons/<lesson_slug>")
 @login_required
 def lesson(slug: str, module_slug: str, lesson_slug: str):
-    course = get_course_or_404(slug, with_content=True)
+    course = get_course_view_or_404(slug, current_language())
     module = get_module_or_404(course, module_slug)
     lesson = get_lesson_or_404(module, lesson_slug)
-    sequence = [(m, les) for m in course.modules for les in m.lessons]
-    index = next(i for i, (_, les) in enumerate(sequence) if les.id == lesson.id)
+    sequence = course.lesson_sequence()
+    index = next(i for i, (_module, les) in enumerate(sequence) if les.id == lesson.id)
     state = progress.course_state(current_user.id, course)
     module_state = next(ms for ms in state.modules if ms.module.id == module.id)
     return render_template(
@@ -99,11 +101,11 @@ def lesson(slug: str, module_slug: str, lesson_slug: str):
 @bp.route("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/read", methods=["POST"])
 @login_required
 def mark_read(slug: str, module_slug: str, lesson_slug: str):
-    course = get_course_or_404(slug, with_content=True)
+    course = get_course_view_or_404(slug, current_language())
     module = get_module_or_404(course, module_slug)
     lesson = get_lesson_or_404(module, lesson_slug)
     if ConfirmForm().validate_on_submit():
-        lessons.read_lesson(current_user, lesson)
+        lessons.read_lesson(current_user, lesson, course=course)
         db.session.commit()
     # Straight on to the next step of the course (the next lesson, or this module's quiz).
     state = progress.course_state(current_user.id, course)
@@ -113,7 +115,7 @@ def mark_read(slug: str, module_slug: str, lesson_slug: str):
 @bp.route("/<slug>/modules/<module_slug>/quiz")
 @login_required
 def quiz(slug: str, module_slug: str):
-    course = get_course_or_404(slug, with_content=True)
+    course = get_course_view_or_404(slug, current_language())
     module = get_module_or_404(course, module_slug)
     if module.quiz is None:
         return redirect(url_for("courses.course", slug=course.slug))
@@ -132,12 +134,12 @@ def quiz(slug: str, module_slug: str):
 @bp.route("/<slug>/modules/<module_slug>/quiz/start", methods=["POST"])
 @login_required
 def start_quiz(slug: str, module_slug: str):
-    course = get_course_or_404(slug, with_content=True)
+    course = get_course_view_or_404(slug, current_language())
     module = get_module_or_404(course, module_slug)
     if module.quiz is None or not ConfirmForm().validate_on_submit():
         return redirect(url_for("courses.quiz", slug=course.slug, module_slug=module.slug))
     try:
-        attempt = attempts.start_attempt(current_user, module.quiz)
+        attempt = attempts.start_attempt(current_user, module.quiz, language=current_language())
     except DomainError as exc:
         flash(str(exc), "error")
         return redirect(url_for("courses.quiz", slug=course.slug, module_slug=module.slug))

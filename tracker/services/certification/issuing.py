@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import UTC, datetime
 
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...certificates import badges, render, signing
 from ...extensions import db, issuing
+from ...i18n import BABEL_LOCALES, language_for
 from ...models import Certificate, Completion, Course, CourseProgress, User
 from .. import audit
 from .codes import new_code
@@ -17,7 +21,12 @@ from .status import add_months
 
 
 def award(row: CourseProgress, course: Course) -> Certificate:
-    """Issue the certificate of a just-completed course cycle. Concurrent calls produce exactly one."""
+    """Issue the certificate of a just-completed course cycle. Concurrent calls produce exactly one.
+
+    The certificate is in the learner's language (labels, dates and, where translated, the course title)."""
+    course = db.session.get_one(Course, course.id)  # the row itself, whatever view of it the caller holds
+    user = db.session.get_one(User, row.user_id)
+    language = language_for(user)
     completion = Completion(
         user_id=row.user_id,
         course_id=course.id,
@@ -25,6 +34,7 @@ def award(row: CourseProgress, course: Course) -> Certificate:
         completed_at=row.completed_at,
         course_version=row.completed_version or course.version,
         score=row.best_score,
+        language=language,
     )
     try:
         with db.session.begin_nested():
@@ -39,7 +49,6 @@ def award(row: CourseProgress, course: Course) -> Certificate:
         if existing is None:  # the concurrent award rolled back after all
             raise
         return existing
-    user = db.session.get_one(User, row.user_id)
     previous = db.session.scalar(
         select(Certificate)
         .join(Completion)
@@ -59,7 +68,8 @@ def award(row: CourseProgress, course: Course) -> Certificate:
         course_id=course.id,
         revision=1,
         learner_name=user.display_name,
-        course_title=course.title,
+        course_title=title_in(course, language),
+        language=language,
         course_version=completion.course_version,
         score=completion.score,
         organisation_name=issuing.current.organisation_name,
@@ -136,12 +146,54 @@ def produce_files(cert: Certificate, course: Course, user: User) -> None:
             verify_url=the_issuer.verify_url(cert.code),
             revision=cert.revision,
             attachment=credential_bytes,
+            language=cert.language,
+            labels=certificate_labels(cert.language),
+            awarded_on=printed_date(cert.issued_at, cert.language),
+            expires_on=printed_date(cert.expires_at, cert.language) if cert.expires_at else None,
         )
     )
     cert.pending_reason = None
     cert.credential = credential_bytes.decode("utf-8")
     cert.pdf = pdf
     cert.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+
+
+def title_in(course: Course, language: str) -> str:
+    if language == course.source_language:
+        return course.title
+    return (course.translations or {}).get(language, {}).get("title", course.title)
+
+
+def certificate_labels(language: str) -> render.CertificateLabels:
+    """The words of a certificate in one language (from the interface catalogues)."""
+    with force_locale(BABEL_LOCALES.get(language, language)):
+        return render.CertificateLabels(
+            heading=_("Certificate of completion"),
+            has_completed=_("has completed the course"),
+            date_of_award=_("Date of award"),
+            score=_("Score"),
+            valid_until=_("Valid until"),
+            does_not_expire=_("Does not expire"),
+            course_version=_("Course version"),
+            certificate_code=_("Certificate code"),
+            verify=_("Verify this certificate"),
+            scan_hint=_("Scan the code or visit the address above"),
+            reissued=_("Reissued (revision %(revision)s)", revision="{revision}"),
+            disclaimer=_(
+                "This certificate is an internal record of training completed with %(organisation)s. "
+                "It is not a legal certification or accreditation.",
+                organisation="{organisation}",
+            ),
+            document_title=_("Certificate %(code)s: %(title)s", code="{code}", title="{title}"),
+            document_subject=_("Certificate of completion %(code)s for %(name)s", code="{code}", name="{name}"),
+            attachment_description=_("Machine-readable credential for certificate %(code)s", code="{code}"),
+        )
+
+
+def printed_date(moment: datetime, language: str) -> str:
+    """A date as printed on a certificate (the UTC day), in its language: 1 December 2026, 1. Dezember 2026."""
+    with force_locale(BABEL_LOCALES.get(language, language)):
+        return format_date(moment.astimezone(UTC).date(), "long")
 
 
 def criteria_narrative(course: Course) -> str:

@@ -63,6 +63,7 @@ def reissue(
         course_version=cert.course_version,
         score=cert.score,
         organisation_name=cert.organisation_name,
+        language=cert.language,
         issued_at=cert.issued_at,
         expires_at=cert.expires_at,
         created_at=now,

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...enums import QuestionKind
 from ...extensions import db
+from ...i18n import BABEL_LOCALES, language_for
 from ...models import Attempt, Course, Question, Quiz, User, utcnow
 from .. import DomainError, certification
 from . import progress
@@ -69,7 +72,7 @@ def quiz_status(user: User, quiz: Quiz, now: datetime | None = None) -> QuizStat
             reason = "You have used every attempt allowed for this quiz."
         elif available_at is not None:
             reason = "You can try again once the waiting time after your last attempt has passed."
-        elif len(quiz.questions) < quiz.questions_per_attempt:
+        elif quiz.pool_size < quiz.questions_per_attempt:
             reason = "This quiz is not available: its question pool is smaller than one attempt."
     return QuizStatus(
         attempts_used=len(submitted),
@@ -84,8 +87,18 @@ def quiz_status(user: User, quiz: Quiz, now: datetime | None = None) -> QuizStat
     )
 
 
-def start_attempt(user: User, quiz: Quiz, *, rng: random.Random | None = None, now: datetime | None = None) -> Attempt:
-    """Open a new attempt, or return the one already open (so a double click never creates two)."""
+def start_attempt(
+    user: User,
+    quiz: Quiz,
+    *,
+    language: str | None = None,
+    rng: random.Random | None = None,
+    now: datetime | None = None,
+) -> Attempt:
+    """Open a new attempt, or return the one already open (so a double click never creates two). The questions
+    are served in `language` where the course is translated (default: the learner's language).
+    `quiz` may be the course structure's view of it: the quiz and its pool are read here."""
+    quiz = db.session.get_one(Quiz, quiz.id)
     now = now or utcnow()
     status = quiz_status(user, quiz, now)
     if status.open_attempt is not None:
@@ -94,6 +107,7 @@ def start_attempt(user: User, quiz: Quiz, *, rng: random.Random | None = None, n
         raise QuizUnavailable(status.reason)
     rng = rng or random.Random()
     course = db.session.get_one(Course, quiz.module.course_id)
+    language = language or language_for(user)
     number = (
         db.session.scalar(
             select(func.max(Attempt.number)).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
@@ -105,9 +119,10 @@ def start_attempt(user: User, quiz: Quiz, *, rng: random.Random | None = None, n
         quiz_id=quiz.id,
         number=number,
         course_version=course.version,
+        language=language,
         pass_mark=quiz.pass_mark,
         started_at=now,
-        served=_serve(user, quiz, rng),
+        served=_serve(user, quiz, rng, language, translated=language != course.source_language),
     )
     try:
         with db.session.begin_nested():
@@ -123,8 +138,9 @@ def start_attempt(user: User, quiz: Quiz, *, rng: random.Random | None = None, n
     return attempt
 
 
-def _serve(user: User, quiz: Quiz, rng: random.Random) -> list[dict[str, Any]]:
-    """Draw the questions of a new attempt, preferring those this learner has seen least."""
+def _serve(user: User, quiz: Quiz, rng: random.Random, language: str, *, translated: bool) -> list[dict[str, Any]]:
+    """Draw the questions of a new attempt, preferring those this learner has seen least, in `language` (from the
+    course's translation into it, when `translated`; a question it lacks stays in the course's own language)."""
     seen: Counter[str] = Counter()
     for served in db.session.scalars(
         select(Attempt.served).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
@@ -136,19 +152,30 @@ def _serve(user: User, quiz: Quiz, rng: random.Random) -> list[dict[str, Any]]:
     rng.shuffle(chosen)
     snapshot = []
     for question in chosen:
+        text = (question.translations or {}).get(language, {}) if translated else {}
         choices = [dict(c) for c in question.choices]
-        if question.kind != QuestionKind.TRUE_FALSE:  # True before False reads naturally; other choices are shuffled
+        for choice, translated in zip(choices, text.get("choices") or [], strict=False):
+            choice["text"] = translated
+        if question.kind == QuestionKind.TRUE_FALSE:  # True before False reads naturally, in the attempt's language
+            for choice in choices:
+                choice["text"] = true_false_word(choice["id"] == "true", language)
+        else:
             rng.shuffle(choices)
         snapshot.append(
             {
                 "key": question.key,
                 "kind": question.kind,
-                "prompt": question.prompt,
-                "explanation": question.explanation,
+                "prompt": text.get("prompt", question.prompt),
+                "explanation": text.get("explanation", question.explanation),
                 "choices": choices,
             }
         )
     return snapshot
+
+
+def true_false_word(value: bool, language: str) -> str:
+    with force_locale(BABEL_LOCALES.get(language, language)):
+        return _("True") if value else _("False")
 
 
 def clean_answers(attempt: Attempt, answers: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:

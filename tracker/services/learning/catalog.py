@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...models import Course, LearningPath, LearningPathCourse, Module
 from ..queries import published_courses
+from . import structure
 
 
 def course_content_options():
@@ -15,9 +16,15 @@ def course_content_options():
     return selectinload(Course.modules).options(selectinload(Module.lessons), selectinload(Module.quiz))
 
 
-def published_with_content() -> list[Course]:
-    """Every published course by title, with modules, lessons and quizzes loaded (a fixed number of queries)."""
-    return list(db.session.scalars(published_courses().options(course_content_options()).order_by(Course.title)))
+def published_rows() -> list[Course]:
+    """Every published course row (no content), by title."""
+    return list(db.session.scalars(published_courses().order_by(Course.title)))
+
+
+def published_views(language: str) -> list[structure.CourseView]:
+    """Every published course as learners see it in `language`, by its title there. The content comes from the
+    per-version cache: one query for the rows when it is warm."""
+    return sorted(structure.views(published_rows(), language), key=lambda view: view.title.casefold())
 
 
 def course_by_slug(slug: str, *, with_content: bool = False) -> Course | None:

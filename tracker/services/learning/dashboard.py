@@ -26,9 +26,9 @@ class Dashboard:
     not_started: list[progress.CourseState]
 
 
-def build(user: User, now: datetime | None = None) -> Dashboard:
+def build(user: User, language: str, now: datetime | None = None) -> Dashboard:
     now = now or utcnow()
-    courses = catalog.published_with_content()
+    courses = catalog.published_views(language)
     states = progress.course_states(user.id, courses)
     rows = [row for row in progress.progress_rows(user.id) if row.course_id in states]
     mine = [(row, states[row.course_id]) for row in rows]

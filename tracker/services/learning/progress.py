@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from ...enums import ProgressStatus, StepKind
 from ...extensions import db
 from ...models import Attempt, Course, CourseProgress, Lesson, LessonRead, Module, User, utcnow
-from .catalog import course_with_content, published_with_content
+from .catalog import course_with_content, published_views
 
 
 @dataclass
@@ -162,7 +162,9 @@ def course_state(user_id: int, course: Course) -> CourseState:
     return course_states(user_id, [course])[course.id]
 
 
-def mark_lesson_read(user: User, lesson: Lesson, now: datetime | None = None) -> tuple[bool, list[CourseProgress]]:
+def mark_lesson_read(
+    user: User, lesson: Lesson, now: datetime | None = None, *, course: Course | None = None
+) -> tuple[bool, list[CourseProgress]]:
     """Record that the learner read a lesson. Returns whether it was new (False when it was already read; safe
     under double submit) and the course progress that this completed, for the caller to award."""
     now = now or utcnow()
@@ -177,7 +179,8 @@ def mark_lesson_read(user: User, lesson: Lesson, now: datetime | None = None) ->
             created = True
         except IntegrityError:
             created = False  # a concurrent request recorded it first
-    course = db.session.get_one(Course, lesson.module.course_id)
+    # The course with its content: the caller's (a cached course view) or the lesson's own.
+    course = course or db.session.get_one(Course, lesson.module.course_id)
     return created, refresh(user.id, course, now=now, last_lesson_id=lesson.id)
 
 
@@ -271,9 +274,9 @@ class CourseOverview:
     completed_version: int | None
 
 
-def overview(user_id: int) -> list[CourseOverview]:
+def overview(user_id: int, language: str) -> list[CourseOverview]:
     """The learner's standing in every published course, with when each was completed (a fixed number of queries)."""
-    courses = published_with_content()
+    courses = published_views(language)
     states = course_states(user_id, courses)
     stored = {row.course_id: row for row in progress_rows(user_id)}
     return [

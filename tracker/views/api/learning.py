@@ -7,13 +7,15 @@ from typing import Any
 from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 
-from ...authz import can_take_quiz, get_attempt_or_404, get_course_or_404, get_module_or_404
+from ...authz import can_take_quiz, get_attempt_or_404, get_course_view_or_404, get_module_or_404
 from ...extensions import db
 from ...models import Attempt, Course
 from ...services import DomainError
 from ...services.learning import attempts, catalog, progress
 
 bp = Blueprint("learning", __name__)
+
+API_LANGUAGE = "en"  # the API speaks English to every integration (tracker/i18n.py)
 
 
 def _course_json(course: Course, *, with_modules: bool) -> dict[str, Any]:
@@ -111,12 +113,12 @@ def me():
 
 @bp.route("/courses")
 def courses():
-    return {"courses": [_course_json(c, with_modules=True) for c in catalog.published_with_content()]}
+    return {"courses": [_course_json(c, with_modules=True) for c in catalog.published_views(API_LANGUAGE)]}
 
 
 @bp.route("/courses/<slug>")
 def course(slug: str):
-    return _course_json(get_course_or_404(slug, with_content=True), with_modules=True)
+    return _course_json(get_course_view_or_404(slug, API_LANGUAGE), with_modules=True)
 
 
 @bp.route("/progress")
@@ -142,19 +144,19 @@ def my_progress():
                     for ms in item.state.modules
                 ],
             }
-            for item in progress.overview(current_user.id)
+            for item in progress.overview(current_user.id, API_LANGUAGE)
         ]
     }
 
 
 @bp.route("/courses/<slug>/modules/<module_slug>/attempts", methods=["POST"])
 def start_attempt(slug: str, module_slug: str):
-    course = get_course_or_404(slug, with_content=True)
+    course = get_course_view_or_404(slug, API_LANGUAGE)
     module = get_module_or_404(course, module_slug)
     if module.quiz is None:
         abort(404)
     try:
-        attempt = attempts.start_attempt(current_user, module.quiz)
+        attempt = attempts.start_attempt(current_user, module.quiz, language=API_LANGUAGE)
     except DomainError as exc:
         return {"error": {"code": 409, "title": "Conflict", "message": str(exc)}}, 409
     db.session.commit()
