@@ -76,7 +76,7 @@ def export_xlsx():
 
 def _assignment_form(scope: set[int] | None, *, empty: bool = False) -> AssignmentForm:
     form = AssignmentForm(formdata=None) if empty else AssignmentForm()
-    form.item.choices = [("", "Choose a course or a learning path")] + assignments.item_choices()
+    form.item.choices = [("", _("Choose a course or a learning path"))] + assignments.item_choices()
     form.team.choices = [("", "—")] + [(str(t.id), t.name) for t in teams.teams_in_scope(scope)]
     form.target_type.choices = [
         (target.value, target.label)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import joinedload, undefer
 
@@ -21,7 +22,7 @@ class AdminView(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"attention": "Needs attention", "all": "All current", "revoked": "Revoked"}[self.value]
+        return str({"attention": _l("Needs attention"), "all": _l("All current"), "revoked": _l("Revoked")}[self.value])
 
 
 def needs_attention() -> ColumnElement[bool]:

@@ -11,6 +11,9 @@ from datetime import UTC, date, datetime
 from functools import partial
 from xml.sax.saxutils import escape
 
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
@@ -20,6 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
 from ...certificates.typefaces import SANS, SANS_BOLD  # importing registers the packaged DejaVu fonts
+from ...i18n import current_language
 from .records import DUE_NEXT_EXPLAINED, EvidenceReport, PersonRecord
 
 __all__ = ["render_evidence_pdf"]
@@ -28,7 +32,7 @@ registerFontFamily(SANS, normal=SANS, bold=SANS_BOLD, italic=SANS, boldItalic=SA
 
 PAGE = landscape(A4)
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 36, 46, 44
-TITLE = "AI-literacy training record"
+TITLE = _l("AI-literacy training record")
 
 INK = colors.HexColor("#1E293B")
 MUTED = colors.HexColor("#5B6472")
@@ -46,12 +50,11 @@ STATUS_COLOURS = {
     None: "#5B6472",
 }
 OVERDUE = "#B91C1C"
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # Person, Team / job role, Course, Completed, Score, Certificate, Status, Valid until, Due next (770 pt in all)
 COLUMN_WIDTHS = (134, 96, 144, 58, 36, 70, 70, 58, 104)
-HEADINGS = ("Person", "Team · job role", "Course", "Completed", "Score", "Certificate", "Status", "Valid until",
-            "Due next")  # fmt: skip
+HEADINGS = (_l("Person"), _l("Team · job role"), _l("Course"), _l("Completed"), _l("Score"), _l("Certificate"),
+            _l("Status"), _l("Valid until"), _l("Due next"))  # fmt: skip
 ROWS_PER_GROUP = 14  # a longer group is split so that it always fits on a page
 
 _BASE = ParagraphStyle("base", fontName=SANS, fontSize=7.5, leading=9.4, textColor=INK)
@@ -70,16 +73,17 @@ STYLES = {
 
 
 def _day(value: date | datetime | None) -> str:
+    """A day in the report's language (the report's dates are in UTC, and say so)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(UTC).date()
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return format_date(value, "medium")
 
 
 def _moment(value: datetime) -> str:
     value = value.astimezone(UTC)
-    return f"{_day(value)}, {value:%H:%M} UTC"
+    return _("%(day)s, %(time)s UTC", day=_day(value), time=f"{value:%H:%M}")
 
 
 def _p(text: str, style: str = "cell") -> Paragraph:
@@ -132,7 +136,9 @@ class _NumberedCanvas(Canvas):
         self.setFillColor(MUTED)
         self.setFont(SANS, 7)
         self.drawString(MARGIN_X, MARGIN_BOTTOM - 25, _one_line(self._footer, 7, width - 2 * MARGIN_X - 90))
-        self.drawRightString(width - MARGIN_X, MARGIN_BOTTOM - 25, f"Page {self._pageNumber} of {total}")
+        self.drawRightString(
+            width - MARGIN_X, MARGIN_BOTTOM - 25, _("Page %(page)s of %(pages)s", page=self._pageNumber, pages=total)
+        )
         if self._pageNumber > 1:
             self.drawString(MARGIN_X, height - MARGIN_TOP + 18, _one_line(self._running_head, 7, width - 2 * MARGIN_X))
             self.line(MARGIN_X, height - MARGIN_TOP + 12, width - MARGIN_X, height - MARGIN_TOP + 12)
@@ -144,10 +150,10 @@ class _NumberedCanvas(Canvas):
 
 def _facts(report: EvidenceReport) -> Table:
     facts = [
-        ("Organisation", report.organisation_name),
-        ("Scope", report.scope_label),
-        ("Generated", _moment(report.generated_at)),
-        ("People in scope", str(len(report.people))),
+        (_("Organisation"), report.organisation_name),
+        (_("Scope"), report.scope_label),
+        (_("Generated"), _moment(report.generated_at)),
+        (_("People in scope"), str(len(report.people))),
     ]
     row = [[_p(_e(key).upper(), "fact_key"), _p(_e(value), "fact")] for key, value in facts]
     table = Table([row], colWidths=(170, 300, 150, 150))
@@ -187,17 +193,20 @@ def _statement(report: EvidenceReport) -> Table:
 def _summary(report: EvidenceReport) -> Paragraph:
     count = len(report.people)
     parts = [
-        f"<b>{count}</b> {'person' if count == 1 else 'people'} in scope",
-        f"<b>{report.with_completion}</b> with at least one completed course",
-        f"<b>{report.without_completion}</b> with no completed course",
-        f"<b>{report.with_overdue}</b> with overdue training",
+        ngettext("<b>%(num)d</b> person in scope", "<b>%(num)d</b> people in scope", count),
+        _("<b>%(num)d</b> with at least one completed course", num=report.with_completion),
+        _("<b>%(num)d</b> with no completed course", num=report.without_completion),
+        _("<b>%(num)d</b> with overdue training", num=report.with_overdue),
     ]
     text = " · ".join(parts) + "."
     if report.inactive_excluded:
-        n = report.inactive_excluded
-        text += f" {n} deactivated account{'' if n == 1 else 's'} {'is' if n == 1 else 'are'} not included."
+        text += " " + ngettext(
+            "%(num)d deactivated account is not included.",
+            "%(num)d deactivated accounts are not included.",
+            report.inactive_excluded,
+        )
     else:
-        text += " Deactivated accounts are not included."
+        text += " " + _("Deactivated accounts are not included.")
     return _p(text, "body")
 
 
@@ -205,12 +214,13 @@ def _summary(report: EvidenceReport) -> Paragraph:
 
 
 def _person_cell(person: PersonRecord, continued: bool) -> list[Paragraph]:
-    name = f"<b>{_e(person.name)}</b>" + (" <font size=6.8 color='#5B6472'>(continued)</font>" if continued else "")
+    more = " <font size=6.8 color='#5B6472'>" + _e(_("(continued)")) + "</font>" if continued else ""
+    name = f"<b>{_e(person.name)}</b>" + more
     return [_p(name), _p(_e(person.email), "small")]
 
 
 def _team_cell(person: PersonRecord) -> list[Paragraph]:
-    cell = [_p(_e(person.team) if person.team else "<font color='#5B6472'>No team</font>")]
+    cell = [_p(_e(person.team) if person.team else "<font color='#5B6472'>" + _e(_("No team")) + "</font>")]
     details = [part for part in (person.job_role, person.role) if part]
     cell.append(_p(_e(" · ".join(details)), "small"))
     return cell
@@ -219,16 +229,16 @@ def _team_cell(person: PersonRecord) -> list[Paragraph]:
 def _due_cell(person: PersonRecord) -> list[Paragraph]:
     item = person.due_next
     if item is None:
-        return [_p("Nothing due", "small")]
+        return [_p(_e(_("Nothing due")), "small")]
     when = (
-        f"<font color='{OVERDUE}'><b>Overdue</b> since {_day(item.due_on)}</font>"
+        f"<font color='{OVERDUE}'>" + _("<b>Overdue</b> since %(date)s", date=_day(item.due_on)) + "</font>"
         if item.overdue
-        else f"by {_day(item.due_on)}"
+        else _e(_("by %(date)s", date=_day(item.due_on)))
     )
     cell = [_p(_e(item.label)), _p(when, "small" if not item.overdue else "cell")]
     more = len(person.due) - 1
     if more:
-        cell.append(_p(f"+ {more} more open item{'' if more == 1 else 's'}", "small"))
+        cell.append(_p(_e(ngettext("+ %(num)d more open item", "+ %(num)d more open items", more)), "small"))
     return cell
 
 
@@ -260,15 +270,15 @@ def _table(report: EvidenceReport) -> Table:
     for person in report.people:
         rows = [
             [
-                [_p(_e(course.course_title)), _p(f"Version {course.course_version}", "small")],
+                [_p(_e(course.course_title)), _p(_e(_("Version %(version)s", version=course.course_version)), "small")],
                 _day(course.completed_at),
                 "—" if course.score is None else f"{course.score}%",
                 _code(course.certificate_code),
                 _status(course.status, course.status_label),
-                _day(course.expires_at) if course.expires_at else "No expiry",
+                _day(course.expires_at) if course.expires_at else _("No expiry"),
             ]
             for course in person.completed
-        ] or [[_p("No completed course recorded", "small"), "", "", "", "", ""]]
+        ] or [[_p(_e(_("No completed course recorded")), "small"), "", "", "", "", ""]]
         for start in range(0, len(rows), ROWS_PER_GROUP):
             chunk = rows[start : start + ROWS_PER_GROUP]
             first, last = len(data), len(data) + len(chunk) - 1
@@ -310,17 +320,17 @@ def render_evidence_pdf(report: EvidenceReport) -> bytes:
         bottomMargin=MARGIN_BOTTOM,
         title=f"{TITLE}: {report.scope_label}",
         author=report.organisation_name,
-        subject="Record of AI-literacy training (Article 4, Regulation (EU) 2024/1689)",
+        subject=_("Record of AI-literacy training (Article 4, Regulation (EU) 2024/1689)"),
         creator="tracker",
-        keywords=["AI literacy", "training record", "Article 4", "AI Act"],
-        lang="en",
+        keywords=[_("AI literacy"), _("training record"), _("Article 4"), _("AI Act")],
+        lang=current_language(),
         displayDocTitle=True,
         initialFontName=SANS,  # otherwise every page also names Helvetica
     )
     frame = Frame(MARGIN_X, MARGIN_BOTTOM, doc.width, doc.height, 0, 0, 0, 0, id="body")
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     story = [
-        _p(TITLE, "title"),
+        _p(_e(str(TITLE)), "title"),
         _facts(report),
         Spacer(1, 12),
         _statement(report),
@@ -328,15 +338,22 @@ def render_evidence_pdf(report: EvidenceReport) -> bytes:
         _summary(report),
         Spacer(1, 3),
         _p(
-            f"Certificate status on {_day(report.generated_at)}. Dates are in UTC. {_e(DUE_NEXT_EXPLAINED)}",
+            _e(_("Certificate status on %(date)s. Dates are in UTC.", date=_day(report.generated_at)))
+            + " "
+            + _e(str(DUE_NEXT_EXPLAINED)),
             "note",
         ),
         Spacer(1, 10),
     ]
-    story.append(_table(report) if report.people else _p("Nobody is in this scope.", "body"))
+    story.append(_table(report) if report.people else _p(_e(_("Nobody is in this scope.")), "body"))
     canvas = partial(
         _NumberedCanvas,
-        footer=f"{report.organisation_name} · {TITLE} · generated {generated} · internal record",
+        footer=_(
+            "%(organisation)s · %(title)s · generated %(generated)s · internal record",
+            organisation=report.organisation_name,
+            title=TITLE,
+            generated=generated,
+        ),
         running_head=f"{report.organisation_name} · {TITLE} · {report.scope_label}",
     )
     doc.build(story, canvasmaker=canvas)

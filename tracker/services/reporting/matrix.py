@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
 from ...enums import CellStatus
@@ -24,10 +25,10 @@ from ..paging import Page, clamp_page
 from ..queries import is_current_revision, published_courses
 
 SORTS = {  # allow-list: query-string value -> label
-    "name": "Name",
-    "team": "Team",
-    "completion": "Completion (lowest first)",
-    "overdue": "Overdue (most first)",
+    "name": _l("Name"),
+    "team": _l("Team"),
+    "completion": _l("Completion (lowest first)"),
+    "overdue": _l("Overdue (most first)"),
 }
 PER_PAGE_CHOICES = (25, 50, 100)
 

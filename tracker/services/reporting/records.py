@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 # Printed on every evidence report (page, PDF). Worded with care: the app keeps records, it certifies nothing.
-ARTICLE_4_STATEMENT = (
+ARTICLE_4_STATEMENT = _l(
     "This report records training provided and completed to support the organisation's AI-literacy measures "
     "under Article 4 of Regulation (EU) 2024/1689 (the AI Act). "
     "It is an internal record and not a certification of compliance."
 )
-DUE_NEXT_EXPLAINED = (
+DUE_NEXT_EXPLAINED = _l(
     "Due next is the earliest open item: an assigned course not yet completed (by its due date), or the renewal "
     "of a certificate that expires within 30 days or has expired."
 )
@@ -48,8 +51,9 @@ class DueItem:
 
     @property
     def label(self) -> str:
-        verb = "Renew" if self.kind == "renewal" else "Complete"
-        return f"{verb} {self.course_title}"
+        if self.kind == "renewal":
+            return _("Renew %(course)s", course=self.course_title)
+        return _("Complete %(course)s", course=self.course_title)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 @role_required(Role.ADMIN)
 def index():
     form = PeopleFilterForm(request.args)
-    form.team.choices = team_select_choices(people.team_choices(), "Any team")
+    form.team.choices = team_select_choices(people.team_choices(), _("Any team"))
     form.validate()
     for f in (form.q, form.team, form.role, form.status):
         if f.errors:  # an unknown filter value is ignored rather than refused
@@ -56,7 +56,7 @@ def index():
 
 
 def _with_teams(form):
-    form.team.choices = team_select_choices(people.team_choices(), "No team")
+    form.team.choices = team_select_choices(people.team_choices(), _("No team"))
     return form
 
 

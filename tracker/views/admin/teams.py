@@ -19,10 +19,10 @@ bp = Blueprint("teams", __name__, url_prefix="/teams")
 
 def _team_form(team: Team | None = None, **kwargs) -> TeamForm:
     form = TeamForm(**kwargs)
-    form.parent_id.choices = [("", "— none: a top-level team or department —")] + [
+    form.parent_id.choices = [("", _("— none: a top-level team or department —"))] + [
         (t.id, t.name) for t in teams.parent_choices(team)
     ]
-    form.manager_id.choices = [("", "— no manager —")] + [
+    form.manager_id.choices = [("", _("— no manager —"))] + [
         (u.id, f"{u.display_name} ({u.email})") for u in teams.manager_choices()
     ]
     return form
