@@ -11,7 +11,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import date, datetime
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, has_app_context, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale, get_timezone
 from flask_login import current_user
 
@@ -66,6 +66,8 @@ def _timezone() -> str:
 
 
 def current_language() -> str:
+    if not has_app_context():
+        return "en"
     locale = get_locale()
     return locale.language if locale else "en"
 

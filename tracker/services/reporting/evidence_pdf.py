@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 from functools import partial
 from xml.sax.saxutils import escape
 
+from babel.dates import format_date as babel_format_date
+from flask import has_app_context
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -78,6 +80,8 @@ def _day(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(UTC).date()
+    if not has_app_context():  # rendered outside the app (tests of the renderer): British English
+        return babel_format_date(value, "medium", locale="en_GB")
     return format_date(value, "medium")
 
 

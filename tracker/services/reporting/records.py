@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -83,7 +83,7 @@ class EvidenceReport:
     scope_label: str  # "Whole organisation", "Team Sales and its sub-teams North, South"
     people: tuple[PersonRecord, ...]
     inactive_excluded: int  # deactivated accounts in the scope, left out of the report
-    statement: str = ARTICLE_4_STATEMENT
+    statement: str = field(default_factory=lambda: str(ARTICLE_4_STATEMENT))  # in the language of the report
 
     @property
     def with_completion(self) -> int:
