@@ -220,7 +220,7 @@ def _check_quiz(checker: _Checker, raw: Any, path: str, question_ids: set[str]) 
         question = _check_question(checker, raw_q, qpath)
         if question:
             if question["key"]:
-                checker.unique(question_ids, question["key"], f"{qpath}.id", "question id")
+                checker.unique(question_ids, question["key"], f"{qpath}.id", _("question id"))
             questions.append(question)
     pool = quiz.get("questions")
     if per_attempt and isinstance(pool, list) and pool and per_attempt > len(pool):
@@ -292,13 +292,13 @@ def validate_course(data: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
         module = checker.mapping(raw_module, mpath)
         slug = checker.slug(module, "slug", mpath)
         if slug:
-            checker.unique(module_slugs, slug, f"{mpath}.slug", "module slug")
+            checker.unique(module_slugs, slug, f"{mpath}.slug", _("module slug"))
         lessons = []
         lesson_slugs: set[str] = set()
         for n, raw_lesson in enumerate(checker.items(module, "lessons", mpath)):
             lesson = _check_lesson(checker, raw_lesson, f"{mpath}.lessons[{n}]")
             if lesson["slug"]:
-                checker.unique(lesson_slugs, lesson["slug"], f"{mpath}.lessons[{n}].slug", "lesson slug")
+                checker.unique(lesson_slugs, lesson["slug"], f"{mpath}.lessons[{n}].slug", _("lesson slug"))
             lessons.append(lesson)
         if "quiz" not in module:
             checker.add(f"{mpath}.quiz", _("is required"))
@@ -339,7 +339,7 @@ def validate_paths(data: Any, known_courses: set[str]) -> tuple[list[dict[str, A
         item = checker.mapping(raw, ppath)
         slug = checker.slug(item, "slug", ppath)
         if slug:
-            checker.unique(slugs, slug, f"{ppath}.slug", "path slug")
+            checker.unique(slugs, slug, f"{ppath}.slug", _("path slug"))
         courses = checker.text_list(item, "courses", ppath)
         for j, course_slug in enumerate(courses):
             if course_slug not in known_courses:

@@ -268,6 +268,6 @@ def item_choices() -> list[tuple[str, str]]:
     """What may be assigned, as (value, label) for a menu: published courses, then learning paths."""
     courses = db.session.execute(published_courses(Course.id, Course.title).order_by(Course.title))
     paths = db.session.execute(select(LearningPath.id, LearningPath.title).order_by(LearningPath.title))
-    return [(f"course:{cid}", f"Course: {title}") for cid, title in courses] + [
-        (f"path:{pid}", f"Learning path: {title}") for pid, title in paths
+    return [(f"course:{cid}", _("Course: %(title)s", title=title)) for cid, title in courses] + [
+        (f"path:{pid}", _("Learning path: %(title)s", title=title)) for pid, title in paths
     ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ... import DomainError, accounts
 
@@ -16,7 +17,7 @@ COLUMNS = ("email", "name", "team", "job_role", "manager")
 REQUIRED_COLUMNS = ("email", "name")
 TEXT_MAX = 120
 EMAIL_MAX = 254
-FIELD_LABELS = {"name": "name", "team": "team", "job_role": "job role"}
+FIELD_LABELS = {"name": _l("name"), "team": _l("team"), "job_role": _l("job role")}
 
 
 @dataclass

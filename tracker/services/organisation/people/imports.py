@@ -61,10 +61,15 @@ class ImportResult:
     promoted: int
 
     def summary(self) -> str:
-        return (
-            f"{self.created} created, {self.updated} updated ({self.changed} changed), "
-            f"{self.teams_created} new teams, {self.managers_set} team managers set, "
-            f"{self.promoted} promoted to manager."
+        return _(
+            "%(created)s created, %(updated)s updated (%(changed)s changed), %(teams)s new teams, "
+            "%(managers)s team managers set, %(promoted)s promoted to manager.",
+            created=self.created,
+            updated=self.updated,
+            changed=self.changed,
+            teams=self.teams_created,
+            managers=self.managers_set,
+            promoted=self.promoted,
         )
 
 
@@ -169,12 +174,12 @@ def _plan_row(plan: ImportPlan, row: ImportRow) -> None:
         return
     team = plan.teams.get(row.team_key) if row.team_key else None
     if row.name != user.display_name:
-        row.changes.append(FIELD_LABELS["name"])
+        row.changes.append(str(FIELD_LABELS["name"]))
     # An empty team or job role cell leaves that detail as it is.
     if row.team_key and (team is None or team.id != user.team_id):
-        row.changes.append(FIELD_LABELS["team"])
+        row.changes.append(str(FIELD_LABELS["team"]))
     if row.job_role and row.job_role != user.job_role:
-        row.changes.append(FIELD_LABELS["job_role"])
+        row.changes.append(str(FIELD_LABELS["job_role"]))
     row.action = "update" if row.changes else "unchanged"
 
 
