@@ -522,4 +522,4 @@ def test_import_of_five_thousand_people_through_the_web(admin_client):
 
     too_many = upload(admin_client, "\n".join(lines + ["extra@example.org,Extra"]))
     assert too_many.status_code == 400
-    assert "The file has 5,001 rows; import at most 5,000 at a time." in page_errors(too_many.data)
+    assert "The file has more than 5,000 rows; import at most 5,000 at a time." in page_errors(too_many.data)

@@ -56,6 +56,7 @@ class _PersonFields(Form):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.LEARNER.value)
     team = SelectField(_l("Team"), validators=[Optional()])
     job_role = StringField(_l("Job role (optional)"), validators=[Optional(), Length(max=120)])
+    language = SelectField(_l("Language"), validators=[Optional()], validate_choice=False)
 
 
 class PersonCreateForm(_PersonFields):

@@ -20,6 +20,7 @@ from ...forms.people import (
     team_id,
     team_select_choices,
 )
+from ...i18n import LANGUAGES
 from ...models import Role, User
 from ...services import DomainError
 from ...services.organisation import people
@@ -57,6 +58,8 @@ def index():
 
 def _with_teams(form):
     form.team.choices = team_select_choices(people.team_choices(), _("No team"))
+    if hasattr(form, "language"):
+        form.language.choices = [("", _("The organisation's language"))] + list(LANGUAGES.items())
     return form
 
 
@@ -105,6 +108,7 @@ def _render_person(person: User, form=None, action_error: str | None = None, sta
                     "role": person.role,
                     "team": str(person.team_id) if person.team_id else "",
                     "job_role": person.job_role or "",
+                    "language": person.locale or "",
                 },
             )
         )
@@ -131,6 +135,7 @@ def edit(user_id: int):
             role=form.role.data,
             team_id=team_id(form.team.data),
             job_role=form.job_role.data,
+            language=form.language.data,
         )
         try:
             people.update_person(person, changes, current_user)

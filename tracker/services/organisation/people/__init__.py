@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ....extensions import db
+from ....i18n import LANGUAGES
 from ....models import Role, Team, User
 from ... import DomainError, FieldError, accounts, audit, on_field
 from ...paging import Page, paginate
@@ -115,6 +116,13 @@ def _checked_job_role(raw: str | None) -> str | None:
     return job_role
 
 
+def _checked_language(raw: str | None) -> str | None:
+    language = (raw or "").strip() or None
+    if language and language not in LANGUAGES:
+        raise DomainError(_("Choose a language from the list."))
+    return language
+
+
 def _team(team_id: int | None) -> Team | None:
     if team_id is None:
         return None
@@ -198,6 +206,7 @@ class PersonChanges:
     role: str
     team_id: int | None
     job_role: str | None
+    language: str | None = None  # None or "": the organisation's language
 
 
 def update_person(person: User, changes: PersonChanges, actor: User) -> dict[str, dict]:
@@ -207,6 +216,7 @@ def update_person(person: User, changes: PersonChanges, actor: User) -> dict[str
     role = on_field("role", _checked_role, changes.role)
     team = on_field("team", _team, changes.team_id)
     job_role = on_field("job_role", _checked_job_role, changes.job_role)
+    language = on_field("language", _checked_language, changes.language)
     if person.id == actor.id and person.role == Role.ADMIN and role != Role.ADMIN:
         raise FieldError("role", _("You cannot remove your own admin role; ask another admin to do it."))
     if email != person.email and _email_taken(email, except_user_id=person.id):
@@ -219,10 +229,12 @@ def update_person(person: User, changes: PersonChanges, actor: User) -> dict[str
         ("display_name", person.display_name, name),
         ("team", old_team.name if old_team else None, team.name if team else None),
         ("job_role", person.job_role, job_role),
+        ("language", person.locale, language),
     ):
         if old != new:
             changed[name_] = {"old": old, "new": new}
     person.email, person.display_name, person.team, person.job_role = email, name, team, job_role
+    person.locale = language
 
     if role != person.role:
         audit.record(

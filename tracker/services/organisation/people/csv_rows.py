@@ -7,17 +7,19 @@ import io
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ....i18n import LANGUAGES
 from ... import DomainError, accounts
 
 MAX_ROWS = 5000
-COLUMNS = ("email", "name", "team", "job_role", "manager")
+COLUMNS = ("email", "name", "team", "job_role", "manager", "language")
 REQUIRED_COLUMNS = ("email", "name")
 TEXT_MAX = 120
 EMAIL_MAX = 254
-FIELD_LABELS = {"name": _l("name"), "team": _l("team"), "job_role": _l("job role")}
+FIELD_LABELS = {"name": _l("name"), "team": _l("team"), "job_role": _l("job role"), "language": _l("language")}
 
 
 @dataclass
@@ -28,6 +30,7 @@ class ImportRow:
     team: str | None = None
     job_role: str | None = None
     manager: str | None = None
+    language: str | None = None  # en, de or fr; empty: the organisation's language
     errors: list[str] = field(default_factory=list)
     action: str = ""  # "create", "update" or "unchanged" once the row is planned
     changes: list[str] = field(default_factory=list)  # what an update changes, in words
@@ -54,18 +57,38 @@ def _check_header(header: list[str]) -> list[str]:
     names = [_header_name(cell) for cell in header]
     errors = []
     if any(not name for name in names):
-        errors.append("The header has a column without a name.")
+        errors.append(_("The header has a column without a name."))
     duplicated = sorted({name for name in names if name and names.count(name) > 1})
     if duplicated:
-        errors.append(f"These columns appear more than once in the header: {', '.join(duplicated)}.")
+        errors.append(
+            _("These columns appear more than once in the header: %(columns)s.", columns=", ".join(duplicated))
+        )
     unknown = [cell.strip() for cell, name in zip(header, names, strict=True) if name and name not in COLUMNS]
     if unknown:
-        errors.append(f"Unknown columns in the header: {', '.join(unknown)}. Use only: {', '.join(COLUMNS)}.")
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
-    if missing:
         errors.append(
-            f"The header has no {' or '.join(missing)} column. The first line must name the columns, "
-            f"for example: {','.join(COLUMNS)}."
+            _(
+                "Unknown columns in the header: %(unknown)s. Use only: %(columns)s.",
+                unknown=", ".join(unknown),
+                columns=", ".join(COLUMNS),
+            )
+        )
+    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    example = ",".join(COLUMNS)
+    if len(missing) == len(REQUIRED_COLUMNS):
+        errors.append(
+            _(
+                "The header has no email or name column. The first line must name the columns, "
+                "for example: %(example)s.",
+                example=example,
+            )
+        )
+    elif missing:
+        errors.append(
+            _(
+                "The header has no %(column)s column. The first line must name the columns, for example: %(example)s.",
+                column=missing[0],
+                example=example,
+            )
         )
     return errors
 
@@ -74,7 +97,7 @@ def read_rows(text: str) -> tuple[list[ImportRow], list[str]]:
     """Split the text into rows with their line numbers; returns (rows, errors about the whole file)."""
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        return [], ["The file is empty."]
+        return [], [_("The file is empty.")]
     reader = csv.reader(io.StringIO(text, newline=""))
     records: list[tuple[int, list[str]]] = []
     header: list[str] | None = None
@@ -89,26 +112,38 @@ def read_rows(text: str) -> tuple[list[ImportRow], list[str]]:
                 continue  # blank lines are skipped
             if header is None:
                 header = cells
+            elif len(records) == MAX_ROWS:  # counted while reading: a huge file is refused, not read whole
+                limit = format_decimal(MAX_ROWS)
+                return [], [_("The file has more than %(max)s rows; import at most %(max)s at a time.", max=limit)]
             else:
                 records.append((start, cells))
     except csv.Error as exc:
-        return [], [f"The file could not be read as CSV near line {reader.line_num}: {exc}."]
+        return [], [
+            _("The file could not be read as CSV near line %(line)s: %(problem)s.", line=reader.line_num, problem=exc)
+        ]
     if header is None:  # only blank lines
-        return [], ["The file is empty."]
+        return [], [_("The file is empty.")]
     header_errors = _check_header(header)
     if header_errors:
         return [], header_errors
     if not records:
-        return [], ["The file has a header but no people."]
-    if len(records) > MAX_ROWS:
-        return [], [f"The file has {len(records):,} rows; import at most {MAX_ROWS:,} at a time."]
+        return [], [_("The file has a header but no people.")]
 
     columns = [_header_name(cell) for cell in header]
     rows = []
     for line, cells in records:
         if len(cells) != len(columns):
             rows.append(
-                ImportRow(line=line, errors=[f"This line has {len(cells)} values; the header has {len(columns)}."])
+                ImportRow(
+                    line=line,
+                    errors=[
+                        _(
+                            "This line has %(given)s values; the header has %(expected)s.",
+                            given=len(cells),
+                            expected=len(columns),
+                        )
+                    ],
+                )
             )
             continue
         values = {name: cell.strip() for name, cell in zip(columns, cells, strict=True)}
@@ -119,7 +154,7 @@ def read_rows(text: str) -> tuple[list[ImportRow], list[str]]:
 def _valid_email(email: str) -> str | None:
     """Why `email` is not a plausible address, or None when it is."""
     if len(email) > EMAIL_MAX:
-        return f"it is longer than {EMAIL_MAX} characters"
+        return _("it is longer than %(max)s characters", max=EMAIL_MAX)
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -135,7 +170,16 @@ def _check_cells(line: int, values: dict[str, str]) -> ImportRow:
         team=values.get("team") or None,
         job_role=values.get("job_role") or None,
         manager=accounts.normalise_email(values.get("manager", "")) or None,
+        language=values.get("language", "").lower() or None,
     )
+    if row.language and row.language not in LANGUAGES:
+        row.errors.append(
+            _(
+                "The language “%(value)s” is not one of %(languages)s.",
+                value=row.language,
+                languages=", ".join(LANGUAGES),
+            )
+        )
     if not row.email:
         row.errors.append(_("The email is missing."))
     elif problem := _valid_email(row.email):

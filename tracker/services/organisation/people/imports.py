@@ -180,6 +180,8 @@ def _plan_row(plan: ImportPlan, row: ImportRow) -> None:
         row.changes.append(str(FIELD_LABELS["team"]))
     if row.job_role and row.job_role != user.job_role:
         row.changes.append(str(FIELD_LABELS["job_role"]))
+    if row.language and row.language != user.locale:
+        row.changes.append(str(FIELD_LABELS["language"]))
     row.action = "update" if row.changes else "unchanged"
 
 
@@ -261,6 +263,7 @@ def apply_import(plan: ImportPlan, actor: User) -> ImportResult:
                 role=Role.LEARNER.value,
                 team_id=team.id if team else None,
                 job_role=row.job_role,
+                locale=row.language,
                 must_change_password=True,
                 session_token=accounts.new_session_token(),
             )
@@ -274,6 +277,8 @@ def apply_import(plan: ImportPlan, actor: User) -> ImportResult:
                 user.team_id = team.id
             if row.job_role:
                 user.job_role = row.job_role
+            if row.language:
+                user.locale = row.language
             updated += 1
     db.session.flush()
 
