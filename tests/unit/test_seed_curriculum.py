@@ -23,6 +23,7 @@ from tracker.extensions import db
 from tracker.models import Lesson, Module, Question
 from tracker.services.content import loader, quality
 from tracker.services.content.schema import validate_course
+from tracker.services.content.translations import language_of_file, status, validate_translation
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
 PATHS_FILE = "paths.yaml"
@@ -70,7 +71,11 @@ MAX_MODULE_WORDS = 1500
 
 
 def course_files() -> list[Path]:
-    return sorted(p for p in SEED_DIR.glob("*.yaml") if p.name != PATHS_FILE)
+    return sorted(p for p in SEED_DIR.glob("*.yaml") if p.name != PATHS_FILE and not language_of_file(p.name))
+
+
+def translation_files() -> list[Path]:
+    return sorted(p for p in SEED_DIR.glob("*.yaml") if language_of_file(p.name))
 
 
 @cache
@@ -474,3 +479,36 @@ def test_curriculum_totals_match_what_the_loader_stores(app):
     assert db.session.scalar(select(func.count()).select_from(Lesson)) == totals["lessons"]
     assert db.session.scalar(select(func.sum(Lesson.word_count))) == totals["words"]
     assert db.session.scalar(select(func.count()).select_from(Question)) == totals["questions"]
+
+
+# --------------------------------------------------------------------------------------------- translations
+
+
+def test_course_1_ships_complete_in_german_and_french():
+    assert [path.name for path in translation_files()] == [
+        "ai-capabilities-and-limits.de.yaml",
+        "ai-capabilities-and-limits.fr.yaml",
+    ]
+    source = validate_course(_parse(SEED_DIR / "ai-capabilities-and-limits.yaml"))[0]
+    for path in translation_files():
+        translation, problems = validate_translation(source, _parse(path))
+        assert [str(p) for p in problems] == [], path.name
+        assert status(source, translation).complete
+
+
+def test_translations_keep_the_numbers_of_the_course():
+    """A translation is faithful to the facts: every number of a lesson appears in its translation too."""
+    source = _parse(SEED_DIR / "ai-capabilities-and-limits.yaml")
+    problems = []
+    for path in translation_files():
+        translated = {m["slug"]: m for m in _parse(path)["modules"]}
+        for module in source["modules"]:
+            lessons = {lesson["slug"]: lesson for lesson in translated[module["slug"]]["lessons"]}
+            for lesson in module["lessons"]:
+                numbers = set(re.findall(r"\d+", lesson["body"]))
+                there = set(re.findall(r"\d+", lessons[lesson["slug"]]["body"].replace(".", "").replace(" ", "")))
+                there |= set(re.findall(r"\d+", lessons[lesson["slug"]]["body"]))
+                missing = sorted(numbers - there)
+                if missing:
+                    problems.append(f"{path.name}: {module['slug']}/{lesson['slug']}: {missing}")
+    assert problems == []
