@@ -15,9 +15,12 @@ from tracker.services.content import editor, loader
 from tracker.services.content import export as content_export
 from tracker.services.content.loader import check_course_text
 from tracker.services.content.schema import fingerprint
+from tracker.services.content.translations import language_of_file, validate_translation
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
-COURSE_FILES = sorted(p for p in SEED_DIR.glob("*.yaml") if p.name != loader.PATHS_FILE)
+COURSE_FILES = sorted(
+    p for p in SEED_DIR.glob("*.yaml") if p.name != loader.PATHS_FILE and not language_of_file(p.name)
+)
 
 
 @pytest.mark.slow
@@ -26,13 +29,19 @@ def test_every_seed_course_round_trips_through_the_export(app):
     the same fingerprint) as the hand-written file. So the editor, which starts from the export, changes nothing
     by itself."""
     assert len(COURSE_FILES) >= 6
+    originals = {course["slug"]: course for course in loader.read_directory(SEED_DIR).courses}
     loader.load_directory(SEED_DIR)
     db.session.commit()
     for path in COURSE_FILES:
-        original = check_course_text(path.read_text(encoding="utf-8"), path.name)
+        original = originals[path.stem]
         course = content_export.course_for_export(original["slug"])
         exported_text = content_export.export_course_yaml(course)
         exported = check_course_text(exported_text, path.name)
+        for language in course.translations:  # translations export to their own files, and read back the same
+            file_text = content_export.export_translation_yaml(course, language)
+            translation, problems = validate_translation(exported, yaml.safe_load(file_text))
+            assert problems == [], (path.name, language)
+            exported["translations"][language] = translation
         assert exported == original, path.name
         assert fingerprint(exported) == course.content_hash, path.name
         # Loading the export is a no-op: the version does not move.
@@ -134,7 +143,13 @@ def test_course_rows_count_current_content_in_one_query(app, count_queries):
     db.session.commit()
     with count_queries() as counter:
         rows = {row.course.slug: row for row in editor.course_rows()}
-    assert counter.count == 1
+    # The rows with their counts, and three grouped counts of translated items: the same for any number of courses.
+    assert counter.count == 4
+    factories.make_course("rows-third", modules=3, lessons=2, pool=4)
+    db.session.commit()
+    with count_queries() as more:
+        editor.course_rows()
+    assert more.count == counter.count
     assert (rows["rows-course"].modules, rows["rows-course"].lessons, rows["rows-course"].questions) == (2, 3, 9)
     assert (rows["rows-other"].modules, rows["rows-other"].lessons, rows["rows-other"].questions) == (1, 3, 4)
 

@@ -765,7 +765,9 @@ def test_learning_paths_load_in_order_and_reload_without_duplicates(app, tmp_pat
 def test_the_shipped_seed_data_loads(app):
     results = loader.load_directory(SEED_DIR)
     db.session.commit()
-    shipped = sorted(path.stem for path in SEED_DIR.glob("*.yaml") if path.name != "paths.yaml")
+    shipped = sorted(
+        path.stem for path in SEED_DIR.glob("*.yaml") if path.name != "paths.yaml" and path.stem.count(".") == 0
+    )
     assert len(shipped) == 12
     assert sorted((r.slug, r.status, r.version) for r in results) == [(slug, "created", 1) for slug in shipped]
     assert count(Course) == 12

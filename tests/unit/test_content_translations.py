@@ -162,3 +162,22 @@ def test_translations_export_to_the_same_file_and_survive_an_edit_of_the_course(
     assert question.translations["de"]["prompt"].startswith("[de]")
     retired = db.session.scalars(db.select(Question).where(Question.key == removed["key"])).one()
     assert retired.retired
+
+
+def test_the_content_list_shows_each_translation_complete_or_what_it_misses(app, client, make_user, login_as, tmp_path):
+    _write(tmp_path, "loader-test-course.yaml", GOOD_COURSE)
+    _write(tmp_path, "loader-test-course.de.yaml", translation_of(source()))
+    loader.load_directory(tmp_path)
+    db.session.commit()
+    login_as(make_user("admin"))
+    page = client.get("/admin/content/").get_data(as_text=True)
+    assert 'Deutsch: <span class="badge badge-complete">complete</span>' in page
+
+    edited = copy.deepcopy(source())
+    new_question = copy.deepcopy(edited["modules"][0]["quiz"]["questions"][0])
+    new_question["key"] = "first-single-bis"
+    edited["modules"][0]["quiz"]["questions"].append(new_question)
+    editor.publish_course(None, edited, content_export.course_for_export("loader-test-course").content_hash)
+    db.session.commit()
+    page = client.get("/admin/content/").get_data(as_text=True)
+    assert 'Deutsch: <span class="badge badge-in-progress">1 item missing</span>' in page

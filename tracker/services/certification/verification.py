@@ -70,6 +70,7 @@ def public_record(cert: Certificate, now: datetime | None = None) -> dict:
         "expires_at": cert.expires_at.isoformat() if cert.expires_at else None,
         "revision": cert.revision,
         "issuer": cert.organisation_name,
+        "language": cert.language,
         "revoked_at": cert.revoked_at.isoformat() if cert.revoked_at else None,
         "revoked_reason": cert.revoked_reason,
         "superseded_by": latest_revision(cert).code if cert.superseded_at else None,

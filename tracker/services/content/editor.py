@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from ...extensions import db
+from ...i18n import LANGUAGES
 from ...models import Course, Lesson, Module, Question, Quiz, User
 from .. import DomainError, audit
 from . import translations
@@ -23,11 +24,27 @@ COURSE_FIELDS = ("title", "summary", "audience", "estimated_minutes", "facts_che
 
 
 @dataclass(frozen=True)
+class LanguageStatus:
+    language: str
+    translated: int  # modules, lessons and questions with text in this language
+    total: int
+
+    @property
+    def complete(self) -> bool:
+        return self.translated == self.total
+
+    @property
+    def missing(self) -> int:
+        return self.total - self.translated
+
+
+@dataclass(frozen=True)
 class CourseRow:
     course: Course
     modules: int
     lessons: int
     questions: int
+    translations: tuple[LanguageStatus, ...] = ()
 
 
 def course_rows() -> list[CourseRow]:
@@ -50,7 +67,54 @@ def course_rows() -> list[CourseRow]:
         .scalar_subquery()
     )
     rows = db.session.execute(select(Course, modules, lessons, questions).order_by(Course.title, Course.id))
-    return [CourseRow(*row) for row in rows]
+    statuses = translation_counts()
+    return [
+        CourseRow(
+            course,
+            m,
+            lesson_count,
+            q,
+            tuple(
+                LanguageStatus(language, statuses.get((course.id, language), 0), m + lesson_count + q)
+                for language in LANGUAGES
+                if language != course.source_language and (course.id, language) in statuses
+            ),
+        )
+        for course, m, lesson_count, q in rows
+    ]
+
+
+def _has_language(column, language: str):
+    """SQL: the JSON column has text for `language` (a key of the fixed LANGUAGES, never user input)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.json_extract_path(column, language).is_not(None)
+    return func.json_extract(column, f'$."{language}"').is_not(None)
+
+
+def translation_counts() -> dict[tuple[int, str], int]:
+    """(course id, language) -> how many live modules, lessons and questions are translated. Three grouped
+    queries, whatever the number of courses and languages; only the keys of the stored JSON are read."""
+    counts: dict[tuple[int, str], int] = {}
+    live = Module.retired.is_(False)
+    queries = {
+        Module: select(Module.course_id).select_from(Module).where(live),
+        Lesson: select(Module.course_id)
+        .select_from(Lesson)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(live, Lesson.retired.is_(False)),
+        Question: select(Module.course_id)
+        .select_from(Question)
+        .join(Quiz, Quiz.id == Question.quiz_id)
+        .join(Module, Module.id == Quiz.module_id)
+        .where(live, Question.retired.is_(False)),
+    }
+    for model, query in queries.items():
+        columns = [func.sum(case((_has_language(model.translations, lang), 1), else_=0)) for lang in LANGUAGES]
+        for row in db.session.execute(query.add_columns(*columns).group_by(Module.course_id)):
+            for language, value in zip(LANGUAGES, row[1:], strict=True):
+                if value:
+                    counts[(row[0], language)] = counts.get((row[0], language), 0) + int(value)
+    return counts
 
 
 @dataclass

@@ -144,6 +144,7 @@ def build(scope: Scope, organisation_name: str, now: datetime | None = None) -> 
                 CompletedCourse(
                     course_title=cert.course_title if cert else course_titles.get(completion.course_id, "—"),
                     course_version=completion.course_version,
+                    language=completion.language,
                     completed_at=completion.completed_at,
                     score=completion.score,
                     certificate_code=cert.code if cert else None,

@@ -25,7 +25,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
 from ...certificates.typefaces import SANS, SANS_BOLD  # importing registers the packaged DejaVu fonts
-from ...i18n import current_language
+from ...i18n import LANGUAGES, current_language
 from .records import DUE_NEXT_EXPLAINED, EvidenceReport, PersonRecord
 
 __all__ = ["render_evidence_pdf"]
@@ -274,7 +274,19 @@ def _table(report: EvidenceReport) -> Table:
     for person in report.people:
         rows = [
             [
-                [_p(_e(course.course_title)), _p(_e(_("Version %(version)s", version=course.course_version)), "small")],
+                [
+                    _p(_e(course.course_title)),
+                    _p(
+                        _e(
+                            _(
+                                "Version %(version)s · %(language)s",
+                                version=course.course_version,
+                                language=LANGUAGES.get(course.language, course.language),
+                            )
+                        ),
+                        "small",
+                    ),
+                ],
                 _day(course.completed_at),
                 "—" if course.score is None else f"{course.score}%",
                 _code(course.certificate_code),

@@ -40,6 +40,7 @@ class CompletedCourse:
     status: str | None  # certification.Status value; None without a certificate
     status_label: str
     expires_at: datetime | None  # UTC; None: does not expire
+    language: str = "en"  # the language the person took the course in
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ EVIDENCE_CSV_HEADER = (
     "due_next_overdue",
     "open_items",
     "report_generated_at_utc",
+    "course_language",  # added last, so existing columns keep their positions
 )
 
 
@@ -169,7 +171,7 @@ def evidence_csv_rows(report: EvidenceReport) -> Iterator[tuple]:
             generated,
         )
         if not person.completed:
-            yield (*person_columns, "", "", "", "", "", "", "", "", *due_columns)
+            yield (*person_columns, "", "", "", "", "", "", "", "", *due_columns, "")
         for course in person.completed:
             yield (
                 *person_columns,
@@ -182,4 +184,5 @@ def evidence_csv_rows(report: EvidenceReport) -> Iterator[tuple]:
                 course.status_label,
                 utc_timestamp(course.expires_at),
                 *due_columns,
+                course.language,
             )
