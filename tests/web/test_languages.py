@@ -119,3 +119,31 @@ def _partial(data):
     translation, problems = validate_translation(source(), copy.deepcopy(data), complete=False)
     assert problems == []
     return translation
+
+
+def _pdf_text(data: bytes) -> str:
+    """The text of a PDF in lower case with single spaces (labels are printed in capitals, lines wrap)."""
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).lower().split())
+
+
+def test_certificates_and_the_evidence_report_are_printed_in_each_language(client, make_user, login_as, course):
+    words = {
+        "en": ("Certificate of completion", "Date of award", "not a legal certification"),
+        "de": ("Teilnahmezertifikat", "Ausgestellt am", "keine rechtlich anerkannte Zertifizierung"),
+        "fr": ("Certificat de réussite", "Date de délivrance", "certification au sens juridique"),
+    }
+    admin = make_user("admin")
+    for language, expected in words.items():
+        learner = make_user()
+        learner.locale = language
+        db.session.commit()
+        cert = factories.complete_course(learner, course)
+        assert cert.language == language
+        text = _pdf_text(cert.pdf)
+        assert all(word.lower() in text for word in expected), (language, text[:300])
+        admin.locale = language
+        db.session.commit()
+        login_as(admin)
+        report = _pdf_text(client.get("/reports/evidence.pdf").data)
+        title = {"en": "AI-literacy training record", "de": "Nachweis der Schulungen", "fr": "Relevé de formation"}
+        assert title[language].lower() in report

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..forms import ConfirmForm
 from ..forms.account import LoginForm
+from ..i18n import SESSION_KEY, current_language
 from ..services import accounts, audit
 from . import is_safe_next
 
@@ -56,6 +57,9 @@ def logout():
         accounts.end_all_sessions(current_user)
         audit.record("auth.signed_out", actor=current_user, target_type="user", target_id=current_user.id)
         db.session.commit()
+        message = _("You are signed out.")  # in the person's language, before they become anonymous
+        language = current_language()
         logout_user()
-        flash(_("You are signed out."), "info")
+        session[SESSION_KEY] = language  # the sign-in page that follows stays in it
+        flash(message, "info")
     return redirect(url_for("auth.login"))
