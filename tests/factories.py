@@ -66,6 +66,8 @@ def course_data(
     pass_mark: int = 80,
     max_attempts: int | None = None,
     cooldown: int = 0,
+    cooldown_after: int = 1,
+    review_after_fail: str = "full",
     valid_months: int | None = 12,
 ) -> dict[str, Any]:
     """A course in the validated, normalised shape that the loader applies."""
@@ -125,6 +127,9 @@ def course_data(
                     "questions_per_attempt": per_attempt,
                     "max_attempts": max_attempts,
                     "cooldown_minutes": cooldown,
+                    "cooldown_after_failures": cooldown_after,
+                    "review_after_fail": review_after_fail,
+                    "review_after_pass": "full",
                     "questions": questions,
                 },
             }

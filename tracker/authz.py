@@ -16,7 +16,7 @@ from sqlalchemy import select
 from . import enums
 from .enums import Role
 from .extensions import db
-from .models import ApiToken, Assignment, Attempt, Certificate, Course, Lesson, Module, Team, User
+from .models import ApiToken, Assignment, Attempt, Certificate, Course, Lesson, Module, NameChangeRequest, Team, User
 from .services.certification.codes import normalise_code
 from .services.learning import catalog, structure
 from .services.organisation import teams
@@ -189,6 +189,14 @@ def get_attempt_or_404(attempt_id: int, *, for_taking: bool = False) -> Attempt:
     if not allowed:
         abort(404)
     return attempt
+
+
+def get_name_request_or_404(request_id: int) -> NameChangeRequest:
+    """Name change requests are decided by admins."""
+    request = db.session.get(NameChangeRequest, request_id)
+    if request is None or not is_admin(current_user):
+        abort(404)
+    return request
 
 
 def get_own_api_token_or_404(token_id: int) -> ApiToken:

@@ -48,6 +48,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "ORGANISATION_NAME": os.environ.get("ORGANISATION_NAME", "Example Organisation"),
         # The organisation's language (en, de or fr): for people who chose none, certificates and new courses.
         "DEFAULT_LANGUAGE": os.environ.get("DEFAULT_LANGUAGE", "en").strip().lower() or "en",
+        # Whether people change the name printed on their certificates themselves (audited) instead of asking an admin.
+        "CERTIFICATE_NAME_SELF_SERVICE": _bool("CERTIFICATE_NAME_SELF_SERVICE", False),
         # The address people reach the app at: printed on certificates (QR code) and used as the issuer's did:web.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Ed25519 key that signs Open Badges credentials; every host must use the same one.
@@ -56,6 +58,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # Number of proxies in front of the app whose X-Forwarded-For to trust (0: none).
         "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0") or 0),
         "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "30 per minute"),
+        # Quiz starts and submits per signed-in person (pages and API together): a script cannot hammer a quiz.
+        "QUIZ_RATE_LIMIT": os.environ.get("QUIZ_RATE_LIMIT", "20 per minute"),
         "SEED_DATA_DIR": os.environ.get("SEED_DATA_DIR", str(Path(__file__).resolve().parent.parent / "seed_data")),
         # Rate limits: memory storage is per process; several workers must share Redis.
         "REDIS_URL": redis_url,

@@ -17,6 +17,8 @@ __all__ = [
     "CertificateStatus",
     "ProgressStatus",
     "QuestionKind",
+    "RequestStatus",
+    "ReviewLevel",
     "Role",
     "StepKind",
 ]
@@ -92,6 +94,20 @@ class CellStatus(Labelled):
         return self in (CellStatus.COMPLETED, CellStatus.EXPIRING)
 
 
+class ReviewLevel(Labelled):
+    """How much of a submitted attempt a learner sees: from the score alone to every answer with explanations."""
+
+    SCORE = "score"
+    WRONG_QUESTIONS = "wrong_questions"  # which questions were wrong, and the lesson to revisit; not the right choice
+    FULL = "full"
+
+
+class RequestStatus(Labelled):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class AssignmentTarget(Labelled):
     TEAM = "team"
     PERSON = "person"
@@ -126,6 +142,16 @@ _LABELS: dict[type, dict] = {
         CellStatus.IN_PROGRESS: _l("In progress"),
         CellStatus.NOT_STARTED: _l("Not started"),
         CellStatus.COMPLETED: _l("Completed"),
+    },
+    ReviewLevel: {
+        ReviewLevel.SCORE: _l("The score only"),
+        ReviewLevel.WRONG_QUESTIONS: _l("Which questions were wrong, and the lesson to revisit"),
+        ReviewLevel.FULL: _l("Every answer, the right choices and the explanations"),
+    },
+    RequestStatus: {
+        RequestStatus.PENDING: _l("Waiting for a decision"),
+        RequestStatus.APPROVED: _l("Approved"),
+        RequestStatus.REJECTED: _l("Rejected"),
     },
     AssignmentTarget: {
         AssignmentTarget.TEAM: _l("A team (and the teams below it)"),

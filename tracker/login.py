@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, Request, flash, g, redirect, request, url_for
+from flask import Flask, Request, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -64,3 +64,14 @@ def init_app(app: Flask) -> None:
     login_manager.request_loader(load_bearer_user)
     app.before_request(send_to_password_change)
     app.after_request(record_token_use)
+
+
+def quiz_limit() -> str:
+    return current_app.config["QUIZ_RATE_LIMIT"]
+
+
+def per_person() -> str:
+    """The rate-limit key of the signed-in person (their user id), whatever their address or client."""
+    if current_user.is_authenticated:
+        return f"person:{current_user.id}"
+    return f"address:{request.remote_addr}"

@@ -148,7 +148,9 @@ def count(model) -> int:
 
 def lesson_by_slug(course_slug: str, module_slug: str, lesson_slug: str) -> Lesson:
     lesson = db.session.scalar(
-        select(Lesson).join(Module).join(Course)
+        select(Lesson)
+        .join(Module)
+        .join(Course)
         .where(Course.slug == course_slug, Module.slug == module_slug, Lesson.slug == lesson_slug)
     )
     assert lesson is not None
@@ -196,9 +198,7 @@ def test_valid_file_creates_course_modules_lessons_quizzes_and_questions(app):
     lesson = first.lessons[0]
     assert lesson.objectives == ["Read a lesson."]
     assert lesson.key_points == ["A key point."]
-    assert lesson.sources == [
-        {"citation": "Author (2024). Title. Publisher.", "url": "https://example.org/source"}
-    ]
+    assert lesson.sources == [{"citation": "Author (2024). Title. Publisher.", "url": "https://example.org/source"}]
     assert first.lessons[1].sources == [{"citation": "A book without a link."}]
     assert lesson.body_markdown.startswith("## What this is")
     assert lesson.word_count == len(lesson.body_markdown.split())
@@ -217,7 +217,9 @@ def test_valid_file_creates_course_modules_lessons_quizzes_and_questions(app):
 
     quiz = first.quiz
     assert (quiz.pass_mark, quiz.questions_per_attempt, quiz.max_attempts, quiz.cooldown_minutes) == (80, 2, 3, 10)
-    assert (second.quiz.pass_mark, second.quiz.max_attempts, second.quiz.cooldown_minutes) == (70, None, 0)
+    # A quiz that states no attempt policy gets the default: after two fails in a row, 15 minutes between attempts.
+    assert (second.quiz.pass_mark, second.quiz.max_attempts, second.quiz.cooldown_minutes) == (70, None, 15)
+    assert (second.quiz.cooldown_after_failures, quiz.cooldown_after_failures) == (2, 2)
     by_key = {q.key: q for q in quiz.questions}
     assert [q.key for q in quiz.questions] == ["first-single", "first-multiple", "first-true-false"]
     assert by_key["first-single"].kind == "single"
@@ -270,8 +272,13 @@ L1 = ["modules", 0, "lessons", 1]
 
 BAD_FILES = {
     "missing fields": (
-        [_delete(["title"]), _delete([*L0, "objectives"]), _delete([*Q0, "explanation"]),
-         _delete(["modules", 1, "quiz"]), _delete([*L1, "sources"])],
+        [
+            _delete(["title"]),
+            _delete([*L0, "objectives"]),
+            _delete([*Q0, "explanation"]),
+            _delete(["modules", 1, "quiz"]),
+            _delete([*L1, "sources"]),
+        ],
         [
             "title: is required",
             "modules[0].lessons[0].objectives: needs at least one item",
@@ -281,10 +288,15 @@ BAD_FILES = {
         ],
     ),
     "wrong types": (
-        [_set(["estimated_minutes"], "twenty"), _set(["certificate_valid_months"], True),
-         _set(["facts_checked"], "last week"), _set([*L0, "key_points"], "just text"),
-         _set([*L1, "title"], 42), _set(["modules", 0, "quiz", "pass_mark"], 80.5),
-         _set([*Q1, "choices", 2, "correct"], "no")],
+        [
+            _set(["estimated_minutes"], "twenty"),
+            _set(["certificate_valid_months"], True),
+            _set(["facts_checked"], "last week"),
+            _set([*L0, "key_points"], "just text"),
+            _set([*L1, "title"], 42),
+            _set(["modules", 0, "quiz", "pass_mark"], 80.5),
+            _set([*Q1, "choices", 2, "correct"], "no"),
+        ],
         [
             "estimated_minutes: is computed from the lessons and quizzes; remove it from the file",
             "certificate_valid_months: must be a whole number",
@@ -343,8 +355,11 @@ BAD_FILES = {
         ["modules[1].quiz.questions_per_attempt: asks for 2 questions but the pool has 1"],
     ),
     "bad urls": (
-        [_set([*L0, "sources", 0, "url"], "htp:/x"), _set([*L1, "sources", 0, "url"], "not a url"),
-         _set(["modules", 1, "lessons", 0, "sources", 0, "url"], "javascript:alert(1)")],
+        [
+            _set([*L0, "sources", 0, "url"], "htp:/x"),
+            _set([*L1, "sources", 0, "url"], "not a url"),
+            _set(["modules", 1, "lessons", 0, "sources", 0, "url"], "javascript:alert(1)"),
+        ],
         [
             "modules[0].lessons[0].sources[0].url: 'htp:/x' is not a well-formed http(s) link",
             "modules[0].lessons[1].sources[0].url: 'not a url' is not a well-formed http(s) link",
@@ -363,8 +378,11 @@ BAD_FILES = {
         ["modules[0].quiz.questions[2].type: must be one of single, multiple, true_false"],
     ),
     "numbers out of range": (
-        [_set(["certificate_valid_months"], 0), _set(["modules", 0, "quiz", "pass_mark"], 101),
-         _set(["modules", 0, "quiz", "cooldown_minutes"], -1)],
+        [
+            _set(["certificate_valid_months"], 0),
+            _set(["modules", 0, "quiz", "pass_mark"], 101),
+            _set(["modules", 0, "quiz", "cooldown_minutes"], -1),
+        ],
         [
             "certificate_valid_months: must be between 1 and 120",
             "modules[0].quiz.pass_mark: must be between 1 and 100",
@@ -429,16 +447,18 @@ modules:
             - text: Maybe
           explanation: An unquoted No is read by YAML as the boolean false, not as text.
 """
-    assert sorted(problems_of(text, "hand.yaml")) == sorted([
-        "hand.yaml: title: must be non-empty text",
-        "hand.yaml: modules[0].lessons[0].objectives: needs at least one item",
-        "hand.yaml: modules[0].lessons[0].sources[0].citation: is required",
-        "hand.yaml: modules[0].quiz.questions[0].choices: "
-        "a single-choice question needs exactly one correct choice, has 0",
-        "hand.yaml: modules[0].quiz.questions[1].choices[1]: duplicate choice 'yes'",
-        "hand.yaml: modules[0].quiz.questions[2].choices[0].text: must be non-empty text",
-        "hand.yaml: modules[0].quiz.questions_per_attempt: asks for 5 questions but the pool has 3",
-    ])
+    assert sorted(problems_of(text, "hand.yaml")) == sorted(
+        [
+            "hand.yaml: title: must be non-empty text",
+            "hand.yaml: modules[0].lessons[0].objectives: needs at least one item",
+            "hand.yaml: modules[0].lessons[0].sources[0].citation: is required",
+            "hand.yaml: modules[0].quiz.questions[0].choices: "
+            "a single-choice question needs exactly one correct choice, has 0",
+            "hand.yaml: modules[0].quiz.questions[1].choices[1]: duplicate choice 'yes'",
+            "hand.yaml: modules[0].quiz.questions[2].choices[0].text: must be non-empty text",
+            "hand.yaml: modules[0].quiz.questions_per_attempt: asks for 5 questions but the pool has 3",
+        ]
+    )
 
 
 def test_invalid_yaml_is_reported_with_its_line_number():
@@ -487,11 +507,19 @@ def _course_text(slug: str) -> str:
 
 
 def _paths_text(paths: dict[str, list[str]]) -> str:
-    return to_text({"paths": [
-        {"slug": slug, "title": slug.replace("-", " ").capitalize(), "description": f"About {slug}.",
-         "courses": courses}
-        for slug, courses in paths.items()
-    ]})
+    return to_text(
+        {
+            "paths": [
+                {
+                    "slug": slug,
+                    "title": slug.replace("-", " ").capitalize(),
+                    "description": f"About {slug}.",
+                    "courses": courses,
+                }
+                for slug, courses in paths.items()
+            ]
+        }
+    )
 
 
 def test_load_directory_with_a_bad_file_raises_and_changes_nothing(app, tmp_path):
@@ -562,8 +590,10 @@ def test_reloading_unchanged_content_is_a_no_op(app):
 
     assert load_text(GOOD_COURSE) == loader.LoadResult("loader-test-course", "unchanged", 1)
     # Whitespace around texts is normalised away, so it does not count as a change either.
-    assert load_text(GOOD_COURSE.replace("title: Loader test course", "title: '  Loader test course '")).status \
+    assert (
+        load_text(GOOD_COURSE.replace("title: Loader test course", "title: '  Loader test course '")).status
         == "unchanged"
+    )
     db.session.expire_all()
     after = factories.load_course("loader-test-course")
     assert (after.version, after.content_hash, after.updated_at) == stamp
@@ -590,15 +620,26 @@ def test_changing_a_lesson_body_bumps_the_version_and_updates_in_place(app):
 
 
 def _snapshot_reads() -> list[tuple]:
-    return sorted(
-        (r.id, r.user_id, r.lesson_id, r.read_at) for r in db.session.scalars(select(LessonRead))
-    )
+    return sorted((r.id, r.user_id, r.lesson_id, r.read_at) for r in db.session.scalars(select(LessonRead)))
 
 
 def _snapshot_attempts() -> list[tuple]:
     return sorted(
-        (a.id, a.user_id, a.quiz_id, a.number, a.course_version, a.pass_mark, a.served, a.answers, a.results,
-         a.correct_count, a.score, a.passed, a.submitted_at)
+        (
+            a.id,
+            a.user_id,
+            a.quiz_id,
+            a.number,
+            a.course_version,
+            a.pass_mark,
+            a.served,
+            a.answers,
+            a.results,
+            a.correct_count,
+            a.score,
+            a.passed,
+            a.submitted_at,
+        )
         for a in db.session.scalars(select(Attempt))
     )
 
@@ -728,13 +769,21 @@ def test_learning_paths_load_in_order_and_reload_without_duplicates(app, tmp_pat
     results = loader.load_directory(tmp_path)
     db.session.commit()
     assert [(r.slug, r.status, r.version) for r in results] == [
-        ("course-a", "created", 1), ("course-b", "created", 1), ("course-c", "created", 1),
+        ("course-a", "created", 1),
+        ("course-b", "created", 1),
+        ("course-c", "created", 1),
     ]
     assert _path_courses() == {"long": ["course-c", "course-a", "course-b"], "short": ["course-b", "course-a"]}
-    positions = db.session.execute(
-        select(LearningPathCourse.position).join(LearningPath).where(LearningPath.slug == "long")
-        .order_by(LearningPathCourse.position)
-    ).scalars().all()
+    positions = (
+        db.session.execute(
+            select(LearningPathCourse.position)
+            .join(LearningPath)
+            .where(LearningPath.slug == "long")
+            .order_by(LearningPathCourse.position)
+        )
+        .scalars()
+        .all()
+    )
     assert positions == [1, 2, 3]
     path_ids = dict(db.session.execute(select(LearningPath.slug, LearningPath.id)).all())
 

@@ -101,6 +101,7 @@ def test_unknown_email_and_wrong_password_look_the_same(app, make_user):
 
     assert wrong_password.status_code == unknown_email.status_code == 200
     assert error_messages(wrong_password.data) == error_messages(unknown_email.data) == [LOGIN_ERROR]
+
     # Apart from the echoed email (and each session's own CSRF token), the pages are identical: nothing reveals
     # whether the account exists.
     def masked(data: bytes, email: str) -> bytes:
@@ -193,9 +194,14 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, client, mak
     assert is_signed_in(copy)
     new_password = "a completely different passphrase for testing"
 
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": new_password, "confirm_password": new_password,
-    })
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": new_password,
+            "confirm_password": new_password,
+        },
+    )
 
     assert response.status_code == 302
     assert is_signed_in(client)
@@ -209,9 +215,14 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, client, mak
 
 
 def change_password(client, new: str, *, current: str = PASSWORD, confirm: str | None = None):
-    return client.post("/account/password", data={
-        "current_password": current, "new_password": new, "confirm_password": new if confirm is None else confirm,
-    })
+    return client.post(
+        "/account/password",
+        data={
+            "current_password": current,
+            "new_password": new,
+            "confirm_password": new if confirm is None else confirm,
+        },
+    )
 
 
 @pytest.mark.parametrize(
@@ -409,9 +420,14 @@ def test_login_needs_csrf_token(client, make_user):
     forged = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": "forged"})
     assert forged.status_code == 400
 
-    accepted = client.post("/login", data={
-        "email": user.email, "password": PASSWORD, "csrf_token": csrf_token_from(form.data),
-    })
+    accepted = client.post(
+        "/login",
+        data={
+            "email": user.email,
+            "password": PASSWORD,
+            "csrf_token": csrf_token_from(form.data),
+        },
+    )
     assert accepted.status_code == 302
     assert is_signed_in(client)
 

@@ -93,11 +93,13 @@ def test_verification_shows_revoked_and_superseded(client, org):
     admin = org["admin"]
     from tracker.services import certification
 
-    certification.revoke(org["cert_b"], admin, "Shared answers")
+    certification.revoke(org["cert_b"], admin, "Shared answers with Holder C", public_reason="Issued in error")
     new = certification.reissue(org["cert_a"], admin, "Name change")
     db.session.commit()
     revoked = client.get(f"/verify/{org['cert_b'].code}").get_data(as_text=True)
-    assert "revoked" in revoked and "Shared answers" in revoked
+    # The public page shows the public reason only; the internal one stays with admins.
+    assert "revoked" in revoked and "Issued in error" in revoked
+    assert "Shared answers" not in revoked
     superseded = client.get(f"/verify/{org['cert_a'].code}").get_data(as_text=True)
     assert "replaced by a reissued version" in superseded and new.code in superseded
 
@@ -207,8 +209,10 @@ def test_a_name_the_fonts_cannot_print_waits_for_an_admin(app, client, login_as,
     admin_client.post("/login", data={"email": admin.email, "password": factories.PASSWORD})
     attention = admin_client.get("/admin/certificates").get_data(as_text=True)
     assert cert.code in attention and "Name cannot be printed" in attention
-    response = admin_client.post(f"/admin/certificates/{cert.code}/reissue",
-                                 data={"reason": "Printable spelling agreed", "learner_name": "Yamada Taro"})
+    response = admin_client.post(
+        f"/admin/certificates/{cert.code}/reissue",
+        data={"reason": "Printable spelling agreed", "learner_name": "Yamada Taro"},
+    )
     assert response.status_code == 302
     new = db.session.scalar(select(Certificate).where(Certificate.learner_name == "Yamada Taro"))
     assert client.get(f"/certificates/{new.code}.pdf").status_code == 200

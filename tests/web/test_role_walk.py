@@ -19,7 +19,7 @@ from tracker.extensions import db
 from tracker.models import Assignment, AuditEvent, Certificate, Role
 from tracker.services import accounts
 from tracker.services.learning import attempts, lessons
-from tracker.services.organisation import assignments
+from tracker.services.organisation import assignments, names
 
 ROLES = ("anonymous", "learner", "manager", "admin")
 
@@ -50,6 +50,7 @@ CORE_POLICY = {
     "account.change_password": "signed_in",
     "account.create_token": "signed_in",
     "account.revoke_token": "owner",
+    "account.request_certificate_name": "signed_in",
     "api.learning.me": "signed_in",
     "api.learning.courses": "signed_in",
     "api.learning.course": "signed_in",
@@ -99,6 +100,7 @@ def world(app, make_user):
     module = course.modules[0]
     token, _ = accounts.create_api_token(owner, "owner's integration")
     assignment, _ = assignments.assign(None, course=course, team=owners_team, due_on=date(2030, 1, 31))
+    name_request = names.request_change(owner, "Owner Renamed")
     db.session.commit()
     cert = db.session.scalar(select(Certificate).where(Certificate.user_id == owner.id))
     users = {role: make_user(role, email=f"{role}@example.org") for role in ("learner", "manager", "admin")}
@@ -114,6 +116,7 @@ def world(app, make_user):
         "team_id": owners_team.id,
         "assignment_id": assignment.id,
         "event_id": db.session.scalar(select(AuditEvent.id).limit(1)),
+        "request_id": name_request.id,
         "filename": "css/app.css",
     }
 

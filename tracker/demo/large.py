@@ -68,6 +68,9 @@ def synthetic_course(index: int) -> dict:
                     "questions_per_attempt": 3,
                     "max_attempts": None,
                     "cooldown_minutes": 0,
+                    "cooldown_after_failures": 1,
+                    "review_after_fail": "wrong_questions",
+                    "review_after_pass": "full",
                     "questions": questions,
                 },
             }
@@ -80,7 +83,9 @@ def synthetic_course(index: int) -> dict:
         "estimated_minutes": 30,
         "facts_checked": None,
         "certificate_valid_months": 12,
+        "language": "en",
         "modules": modules,
+        "translations": {},
     }
 
 

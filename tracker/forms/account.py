@@ -9,6 +9,7 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
@@ -41,3 +42,9 @@ class PasswordChangeForm(Form):
 class ApiTokenForm(Form):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=80)])
     submit = SubmitField(_l("Create token"))
+
+
+class CertificateNameForm(Form):
+    requested_name = StringField(_l("Name on certificates"), validators=[DataRequired(), Length(max=120)])
+    note = TextAreaField(_l("Why (optional)"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Ask for the change"))

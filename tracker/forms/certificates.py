@@ -20,7 +20,8 @@ class ReissueRequestForm(Form):
 
 
 class RevokeForm(Form):
-    reason = TextAreaField(_l("Reason for revoking"), validators=[DataRequired(), Length(max=1000)])
+    reason = TextAreaField(_l("Reason for revoking (internal)"), validators=[DataRequired(), Length(max=1000)])
+    public_reason = TextAreaField(_l("Reason shown publicly (optional)"), validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Revoke certificate"))
 
 
@@ -42,3 +43,7 @@ class VerifyCodeForm(Form):
 class VerifyFileForm(Form):
     file = FileField(_l("Certificate PDF"), validators=[FileRequired(), FileAllowed(["pdf"], _l("Upload a PDF file."))])
     submit = SubmitField(_l("Check the file"))
+
+
+class DecisionForm(Form):
+    note = TextAreaField(_l("Note to the person (optional)"), validators=[Optional(), Length(max=500)])

@@ -69,7 +69,7 @@ class PersonCreateForm(_PersonFields):
 
 
 class PersonEditForm(_PersonFields):
-    pass
+    certificate_name = StringField(_l("Name on certificates"), validators=[Optional(), Length(max=120)])
 
 
 class ImportUploadForm(Form):

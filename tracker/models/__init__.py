@@ -5,14 +5,15 @@ from .audit import AuditEvent
 from .certificates import Certificate, Completion
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
 from .progress import CourseProgress, LessonRead
-from .quizzes import Attempt, Question, Quiz
+from .quizzes import Attempt, AttemptGrant, Question, Quiz
 from .types import UTCDateTime, utcnow
-from .users import ApiToken, Role, Team, User
+from .users import ApiToken, NameChangeRequest, Role, Team, User
 
 __all__ = [
     "ApiToken",
     "Assignment",
     "Attempt",
+    "AttemptGrant",
     "AuditEvent",
     "Certificate",
     "Completion",
@@ -23,6 +24,7 @@ __all__ = [
     "Lesson",
     "LessonRead",
     "Module",
+    "NameChangeRequest",
     "Question",
     "Quiz",
     "Role",

@@ -30,6 +30,10 @@ class Completion(db.Model):
     course_version: Mapped[int]
     score: Mapped[int | None]
     language: Mapped[str] = mapped_column(String(8), default="en")  # the language the learner took the course in
+    # Evidence of learning: quiz attempts submitted in this cycle, and the time from the first lesson opened to the
+    # completion (None when no lesson opening was recorded).
+    attempts: Mapped[int] = mapped_column(default=0)
+    first_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
     course: Mapped[Course] = relationship()
@@ -65,7 +69,8 @@ class Certificate(db.Model):
     # Set when the PDF could not be produced (a name the fonts cannot print); an admin resolves it by reissuing.
     pending_reason: Mapped[str | None] = mapped_column(Text)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_reason: Mapped[str | None] = mapped_column(Text)  # internal: admins and the audit log only
+    revoked_public_reason: Mapped[str | None] = mapped_column(Text)  # shown on the public verification page
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id", ondelete="SET NULL"))

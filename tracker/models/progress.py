@@ -23,6 +23,8 @@ class LessonRead(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the page the learner marked it read from was served: the time spent on the lesson (None when unknown).
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class CourseProgress(db.Model):

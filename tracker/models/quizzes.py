@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..enums import QuestionKind
+from ..enums import QuestionKind, ReviewLevel
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from .courses import Module
     from .users import User
+
 
 class Quiz(db.Model):
     __tablename__ = "quizzes"
@@ -23,6 +24,7 @@ class Quiz(db.Model):
         CheckConstraint("questions_per_attempt >= 1", name="questions_positive"),
         CheckConstraint("max_attempts IS NULL OR max_attempts >= 1", name="max_attempts_positive"),
         CheckConstraint("cooldown_minutes >= 0", name="cooldown_non_negative"),
+        CheckConstraint("cooldown_after_failures >= 1", name="cooldown_after_failures_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,7 +32,12 @@ class Quiz(db.Model):
     pass_mark: Mapped[int]
     questions_per_attempt: Mapped[int]
     max_attempts: Mapped[int | None]
+    # After this many failed attempts in a row, each further attempt waits `cooldown_minutes` after the last one.
     cooldown_minutes: Mapped[int] = mapped_column(default=0)
+    cooldown_after_failures: Mapped[int] = mapped_column(default=1)
+    # What a learner sees of a submitted attempt (enums.ReviewLevel): after a fail, and after a pass or the last try.
+    review_after_fail: Mapped[str] = mapped_column(String(20), default=ReviewLevel.WRONG_QUESTIONS.value)
+    review_after_pass: Mapped[str] = mapped_column(String(20), default=ReviewLevel.FULL.value)
 
     module: Mapped[Module] = relationship(back_populates="quiz")
     questions: Mapped[list[Question]] = relationship(
@@ -44,14 +51,16 @@ class Quiz(db.Model):
     def pool_size(self) -> int:
         return len(self.questions)
 
+    @property
+    def course_id(self) -> int:
+        return self.module.course_id
+
 
 class Question(db.Model):
     __tablename__ = "questions"
     __table_args__ = (
         UniqueConstraint("quiz_id", "key"),
-        CheckConstraint(
-            "kind IN (" + ", ".join(f"'{kind.value}'" for kind in QuestionKind) + ")", name="kind_valid"
-        ),
+        CheckConstraint("kind IN (" + ", ".join(f"'{kind.value}'" for kind in QuestionKind) + ")", name="kind_valid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +88,15 @@ class Attempt(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "quiz_id", "number"),
         CheckConstraint("score IS NULL OR score BETWEEN 0 AND 100", name="score_range"),
+        # At most one open attempt per learner and quiz: two clicks on "Start" can never open two.
+        Index(
+            "uq_attempts_one_open",
+            "user_id",
+            "quiz_id",
+            unique=True,
+            sqlite_where=text("submitted_at IS NULL"),
+            postgresql_where=text("submitted_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,3 +122,17 @@ class Attempt(db.Model):
     @property
     def is_open(self) -> bool:
         return self.submitted_at is None
+
+
+class AttemptGrant(db.Model):
+    """One more attempt an admin or manager allowed a learner, past the attempt limit and any waiting time."""
+
+    __tablename__ = "attempt_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    used_by_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id", ondelete="SET NULL"))

@@ -18,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..models import ApiToken, Role, Team, User, utcnow
-from . import DomainError, FieldError
+from . import DomainError, FieldError, audit
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024  # long passphrases are welcome; this only bounds hashing work
@@ -172,9 +172,20 @@ def update_profile(user: User, display_name: str, timezone: str, language: str |
         raise FieldError("timezone", _("Choose a time zone from the list."))
     if language and language not in LANGUAGES:
         raise FieldError("language", _("Choose a language from the list."))
+    changes = {
+        field: {"old": old, "new": new}
+        for field, old, new in (
+            ("display_name", user.display_name, display_name.strip()),
+            ("timezone", user.timezone, timezone),
+            ("language", user.locale, language or None),
+        )
+        if old != new
+    }
     user.display_name = display_name.strip()
     user.timezone = timezone
     user.locale = language or None
+    if changes:
+        audit.record("user.profile_updated", actor=user, target_type="user", target_id=user.id, details=changes)
 
 
 def set_language(user: User, language: str | None) -> None:

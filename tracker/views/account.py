@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from ..authz import get_own_api_token_or_404
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..forms.account import ApiTokenForm, PasswordChangeForm, ProfileForm
+from ..forms.account import ApiTokenForm, CertificateNameForm, PasswordChangeForm, ProfileForm
 from ..i18n import LANGUAGES
 from ..services import FieldError, accounts
+from ..services.organisation import names
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -23,7 +24,7 @@ def _profile_form(**kwargs) -> ProfileForm:
     return form
 
 
-def _render(profile_form=None, password_form=None, token_form=None, new_token=None, status=200):
+def _render(profile_form=None, password_form=None, token_form=None, new_token=None, name_form=None, status=200):
     tokens = accounts.api_tokens_of(current_user)
     return render_template(
         "account/show.html",
@@ -32,7 +33,32 @@ def _render(profile_form=None, password_form=None, token_form=None, new_token=No
         token_form=token_form or ApiTokenForm(formdata=None),
         tokens=list(tokens),
         new_token=new_token,
+        name_form=name_form or CertificateNameForm(formdata=None),
+        name_request=names.pending_request(current_user),
+        name_self_service=current_app.config["CERTIFICATE_NAME_SELF_SERVICE"],
     ), status
+
+
+@bp.route("/certificate-name", methods=["POST"])
+@login_required
+def request_certificate_name():
+    form = CertificateNameForm()
+    if form.validate_on_submit():
+        self_service = current_app.config["CERTIFICATE_NAME_SELF_SERVICE"]
+        try:
+            names.request_change(
+                current_user, form.requested_name.data, form.note.data or "", self_service=self_service
+            )
+        except FieldError as exc:
+            form.error_on(exc.field, str(exc))
+        else:
+            db.session.commit()
+            if self_service:
+                flash(_("The name on your certificates is changed; your current certificates are reissued."), "success")
+            else:
+                flash(_("Your request is sent. An administrator will review it."), "success")
+            return redirect(url_for("account.show"))
+    return _render(name_form=form, status=400)
 
 
 @bp.route("/")

@@ -6,9 +6,12 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..authz import can_take_quiz, get_attempt_or_404
-from ..extensions import db
+from ..enums import ReviewLevel
+from ..extensions import db, limiter
 from ..forms import ConfirmForm
-from ..services.learning import attempts
+from ..i18n import current_language
+from ..login import per_person, quiz_limit
+from ..services.learning import attempts, structure
 
 bp = Blueprint("attempts", __name__, url_prefix="/attempts")
 
@@ -19,16 +22,23 @@ def answers_from_form() -> dict[str, list[str]]:
 
 
 def _render(attempt, *, answers=None, missing=(), status=200):
-    module = attempt.quiz.module
+    course = structure.view(attempt.quiz.module.course, current_language())
+    # A retired module is no longer in the course: its old attempts still show, with the module's own title.
+    module = course.module(attempt.quiz.module.slug) or attempt.quiz.module
+    own = can_take_quiz(current_user, attempt)
+    quiz_status = None if attempt.is_open or not own else attempts.quiz_status(current_user, attempt.quiz)
     return render_template(
         "attempts/show.html",
         attempt=attempt,
         module=module,
-        course=module.course,
+        course=course,
         answers=answers or {},
         missing=set(missing),
         form=ConfirmForm(),
-        own=can_take_quiz(current_user, attempt),
+        own=own,
+        quiz_status=quiz_status,
+        # The learner sees what the quiz's review policy allows; an admin reviewing someone's attempt sees it all.
+        review=attempts.review_level(attempt, quiz_status) if own else ReviewLevel.FULL,
     ), status
 
 
@@ -43,6 +53,7 @@ def show(attempt_id: int):
 
 @bp.route("/<int:attempt_id>", methods=["POST"])
 @login_required
+@limiter.limit(quiz_limit, key_func=per_person, scope="quiz")
 def submit(attempt_id: int):
     attempt = get_attempt_or_404(attempt_id, for_taking=True)
     if not ConfirmForm().validate_on_submit():

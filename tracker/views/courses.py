@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..authz import get_course_view_or_404, get_lesson_or_404, get_module_or_404
 from ..enums import StepKind
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms import ConfirmForm
 from ..i18n import current_language
+from ..login import per_person, quiz_limit
 from ..models import Course
 from ..services import DomainError, certification
 from ..services.learning import attempts, catalog, lessons, progress
@@ -95,6 +96,7 @@ def lesson(slug: str, module_slug: str, lesson_slug: str):
         following=sequence[index + 1] if index + 1 < len(sequence) else None,
         is_read=lesson.id in module_state.lessons_read,
         is_last_in_module=lesson.id == module.lessons[-1].id,
+        opened=lessons.opened_stamp(current_user, lesson.id),
     )
 
 
@@ -105,7 +107,8 @@ def mark_read(slug: str, module_slug: str, lesson_slug: str):
     module = get_module_or_404(course, module_slug)
     lesson = get_lesson_or_404(module, lesson_slug)
     if ConfirmForm().validate_on_submit():
-        lessons.read_lesson(current_user, lesson, course=course)
+        opened = lessons.opened_at(request.form.get("opened"), current_user, lesson.id)
+        lessons.read_lesson(current_user, lesson, course=course, opened=opened)
         db.session.commit()
     # Straight on to the next step of the course (the next lesson, or this module's quiz).
     state = progress.course_state(current_user.id, course)
@@ -133,6 +136,7 @@ def quiz(slug: str, module_slug: str):
 
 @bp.route("/<slug>/modules/<module_slug>/quiz/start", methods=["POST"])
 @login_required
+@limiter.limit(quiz_limit, key_func=per_person, scope="quiz")
 def start_quiz(slug: str, module_slug: str):
     course = get_course_view_or_404(slug, current_language())
     module = get_module_or_404(course, module_slug)

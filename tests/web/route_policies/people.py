@@ -9,4 +9,6 @@ POLICY = {
     "admin.people.reset_password": "admin",
     "admin.people.import_upload": "admin",
     "admin.people.import_confirm": "admin",
+    "admin.people.approve_name": "admin",
+    "admin.people.reject_name": "admin",
 }

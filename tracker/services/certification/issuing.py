@@ -16,6 +16,7 @@ from ...extensions import db, issuing
 from ...i18n import BABEL_LOCALES, language_for
 from ...models import Certificate, Completion, Course, CourseProgress, User
 from .. import audit
+from ..learning import progress
 from .codes import new_code
 from .status import add_months
 
@@ -27,6 +28,7 @@ def award(row: CourseProgress, course: Course) -> Certificate:
     course = db.session.get_one(Course, course.id)  # the row itself, whatever view of it the caller holds
     user = db.session.get_one(User, row.user_id)
     language = language_for(user)
+    evidence = progress.learning_evidence(user.id, course.id, row.cycle_started_at)
     completion = Completion(
         user_id=row.user_id,
         course_id=course.id,
@@ -35,6 +37,8 @@ def award(row: CourseProgress, course: Course) -> Certificate:
         course_version=row.completed_version or course.version,
         score=row.best_score,
         language=language,
+        attempts=evidence.attempts,
+        first_opened_at=evidence.first_opened_at,
     )
     try:
         with db.session.begin_nested():
@@ -67,7 +71,7 @@ def award(row: CourseProgress, course: Course) -> Certificate:
         user_id=user.id,
         course_id=course.id,
         revision=1,
-        learner_name=user.display_name,
+        learner_name=user.name_on_certificates,
         course_title=title_in(course, language),
         language=language,
         course_version=completion.course_version,
@@ -100,10 +104,10 @@ def produce_files(cert: Certificate, course: Course, user: User) -> None:
     """Sign the Open Badges credential and render the PDF; or mark the certificate pending if the name can't print."""
     missing = render.unprintable_characters(cert.learner_name) + render.unprintable_characters(cert.course_title)
     if missing:
-        cert.pending_reason = (
-            "The name contains characters the certificate font cannot print: "
-            + ", ".join(dict.fromkeys(missing))
-            + ". An administrator can reissue it with a printable spelling of the name."
+        cert.pending_reason = _(
+            "The name contains characters the certificate font cannot print: %(characters)s. An administrator can "
+            "reissue it with a printable spelling of the name.",
+            characters=", ".join(dict.fromkeys(missing)),
         )
         cert.pdf, cert.pdf_sha256, cert.credential = None, None, None
         return

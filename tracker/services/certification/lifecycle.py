@@ -5,41 +5,66 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ...enums import CertificateStatus
 from ...extensions import db
 from ...models import Certificate, Completion, Course, CourseProgress, User, utcnow
-from .. import DomainError, audit
+from .. import DomainError, FieldError, audit
 from ..learning import progress
 from .codes import new_code
 from .issuing import award, produce_files
 from .status import can_renew, status
 
 
-def revoke(cert: Certificate, actor: User, reason: str, now: datetime | None = None) -> None:
+def lock(cert: Certificate) -> Certificate:
+    """Lock a certificate's row until the transaction ends and read its current state: of two admins acting on
+    the same certificate at once, the second sees what the first did. (A no-op UPDATE: a row lock on PostgreSQL,
+    the database write lock on SQLite.)"""
+    db.session.execute(
+        update(Certificate)
+        .where(Certificate.id == cert.id)
+        .values(id=Certificate.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(cert)
+    return cert
+
+
+def revoke(cert: Certificate, actor: User, reason: str, public_reason: str = "", now: datetime | None = None) -> None:
+    """Revoke a current certificate. `reason` is internal (admins, the audit log); `public_reason`, if any, is what
+    the public verification page and the learner are told."""
     reason = reason.strip()
     if not reason:
-        raise DomainError(_("Give a reason for revoking the certificate."))
+        raise FieldError("reason", _("Give a reason for revoking the certificate."))
+    lock(cert)
     if cert.revoked_at is not None:
         raise DomainError(_("This certificate is already revoked."))
     if cert.superseded_at is not None:
         raise DomainError(_("This certificate was superseded; revoke the current version instead."))
     cert.revoked_at = now or utcnow()
     cert.revoked_reason = reason
+    cert.revoked_public_reason = public_reason.strip() or None
     cert.revoked_by_id = actor.id
+    cert.reissue_requested_at = None
     audit.record(
-        "certificate.revoked", actor=actor, target_type="certificate", target_id=cert.code, details={"reason": reason}
+        "certificate.revoked",
+        actor=actor,
+        target_type="certificate",
+        target_id=cert.code,
+        details={"reason": reason, "public_reason": cert.revoked_public_reason},
     )
 
 
 def reissue(
     cert: Certificate, actor: User, reason: str, learner_name: str | None = None, now: datetime | None = None
 ) -> Certificate:
-    """A new revision with a new PDF and code and the same award date; the old one is marked superseded."""
+    """A new revision with a new PDF and code and the same award date; the old one is marked superseded. A name
+    given here becomes the person's name on certificates from now on."""
     reason = reason.strip()
     if not reason:
-        raise DomainError(_("Give a reason for reissuing the certificate."))
+        raise FieldError("reason", _("Give a reason for reissuing the certificate."))
+    lock(cert)
     if cert.superseded_at is not None:
         raise DomainError(_("This certificate was already superseded by a newer version."))
     if cert.revoked_at is not None:
@@ -47,7 +72,7 @@ def reissue(
     now = now or utcnow()
     user = db.session.get_one(User, cert.user_id)
     course = db.session.get_one(Course, cert.course_id)
-    name = (learner_name or "").strip() or user.display_name
+    name = (learner_name or "").strip() or user.name_on_certificates
     revision = (
         db.session.scalar(select(func.max(Certificate.revision)).where(Certificate.completion_id == cert.completion_id))
         or 0
@@ -71,12 +96,14 @@ def reissue(
     )
     produce_files(new, course, user)
     if new.pending_reason:
-        raise DomainError(new.pending_reason.split(". An administrator")[0] + ". Enter a printable spelling.")
+        raise FieldError("learner_name", _("The certificate fonts cannot print this name. Enter a printable spelling."))
     db.session.add(new)
     db.session.flush()
     cert.superseded_at = now
     cert.superseded_by_id = new.id
     cert.reissue_requested_at = None
+    if name != user.name_on_certificates:
+        user.certificate_name = name
     audit.record(
         "certificate.reissued",
         actor=actor,
@@ -88,8 +115,11 @@ def reissue(
 
 
 def request_reissue(cert: Certificate, user: User, note: str, now: datetime | None = None) -> None:
+    lock(cert)
     if status(cert, now) in (CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED):
         raise DomainError(_("Only a current certificate can be reissued."))
+    if cert.reissue_requested_at is not None:
+        raise DomainError(_("A reissue of this certificate is already requested."))
     cert.reissue_requested_at = now or utcnow()
     cert.reissue_request_note = note.strip() or None
     audit.record(

@@ -72,7 +72,7 @@ def public_record(cert: Certificate, now: datetime | None = None) -> dict:
         "issuer": cert.organisation_name,
         "language": cert.language,
         "revoked_at": cert.revoked_at.isoformat() if cert.revoked_at else None,
-        "revoked_reason": cert.revoked_reason,
+        "revoked_reason": cert.revoked_public_reason,  # the public wording only; the internal reason stays inside
         "superseded_by": latest_revision(cert).code if cert.superseded_at else None,
     }
     return record

@@ -69,6 +69,8 @@ def _export_module(module: Module) -> dict[str, Any]:
             "questions_per_attempt": quiz.questions_per_attempt,
             "max_attempts": quiz.max_attempts,
             "cooldown_minutes": quiz.cooldown_minutes,
+            "cooldown_after_failures": quiz.cooldown_after_failures,
+            "review": {"after_fail": quiz.review_after_fail, "after_pass": quiz.review_after_pass},
             "questions": [_export_question(q) for q in quiz.questions],
         }
     return data

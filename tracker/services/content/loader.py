@@ -220,6 +220,9 @@ def _apply_modules(course: Course, modules: list[dict[str, Any]]) -> None:
         quiz.questions_per_attempt = spec["questions_per_attempt"]
         quiz.max_attempts = spec["max_attempts"]
         quiz.cooldown_minutes = spec["cooldown_minutes"]
+        quiz.cooldown_after_failures = spec["cooldown_after_failures"]
+        quiz.review_after_fail = spec["review_after_fail"]
+        quiz.review_after_pass = spec["review_after_pass"]
         db.session.flush()
         _sync(
             all_questions.get(quiz.id, []),

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import yaml
 from flask_babel import gettext as _
 
-from ...enums import QuestionKind
+from ...enums import QuestionKind, ReviewLevel
 from ...i18n import LANGUAGES
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -23,6 +23,11 @@ MAX_CHOICES = 8
 READING_WORDS_PER_MINUTE = 230
 SECONDS_PER_QUESTION = 45
 KINDS = tuple(kind.value for kind in QuestionKind)
+REVIEW_LEVELS = tuple(level.value for level in ReviewLevel)
+# The attempt policy of a quiz that states none: after two failed attempts in a row, each further attempt waits
+# 15 minutes. Guessing costs time; a learner who reads the lesson again is not held up.
+DEFAULT_COOLDOWN_MINUTES = 15
+DEFAULT_COOLDOWN_AFTER = 2
 
 
 @dataclass
@@ -213,7 +218,20 @@ def _check_quiz(checker: _Checker, raw: Any, path: str, question_ids: set[str]) 
     pass_mark = checker.integer(quiz, "pass_mark", path, low=1, high=100)
     per_attempt = checker.integer(quiz, "questions_per_attempt", path, low=1, high=100)
     max_attempts = checker.integer(quiz, "max_attempts", path, low=1, high=1000, required=False)
-    cooldown = checker.integer(quiz, "cooldown_minutes", path, low=0, high=60 * 24 * 30, required=False, default=0)
+    cooldown = checker.integer(
+        quiz, "cooldown_minutes", path, low=0, high=60 * 24 * 30, required=False, default=DEFAULT_COOLDOWN_MINUTES
+    )
+    cooldown_after = checker.integer(
+        quiz, "cooldown_after_failures", path, low=1, high=100, required=False, default=DEFAULT_COOLDOWN_AFTER
+    )
+    review = checker.mapping(quiz.get("review", {}), f"{path}.review")
+    reviews = {}
+    for when, default in (("after_fail", ReviewLevel.WRONG_QUESTIONS), ("after_pass", ReviewLevel.FULL)):
+        level = review.get(when, default.value)
+        if level not in REVIEW_LEVELS:
+            checker.add(f"{path}.review.{when}", _("must be one of %(levels)s", levels=", ".join(REVIEW_LEVELS)))
+            level = default.value
+        reviews[when] = level
     questions = []
     for i, raw_q in enumerate(checker.items(quiz, "questions", path)):
         qpath = f"{path}.questions[{i}]"
@@ -233,6 +251,9 @@ def _check_quiz(checker: _Checker, raw: Any, path: str, question_ids: set[str]) 
         "questions_per_attempt": per_attempt,
         "max_attempts": max_attempts,
         "cooldown_minutes": cooldown or 0,
+        "cooldown_after_failures": cooldown_after or DEFAULT_COOLDOWN_AFTER,
+        "review_after_fail": reviews["after_fail"],
+        "review_after_pass": reviews["after_pass"],
         "questions": questions,
     }
 

@@ -227,8 +227,8 @@ def carry_over(source: dict[str, Any], file_data: dict[str, Any]) -> dict[str, A
                         q
                         for q in module.get("quiz", {}).get("questions", [])
                         if q.get("id") in questions
-                        and len(q.get("choices", [])) == len(questions[q["id"]]["choices"])
-                        * (questions[q["id"]]["kind"] != QuestionKind.TRUE_FALSE)
+                        and len(q.get("choices", []))
+                        == len(questions[q["id"]]["choices"]) * (questions[q["id"]]["kind"] != QuestionKind.TRUE_FALSE)
                     ]
                 },
             }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,11 +15,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ...enums import QuestionKind
+from ...enums import QuestionKind, ReviewLevel
 from ...extensions import db
 from ...i18n import BABEL_LOCALES, language_for
-from ...models import Attempt, Course, Question, Quiz, User, utcnow
-from .. import DomainError, certification
+from ...models import Attempt, AttemptGrant, Course, CourseProgress, Question, Quiz, User, utcnow
+from .. import DomainError, audit, certification
 from . import progress
 from .grading import grade
 
@@ -39,51 +40,88 @@ class IncompleteAnswers(DomainError):
 
 @dataclass(frozen=True)
 class QuizStatus:
-    attempts_used: int
-    attempts_left: int | None
+    attempts_used: int  # submitted in the current cycle of the course
+    attempts_left: int | None  # None: no limit; counts attempts granted by an admin or manager
     open_attempt: Attempt | None
     best_score: int | None
     passed: bool
-    available_at: datetime | None  # when a cooldown ends
+    available_at: datetime | None  # when a waiting time after repeated failures ends
     can_start: bool
     reason: str | None
-    history: list[Attempt]  # submitted attempts, oldest first
+    history: list[Attempt]  # submitted attempts of the cycle, oldest first
+    grants: int = 0  # extra attempts granted and not used yet
+    needs_grant: bool = False  # starting now uses a granted attempt (past the limit or the waiting time)
+
+
+def _cycle_start(user_id: int, course_id: int) -> datetime | None:
+    return db.session.scalar(
+        select(CourseProgress.cycle_started_at).where(
+            CourseProgress.user_id == user_id, CourseProgress.course_id == course_id
+        )
+    )
 
 
 def quiz_status(user: User, quiz: Quiz, now: datetime | None = None) -> QuizStatus:
+    """Where a learner stands with a quiz in the current cycle of its course: attempts used and left, a waiting time
+    after repeated failures, and whether they may start now."""
     now = now or utcnow()
-    attempts = list(
-        db.session.scalars(
-            select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id).order_by(Attempt.number)
-        )
-    )
+    since = _cycle_start(user.id, quiz.course_id)
+    query = select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
+    if since is not None:  # a renewal or a reset starts the count again
+        query = query.where(Attempt.started_at >= since)
+    attempts = list(db.session.scalars(query.order_by(Attempt.number)))
     submitted = [a for a in attempts if not a.is_open]
     open_attempt = next((a for a in attempts if a.is_open), None)
     passing = [a.score for a in submitted if a.passed and a.score is not None]
-    left = None if quiz.max_attempts is None else max(quiz.max_attempts - len(submitted), 0)
+    grants = (
+        db.session.scalar(
+            select(func.count(AttemptGrant.id)).where(
+                AttemptGrant.user_id == user.id,
+                AttemptGrant.quiz_id == quiz.id,
+                AttemptGrant.used_by_attempt_id.is_(None),
+            )
+        )
+        or 0
+    )
+    limit_left = None if quiz.max_attempts is None else max(quiz.max_attempts - len(submitted), 0)
+    failures = 0  # failed attempts in a row, the most recent last
+    for attempt in reversed(submitted):
+        if attempt.passed:
+            break
+        failures += 1
     available_at = None
-    reason = None
-    if submitted and not submitted[-1].passed and quiz.cooldown_minutes:
+    if quiz.cooldown_minutes and failures >= quiz.cooldown_after_failures:
         ends = submitted[-1].submitted_at + timedelta(minutes=quiz.cooldown_minutes)
         if ends > now:
             available_at = ends
+    blocked = limit_left == 0 or available_at is not None
+    reason = None
     if open_attempt is None:
-        if left == 0:
-            reason = "You have used every attempt allowed for this quiz."
-        elif available_at is not None:
-            reason = "You can try again once the waiting time after your last attempt has passed."
-        elif quiz.pool_size < quiz.questions_per_attempt:
-            reason = "This quiz is not available: its question pool is smaller than one attempt."
+        if quiz.pool_size < quiz.questions_per_attempt:
+            reason = _("This quiz is not available: its question pool is smaller than one attempt.")
+        elif blocked and not grants:
+            if limit_left == 0:
+                reason = _(
+                    "You have used every attempt allowed for this quiz. An administrator or your manager "
+                    "can allow another attempt."
+                )
+            else:
+                reason = _(
+                    "You can try again once the waiting time after your last attempts has passed. Use it "
+                    "to read the module's lessons again."
+                )
     return QuizStatus(
         attempts_used=len(submitted),
-        attempts_left=left,
+        attempts_left=None if limit_left is None else limit_left + grants,
         open_attempt=open_attempt,
         best_score=max(passing) if passing else None,
         passed=bool(passing),
-        available_at=available_at,
+        available_at=available_at if not grants else None,
         can_start=reason is None,
         reason=reason,
         history=submitted,
+        grants=grants,
+        needs_grant=blocked,
     )
 
 
@@ -95,9 +133,10 @@ def start_attempt(
     rng: random.Random | None = None,
     now: datetime | None = None,
 ) -> Attempt:
-    """Open a new attempt, or return the one already open (so a double click never creates two). The questions
-    are served in `language` where the course is translated (default: the learner's language).
-    `quiz` may be the course structure's view of it: the quiz and its pool are read here."""
+    """Open a new attempt, or return the one already open (so a double click never creates two: the database keeps
+    one open attempt per learner and quiz). The questions are served in `language` where the course is translated
+    (default: the learner's language). `quiz` may be the course structure's view of it: the quiz and its pool are
+    read here."""
     quiz = db.session.get_one(Quiz, quiz.id)
     now = now or utcnow()
     status = quiz_status(user, quiz, now)
@@ -127,15 +166,65 @@ def start_attempt(
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
+            if status.needs_grant and not _use_grant(user, quiz, attempt):
+                raise QuizUnavailable(_("The attempt that was allowed has just been used."))
     except IntegrityError:
-        # A concurrent request opened attempt `number` first: hand back that one.
+        # A concurrent request opened an attempt first (same number, or the one-open-attempt index): use that one.
         existing = db.session.scalar(
-            select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.number == number)
+            select(Attempt).where(
+                Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_(None)
+            )
         )
         if existing is None:  # the concurrent attempt was rolled back after all
             raise
         return existing
     return attempt
+
+
+def _use_grant(user: User, quiz: Quiz, attempt: Attempt) -> bool:
+    """Mark the oldest unused grant as used by `attempt` (a conditional UPDATE: a grant is used once)."""
+    db.session.flush()
+    grant_id = db.session.scalar(
+        select(AttemptGrant.id)
+        .where(
+            AttemptGrant.user_id == user.id, AttemptGrant.quiz_id == quiz.id, AttemptGrant.used_by_attempt_id.is_(None)
+        )
+        .order_by(AttemptGrant.id)
+        .limit(1)
+    )
+    if grant_id is None:
+        return False
+    used = db.session.execute(
+        update(AttemptGrant)
+        .where(AttemptGrant.id == grant_id, AttemptGrant.used_by_attempt_id.is_(None))
+        .values(used_by_attempt_id=attempt.id)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(used.rowcount)
+
+
+def grant_attempt(actor: User, user: User, quiz: Quiz, reason: str = "") -> AttemptGrant:
+    """Allow one more attempt past the limit and any waiting time (audited)."""
+    grant = AttemptGrant(user_id=user.id, quiz_id=quiz.id, granted_by_id=actor.id, reason=reason.strip())
+    db.session.add(grant)
+    db.session.flush()
+    audit.record(
+        "quiz.attempt_granted",
+        actor=actor,
+        target_type="user",
+        target_id=user.id,
+        details={"quiz_id": quiz.id, "module": quiz.module.slug, "reason": grant.reason},
+    )
+    return grant
+
+
+def review_level(attempt: Attempt, status: QuizStatus | None = None) -> ReviewLevel:
+    """How much of a submitted attempt its learner sees (the quiz's review policy): the after-pass level once
+    passed or when no attempt is left, the after-fail level otherwise."""
+    quiz = attempt.quiz
+    if attempt.passed or (status is not None and status.attempts_left == 0):
+        return ReviewLevel(quiz.review_after_pass)
+    return ReviewLevel(quiz.review_after_fail)
 
 
 def _serve(user: User, quiz: Quiz, rng: random.Random, language: str, *, translated: bool) -> list[dict[str, Any]]:
@@ -153,12 +242,14 @@ def _serve(user: User, quiz: Quiz, rng: random.Random, language: str, *, transla
     snapshot = []
     for question in chosen:
         text = (question.translations or {}).get(language, {}) if translated else {}
-        choices = [dict(c) for c in question.choices]
+        # Each served choice gets a fresh random id: the page and the API show nothing of the file order or of which
+        # choice is correct. `key` keeps the file's id for grading history and item analysis.
+        choices = [{**c, "key": c["id"], "id": _choice_id()} for c in question.choices]
         for choice, translated in zip(choices, text.get("choices") or [], strict=False):
             choice["text"] = translated
         if question.kind == QuestionKind.TRUE_FALSE:  # True before False reads naturally, in the attempt's language
             for choice in choices:
-                choice["text"] = true_false_word(choice["id"] == "true", language)
+                choice["text"] = true_false_word(choice["key"] == "true", language)
         else:
             rng.shuffle(choices)
         snapshot.append(
@@ -171,6 +262,10 @@ def _serve(user: User, quiz: Quiz, rng: random.Random, language: str, *, transla
             }
         )
     return snapshot
+
+
+def _choice_id() -> str:
+    return secrets.token_urlsafe(9)  # 72 random bits
 
 
 def true_false_word(value: bool, language: str) -> str:

@@ -7,12 +7,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...enums import ProgressStatus, StepKind
 from ...extensions import db
-from ...models import Attempt, Course, CourseProgress, Lesson, LessonRead, Module, User, utcnow
+from ...models import Attempt, Course, CourseProgress, Lesson, LessonRead, Module, Quiz, User, utcnow
 from .catalog import course_with_content, published_views
 
 
@@ -163,10 +163,16 @@ def course_state(user_id: int, course: Course) -> CourseState:
 
 
 def mark_lesson_read(
-    user: User, lesson: Lesson, now: datetime | None = None, *, course: Course | None = None
+    user: User,
+    lesson: Lesson,
+    now: datetime | None = None,
+    *,
+    course: Course | None = None,
+    opened_at: datetime | None = None,
 ) -> tuple[bool, list[CourseProgress]]:
-    """Record that the learner read a lesson. Returns whether it was new (False when it was already read; safe
-    under double submit) and the course progress that this completed, for the caller to award."""
+    """Record that the learner read a lesson (`opened_at`: when the page was served, for the time spent on it).
+    Returns whether it was new (False when it was already read; safe under double submit) and the course progress
+    that this completed, for the caller to award."""
     now = now or utcnow()
     already = db.session.scalar(
         select(LessonRead.id).where(LessonRead.user_id == user.id, LessonRead.lesson_id == lesson.id)
@@ -175,7 +181,7 @@ def mark_lesson_read(
     if already is None:
         try:
             with db.session.begin_nested():
-                db.session.add(LessonRead(user_id=user.id, lesson_id=lesson.id, read_at=now))
+                db.session.add(LessonRead(user_id=user.id, lesson_id=lesson.id, read_at=now, opened_at=opened_at))
             created = True
         except IntegrityError:
             created = False  # a concurrent request recorded it first
@@ -188,8 +194,36 @@ def refresh(
     user_id: int, course: Course, *, now: datetime | None = None, last_lesson_id: int | None = None
 ) -> list[CourseProgress]:
     """Recompute the stored progress of one learner in one course after something happened.
-    Returns the progress rows this completed (the caller awards their certificates)."""
+    Returns the progress rows this completed (the caller awards their certificates).
+
+    The learner's progress row is locked first, so two things finishing at once (the last lesson read in one tab,
+    the last quiz passed in another) are counted one after the other: the second sees the first and completes the
+    course. Without the lock each could count without the other and the completion would be lost."""
+    lock(user_id, course.id, now or utcnow())
     return _store(course, {user_id: course_state(user_id, course)}, now or utcnow(), last_lesson_id)
+
+
+def lock(user_id: int, course_id: int, now: datetime) -> None:
+    """Create the learner's progress row if there is none, then lock it until the transaction ends. The lock is a
+    no-op UPDATE: a row lock on PostgreSQL (like SELECT ... FOR UPDATE) and the database write lock on SQLite,
+    which has no row locks."""
+    exists = db.session.scalar(
+        select(CourseProgress.id).where(CourseProgress.user_id == user_id, CourseProgress.course_id == course_id)
+    )
+    if exists is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    CourseProgress(user_id=user_id, course_id=course_id, started_at=now, last_activity_at=now)
+                )
+        except IntegrityError:
+            pass  # created by a concurrent request: lock that one
+    db.session.execute(
+        update(CourseProgress)
+        .where(CourseProgress.user_id == user_id, CourseProgress.course_id == course_id)
+        .values(id=CourseProgress.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def recompute_course(course: Course) -> list[CourseProgress]:
@@ -287,3 +321,32 @@ def overview(user_id: int, language: str) -> list[CourseOverview]:
         )
         for course in courses
     ]
+
+
+@dataclass(frozen=True)
+class LearningEvidence:
+    attempts: int  # quiz attempts submitted in the cycle
+    first_opened_at: datetime | None  # the first lesson page (or quiz) opened in the cycle
+
+
+def learning_evidence(user_id: int, course_id: int, since: datetime | None) -> LearningEvidence:
+    """What the learner did to complete a cycle of a course (`since`: when the cycle began; None for the first)."""
+    quiz_ids = (
+        select(Quiz.id).join(Module, Module.id == Quiz.module_id).where(Module.course_id == course_id).scalar_subquery()
+    )
+    attempts_query = select(func.count(Attempt.id), func.min(Attempt.started_at)).where(
+        Attempt.user_id == user_id, Attempt.quiz_id.in_(quiz_ids), Attempt.submitted_at.is_not(None)
+    )
+    opened_query = (
+        select(func.min(LessonRead.opened_at))
+        .join(Lesson, Lesson.id == LessonRead.lesson_id)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(LessonRead.user_id == user_id, Module.course_id == course_id)
+    )
+    if since is not None:
+        attempts_query = attempts_query.where(Attempt.started_at >= since)
+        opened_query = opened_query.where(LessonRead.opened_at >= since)
+    count, first_attempt = db.session.execute(attempts_query).one()
+    first_opened = db.session.scalar(opened_query)
+    moments = [moment for moment in (first_opened, first_attempt) if moment is not None]
+    return LearningEvidence(count or 0, min(moments) if moments else None)

@@ -40,10 +40,14 @@ class LessonView:
 @dataclass(frozen=True)
 class QuizView:
     id: int
+    course_id: int
     pass_mark: int
     questions_per_attempt: int
     max_attempts: int | None
     cooldown_minutes: int
+    cooldown_after_failures: int
+    review_after_fail: str
+    review_after_pass: str
     pool_size: int
 
 
@@ -164,12 +168,16 @@ def _build_modules(course: Course, language: str) -> tuple[ModuleView, ...]:
                 quiz=None
                 if quiz is None
                 else QuizView(
-                    quiz.id,
-                    quiz.pass_mark,
-                    quiz.questions_per_attempt,
-                    quiz.max_attempts,
-                    quiz.cooldown_minutes,
-                    len(quiz.questions),
+                    id=quiz.id,
+                    course_id=course.id,
+                    pass_mark=quiz.pass_mark,
+                    questions_per_attempt=quiz.questions_per_attempt,
+                    max_attempts=quiz.max_attempts,
+                    cooldown_minutes=quiz.cooldown_minutes,
+                    cooldown_after_failures=quiz.cooldown_after_failures,
+                    review_after_fail=quiz.review_after_fail,
+                    review_after_pass=quiz.review_after_pass,
+                    pool_size=len(quiz.questions),
                 ),
                 translated=translated,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import Course, Team, User
+from ...models import Course, NameChangeRequest, Team, User
 from ..certification import listing
 
 
@@ -17,5 +17,5 @@ def admin_counts() -> dict[str, int]:
         "people": count(User, User.active.is_(True)),
         "teams": count(Team),
         "courses": count(Course),
-        "attention": listing.attention_count(),
+        "attention": listing.attention_count() + count(NameChangeRequest, NameChangeRequest.status == "pending"),
     }

@@ -9,9 +9,10 @@ from flask_login import current_user
 from ...authz import get_certificate_or_404, role_required
 from ...enums import Role
 from ...extensions import db
-from ...forms.certificates import ReissueForm, RevokeForm
+from ...forms.certificates import DecisionForm, ReissueForm, RevokeForm
 from ...services import DomainError, certification
 from ...services.certification import listing
+from ...services.organisation import names
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 
@@ -30,6 +31,8 @@ def index():
         search=search,
         revoke_form=RevokeForm(formdata=None),
         reissue_form=ReissueForm(formdata=None),
+        name_requests=names.pending_requests() if view == listing.AdminView.ATTENTION else [],
+        decision_form=DecisionForm(formdata=None),
     )
 
 
@@ -56,9 +59,9 @@ def revoke(code: str):
     form = RevokeForm()
     if form.validate_on_submit():
         try:
-            certification.revoke(cert, current_user, form.reason.data)
+            certification.revoke(cert, current_user, form.reason.data, form.public_reason.data or "")
         except DomainError as exc:
-            form.reason.errors.append(str(exc))
+            form.error_on(getattr(exc, "field", "reason"), str(exc))
         else:
             db.session.commit()
             flash(_("Certificate %(code)s is revoked.", code=cert.code), "success")
@@ -75,7 +78,7 @@ def reissue(code: str):
         try:
             new = certification.reissue(cert, current_user, form.reason.data, form.learner_name.data)
         except DomainError as exc:
-            form.learner_name.errors.append(str(exc))
+            form.error_on(getattr(exc, "field", "learner_name"), str(exc))
         else:
             db.session.commit()
             flash(_("Reissued as %(code)s; %(code2)s is marked superseded.", code=new.code, code2=cert.code), "success")

@@ -8,9 +8,10 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from ...authz import get_person_or_404, role_required
+from ...authz import get_name_request_or_404, get_person_or_404, role_required
 from ...extensions import db
 from ...forms import ConfirmForm
+from ...forms.certificates import DecisionForm
 from ...forms.people import (
     ImportConfirmForm,
     ImportUploadForm,
@@ -23,7 +24,7 @@ from ...forms.people import (
 from ...i18n import LANGUAGES
 from ...models import Role, User
 from ...services import DomainError
-from ...services.organisation import people
+from ...services.organisation import names, people
 from ...services.organisation.people import FieldError, csv_rows, imports
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -109,6 +110,7 @@ def _render_person(person: User, form=None, action_error: str | None = None, sta
                     "team": str(person.team_id) if person.team_id else "",
                     "job_role": person.job_role or "",
                     "language": person.locale or "",
+                    "certificate_name": person.name_on_certificates,
                 },
             )
         )
@@ -136,6 +138,7 @@ def edit(user_id: int):
             team_id=team_id(form.team.data),
             job_role=form.job_role.data,
             language=form.language.data,
+            certificate_name=form.certificate_name.data,
         )
         try:
             people.update_person(person, changes, current_user)
@@ -271,3 +274,46 @@ def import_confirm():
     else:
         flash(_("Import done: %(summary)s", summary=result.summary()), "success")
     return redirect(url_for("admin.people.index"))
+
+
+# --- names on certificates ----------------------------------------------------------------------------------------
+
+
+@bp.route("/name-requests/<int:request_id>/approve", methods=["POST"])
+@role_required(Role.ADMIN)
+def approve_name(request_id: int):
+    name_request = get_name_request_or_404(request_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            reissued = names.approve(name_request, current_user, form.note.data or "")
+        except DomainError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(
+                ngettext(
+                    "The name on certificates of %(name)s is changed; %(num)d certificate reissued.",
+                    "The name on certificates of %(name)s is changed; %(num)d certificates reissued.",
+                    reissued,
+                    name=name_request.user.display_name,
+                ),
+                "success",
+            )
+    return redirect(url_for("admin.certificates.index"))
+
+
+@bp.route("/name-requests/<int:request_id>/reject", methods=["POST"])
+@role_required(Role.ADMIN)
+def reject_name(request_id: int):
+    name_request = get_name_request_or_404(request_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            names.reject(name_request, current_user, form.note.data or "")
+        except DomainError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("The request of %(name)s is rejected.", name=name_request.user.display_name), "success")
+    return redirect(url_for("admin.certificates.index"))

@@ -8,7 +8,9 @@ from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 
 from ...authz import can_take_quiz, get_attempt_or_404, get_course_view_or_404, get_module_or_404
-from ...extensions import db
+from ...enums import ReviewLevel
+from ...extensions import db, limiter
+from ...login import per_person, quiz_limit
 from ...models import Attempt, Course
 from ...services import DomainError
 from ...services.learning import attempts, catalog, progress
@@ -74,27 +76,38 @@ def _attempt_json(attempt: Attempt) -> dict[str, Any]:
             for q in attempt.served
         ]
         return data
+    # The same review policy as the pages: the owner sees what the quiz allows; an admin reviewing sees it all.
+    if can_take_quiz(current_user, attempt):
+        review = attempts.review_level(attempt, attempts.quiz_status(current_user, attempt.quiz))
+    else:
+        review = ReviewLevel.FULL
     data.update(
         {
             "score": attempt.score,
             "passed": attempt.passed,
             "correct": attempt.correct_count,
             "total": len(attempt.served),
-            "questions": [
-                {
-                    "key": q["key"],
-                    "kind": q["kind"],
-                    "prompt": q["prompt"],
-                    "choices": [{"id": c["id"], "text": c["text"], "correct": c["correct"]} for c in q["choices"]],
-                    "selected": (attempt.answers or {}).get(q["key"], []),
-                    "correct": (attempt.results or {}).get(q["key"], False),
-                    "explanation": q["explanation"],
-                }
-                for q in attempt.served
-            ],
+            "review": review.value,
+            "questions": [_reviewed_question(attempt, q, review) for q in attempt.served]
+            if review != ReviewLevel.SCORE
+            else [],
         }
     )
     return data
+
+
+def _reviewed_question(attempt: Attempt, q: dict[str, Any], review: ReviewLevel) -> dict[str, Any]:
+    item = {
+        "key": q["key"],
+        "kind": q["kind"],
+        "prompt": q["prompt"],
+        "correct": (attempt.results or {}).get(q["key"], False),
+    }
+    if review == ReviewLevel.FULL:
+        item["choices"] = [{"id": c["id"], "text": c["text"], "correct": c["correct"]} for c in q["choices"]]
+        item["selected"] = (attempt.answers or {}).get(q["key"], [])
+        item["explanation"] = q["explanation"]
+    return item
 
 
 @bp.route("/me")
@@ -150,6 +163,7 @@ def my_progress():
 
 
 @bp.route("/courses/<slug>/modules/<module_slug>/attempts", methods=["POST"])
+@limiter.limit(quiz_limit, key_func=per_person, scope="quiz")
 def start_attempt(slug: str, module_slug: str):
     course = get_course_view_or_404(slug, API_LANGUAGE)
     module = get_module_or_404(course, module_slug)
@@ -172,6 +186,7 @@ def attempt(attempt_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@limiter.limit(quiz_limit, key_func=per_person, scope="quiz")
 def submit_attempt(attempt_id: int):
     attempt = get_attempt_or_404(attempt_id, for_taking=True)
     payload = request.get_json(silent=True)

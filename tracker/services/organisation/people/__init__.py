@@ -18,6 +18,7 @@ from ....i18n import LANGUAGES
 from ....models import Role, Team, User
 from ... import DomainError, FieldError, accounts, audit, on_field
 from ...paging import Page, paginate
+from .. import names
 
 PER_PAGE = 50
 STATUSES = {"active": "Active", "inactive": "Deactivated"}
@@ -207,6 +208,7 @@ class PersonChanges:
     team_id: int | None
     job_role: str | None
     language: str | None = None  # None or "": the organisation's language
+    certificate_name: str | None = None  # None: leave as it is
 
 
 def update_person(person: User, changes: PersonChanges, actor: User) -> dict[str, dict]:
@@ -235,6 +237,8 @@ def update_person(person: User, changes: PersonChanges, actor: User) -> dict[str
             changed[name_] = {"old": old, "new": new}
     person.email, person.display_name, person.team, person.job_role = email, name, team, job_role
     person.locale = language
+    if changes.certificate_name is not None:
+        on_field("certificate_name", names.set_by_admin, person, changes.certificate_name, actor)
 
     if role != person.role:
         audit.record(
