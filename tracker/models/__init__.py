@@ -6,6 +6,7 @@ from .certificates import Certificate, Completion
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
 from .progress import CourseProgress, LessonRead
 from .quizzes import Attempt, Question, Quiz
+from .sessions import UserSession
 from .types import UTCDateTime, utcnow
 from .users import ApiToken, Role, Team, User
 
@@ -29,5 +30,6 @@ __all__ = [
     "Team",
     "UTCDateTime",
     "User",
+    "UserSession",
     "utcnow",
 ]

@@ -54,6 +54,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Set when an admin resets the password: the next sign-in leads straight to choosing a new one.
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    # When a one-time password set by an admin stops working (None: the password is the person's own).
+    password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Part of the login cookie; rotating it ends every session of this user.
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
