@@ -100,7 +100,7 @@ class SignInLimits:
             failures = self.storage.get(f"{key}/failures")
             if failures < self.policies[scope].free_failures:
                 continue
-            not_before = self.storage.get(f"{key}/not-before")
+            not_before = self.storage.get(f"{key}/not-before") / 1000
             if now < not_before:
                 self._release(attempt)
                 return Refusal(max(1, math.ceil(not_before - now)))
@@ -122,7 +122,8 @@ class SignInLimits:
             delay = policy.delay_after(failures)
             if delay:
                 self.storage.clear(f"{key}/not-before")
-                self.storage.incr(f"{key}/not-before", math.ceil(delay) + 1, amount=math.ceil(now + delay))
+                # A counter holds the moment as whole milliseconds.
+                self.storage.incr(f"{key}/not-before", math.ceil(delay) + 1, amount=math.floor((now + delay) * 1000))
         self._release(attempt)
 
     def succeeded(self, attempt: Attempt) -> None:
