@@ -208,7 +208,8 @@ def login_as(client):
         if password is not None:
             return login(client, user, password)
         # A sign-in session as the form starts one; the cookie names it by its secret.
-        _session, secret = sessions.start(user, "127.0.0.1", "tests", sessions.Timeouts.from_config(client.application.config))
+        timeouts = sessions.Timeouts.from_config(client.application.config)
+        _session, secret = sessions.start(user, "127.0.0.1", "tests", timeouts)
         db.session.commit()
         with client.session_transaction() as session:
             session["_user_id"] = secret

@@ -8,7 +8,7 @@ minute per token).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, Request, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -42,11 +42,12 @@ def load_session_user(cookie_value: str) -> User | None:
         return None
     ended_by = timeouts().ended_by(found, utcnow())
     if ended_by is not None:
-        g.timed_out_session = (found.id, ended_by)
+        g.timed_out_session = (found.id, found.token_hash, ended_by)
         return None
     if not found.user.active:
         return None
     g.user_session = found
+    g.user_session_last_seen_at = found.last_seen_at
     return found.user
 
 
@@ -60,6 +61,7 @@ def load_bearer_user(req: Request) -> User | None:
         return None
     g.api_token_user = True
     g.api_token_id = found.id
+    g.api_token_last_used_at = found.last_used_at
     return found.user
 
 
@@ -83,6 +85,7 @@ def sign_in(user: User) -> UserSession:
     # Flask-Login stores `get_id()`; the loader is given the session's secret instead.
     session["_user_id"] = secret
     g.user_session = new
+    g.user_session_last_seen_at = new.last_seen_at
     return new
 
 
@@ -96,33 +99,45 @@ def sign_out() -> None:
 
 
 def after_request(response):
-    """Record what this request used, after the view has committed its own work."""
-    changed = False
+    """Record what this request used, at most once a minute each. Whatever the view left uncommitted is rolled
+    back first (as the end of the request would): only these records are committed here."""
+    if response.status_code >= 500:
+        return response
+    now = utcnow()
     token_id = g.get("api_token_id")
-    if token_id is not None and response.status_code < 500:
-        changed |= accounts.touch_api_token(token_id, TOKEN_USE_RESOLUTION)
+    token_stale = token_id is not None and _stale(g.get("api_token_last_used_at"), TOKEN_USE_RESOLUTION, now)
     running = g.get("user_session")
-    if running is not None and response.status_code < 500:  # an ended session matches no row
-        changed |= sessions.touch(running.id, SESSION_USE_RESOLUTION)
+    session_stale = running is not None and _stale(g.get("user_session_last_seen_at"), SESSION_USE_RESOLUTION, now)
     timed_out = g.get("timed_out_session")
-    if timed_out is not None:
-        changed |= _end_timed_out(*timed_out)
-    if changed:
-        db.session.commit()
+    if not (token_stale or session_stale or timed_out):
+        return response
+    db.session.rollback()
+    if token_stale:
+        accounts.touch_api_token(token_id, TOKEN_USE_RESOLUTION, now)
+    if session_stale:  # an ended session matches no row
+        sessions.touch(running.id, SESSION_USE_RESOLUTION, now)
+    if timed_out:
+        _end_timed_out(*timed_out)
+    db.session.commit()
     return response
 
 
-def _end_timed_out(session_id: int, reason: str) -> bool:
+def _stale(last: datetime | None, resolution: timedelta, now: datetime) -> bool:
+    return last is None or now - last >= resolution
+
+
+def _end_timed_out(session_id: int, token_hash: str, reason: str) -> None:
     ended = db.session.get(UserSession, session_id)
-    if ended is None:
-        return False
+    if ended is None or ended.token_hash != token_hash:  # ended meanwhile (and its id perhaps taken again)
+        return
     sessions.end(ended, actor=None, reason=reason)
+    if g.get("user_session") is not None:  # this very request signed in anew
+        return
     session.pop("_user_id", None)
     if reason == "idle":
         flash(_("You were signed out after a while without activity. Sign in again to continue."), "info")
     else:
         flash(_("Your session has reached its time limit. Sign in again to continue."), "info")
-    return True
 
 
 def send_to_password_change():

@@ -14,6 +14,7 @@ from tracker.extensions import db
 from tracker.models import ApiToken, AuditEvent, User, utcnow
 from tracker.services import accounts
 
+from .. import factories
 from ..conftest import login
 from ..factories import PASSWORD
 from .test_admin_people import one_time_password
@@ -47,22 +48,17 @@ def with_tokens(user: User, count: int) -> list[str]:
     return plains
 
 
-def reset_by_admin(app, person: User) -> str:
+def reset_by_admin(app, person: User) -> tuple[str, str]:
+    """An admin resets the person's password: the one-time password and the page that shows it."""
+    admin = factories.make_user(Role.ADMIN)
     admin_client = app.test_client()
-    login(admin_client, _admin())
+    login(admin_client, admin)
     response = admin_client.post(f"/admin/people/{person.id}/reset-password")
     assert response.status_code == 200
     return one_time_password(response.data), response.data.decode()
 
 
-def _admin() -> User:
-    from tests import factories
-
-    found = db.session.scalar(select(User).where(User.email == "the-admin@example.org"))
-    return found or factories.make_user(Role.ADMIN, email="the-admin@example.org")
-
-
-# --- API tokens --------------------------------------------------------------------------------------------------------
+# --- API tokens -----------------------------------------------------------------------------------------------------
 
 
 def test_a_password_change_revokes_every_api_token_and_says_so(app, client, make_user):
@@ -224,7 +220,8 @@ def test_the_api_refuses_a_session_that_must_choose_a_password(app, make_user):
     client = app.test_client()
     login(client, person, password)
 
-    for method, url in (("GET", "/api/v1/me"), ("GET", "/api/v1/courses"), ("POST", "/api/v1/courses/any/modules/any/attempts")):
+    attempts = "/api/v1/courses/any/modules/any/attempts"
+    for method, url in (("GET", "/api/v1/me"), ("GET", "/api/v1/courses"), ("POST", attempts)):
         response = client.open(url, method=method)
         assert response.status_code == 403, url
         assert response.is_json

@@ -87,7 +87,7 @@ def test_last_use_is_recorded_at_most_once_a_minute(app, make_user):
     assert utcnow() - row.last_seen_at < timedelta(seconds=30)
 
 
-# --- idle and absolute limits ------------------------------------------------------------------------------------------
+# --- idle and absolute limits ---------------------------------------------------------------------------------------
 
 
 def test_a_session_ends_after_30_minutes_without_activity(app, make_user):
@@ -274,3 +274,40 @@ def test_ending_sessions_needs_the_csrf_token(app, make_user):
     token = csrf_token_from(office.get("/account/").data)
     assert office.post("/account/sessions/end-others", data={"csrf_token": token}).status_code == 302
     assert not is_signed_in(phone)
+
+
+def test_signing_in_again_over_a_timed_out_cookie_keeps_the_new_session(app, make_user):
+    user = make_user()
+    client = signed_in_client(app, user)
+    [old] = sessions_of(user)
+    age(old, seen=timedelta(hours=1))
+
+    assert sign_in(client, user.email).status_code == 302  # the stale cookie is read, then replaced
+
+    assert is_signed_in(client)
+    [new] = sessions_of(user)
+    assert utcnow() - new.last_seen_at < timedelta(minutes=1)
+    assert [e.details["reason"] for e in events("auth.session_ended")] == ["idle"]
+
+
+@pytest.mark.own_app  # adds a route
+def test_recording_the_last_use_commits_nothing_the_view_left_uncommitted(app, make_user):
+    from flask_login import current_user
+
+    def rename_without_commit():
+        current_user.display_name = "Never saved"
+        db.session.flush()
+        return "not committed", 400
+
+    app.add_url_rule("/test-rename", "test_rename", rename_without_commit)
+    user = make_user(name="Kept Name")
+    client = signed_in_client(app, user)
+    [row] = sessions_of(user)
+    age(row, seen=timedelta(minutes=5))
+
+    assert client.get("/test-rename").status_code == 400
+
+    [row] = sessions_of(user)
+    assert utcnow() - row.last_seen_at < timedelta(minutes=1)  # the use was recorded
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).display_name == "Kept Name"

@@ -50,13 +50,10 @@ def start(
     user: User, ip_address: str | None, user_agent: str | None, timeouts: Timeouts, now: datetime | None = None
 ) -> tuple[UserSession, str]:
     """A new session for a sign-in; returns it with the secret for the cookie (stored only as a hash). The
-    person's sessions that are already over are cleared out on the way."""
+    person's sessions that timed out unnoticed (their browser never came back) are ended on the way."""
     now = now or utcnow()
-    db.session.execute(
-        delete(UserSession)
-        .where(UserSession.user_id == user.id, _over(timeouts, now))
-        .execution_options(synchronize_session=False)
-    )
+    for over in db.session.scalars(select(UserSession).where(UserSession.user_id == user.id, _over(timeouts, now))):
+        end(over, actor=None, reason=timeouts.ended_by(over, now) or "idle")
     secret = secrets.token_urlsafe(32)
     session = UserSession(
         user_id=user.id,
