@@ -85,7 +85,7 @@ def _changed_message(changed: accounts.PasswordChanged) -> str:
     message = _("Your password is changed. You are signed out on every other device.")
     if changed.tokens_revoked:
         message += " " + ngettext(
-            "Your API token was revoked: create a new one for your integration.",
+            "%(num)d API token was revoked: create a new one for your integration.",
             "Your %(num)d API tokens were revoked: create new ones for your integrations.",
             changed.tokens_revoked,
         )
