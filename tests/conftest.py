@@ -18,6 +18,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from tracker import create_app
 from tracker.extensions import db, limiter
 from tracker.models.audit import APPEND_ONLY_TRIGGERS
+from tracker.services import sessions
 from tracker.services.learning import structure
 
 from . import factories
@@ -206,8 +207,12 @@ def login_as(client):
     def _login(user, password: str | None = None):
         if password is not None:
             return login(client, user, password)
+        # A sign-in session as the form starts one; the cookie names it by its secret.
+        timeouts = sessions.Timeouts.from_config(client.application.config)
+        _session, secret = sessions.start(user, "127.0.0.1", "tests", timeouts)
+        db.session.commit()
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = secret
             session["_fresh"] = True
         return None
 

@@ -16,7 +16,19 @@ from sqlalchemy import select
 from . import enums
 from .enums import Role
 from .extensions import db
-from .models import ApiToken, Assignment, Attempt, Certificate, Course, Lesson, Module, NameChangeRequest, Team, User
+from .models import (
+    ApiToken,
+    Assignment,
+    Attempt,
+    Certificate,
+    Course,
+    Lesson,
+    Module,
+    NameChangeRequest,
+    Team,
+    User,
+    UserSession,
+)
 from .services.certification.codes import normalise_code
 from .services.learning import catalog, structure
 from .services.organisation import teams
@@ -204,6 +216,13 @@ def get_own_api_token_or_404(token_id: int) -> ApiToken:
     if token is None or token.user_id != current_user.id:
         abort(404)
     return token
+
+
+def get_own_session_or_404(session_id: int) -> UserSession:
+    found = db.session.get(UserSession, session_id)
+    if found is None or found.user_id != current_user.id:
+        abort(404)
+    return found
 
 
 def init_app(app: Flask) -> None:

@@ -29,6 +29,11 @@ def _instance_secret_key(instance_path: Path) -> str:
     return key
 
 
+def _number(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
 def load_config(instance_path: Path) -> dict[str, Any]:
     env = os.environ.get("TRACKER_ENV", "development").strip().lower()
     production = env == "production"
@@ -66,8 +71,23 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 5 minutes"),
-        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes"),
+        # Sign-in limits (only wrong passwords count): free failures per account and client address, then a delay
+        # that doubles with each further failure up to the maximum; failures are forgotten after the memory period
+        # or at a successful sign-in. The looser per-address count guards against trying one password on many
+        # accounts; set it high enough for an office behind one address.
+        "LOGIN_FAILURES_BEFORE_DELAY": int(_number("LOGIN_FAILURES_BEFORE_DELAY", 5)),
+        "LOGIN_ADDRESS_FAILURES_BEFORE_DELAY": int(_number("LOGIN_ADDRESS_FAILURES_BEFORE_DELAY", 100)),
+        "LOGIN_FIRST_DELAY_SECONDS": _number("LOGIN_FIRST_DELAY_SECONDS", 1),
+        "LOGIN_MAX_DELAY_SECONDS": _number("LOGIN_MAX_DELAY_SECONDS", 900),
+        "LOGIN_FAILURE_MEMORY_HOURS": _number("LOGIN_FAILURE_MEMORY_HOURS", 24),
+        # Sessions: signed out after this long without a request, and in any case this long after signing in.
+        "SESSION_IDLE_TIMEOUT_MINUTES": _number("SESSION_IDLE_TIMEOUT_MINUTES", 30),
+        "SESSION_LIFETIME_HOURS": _number("SESSION_LIFETIME_HOURS", 12),
+        # How long a one-time password set by an admin works.
+        "ONE_TIME_PASSWORD_HOURS": _number("ONE_TIME_PASSWORD_HOURS", 72),
+        # `__Host-` binds the cookie to this host over HTTPS only (no Domain, Path=/, Secure).
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
+        "SESSION_COOKIE_PATH": "/",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -75,7 +95,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
-        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session (its secret is renewed at sign-in)
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         # werkzeug's method string for new password hashes (tests use a cheap one).
         "PASSWORD_HASH_METHOD": "scrypt",

@@ -194,8 +194,8 @@ def test_create_with_a_generated_password_shows_it_once(app, admin_client):
     assert password not in (admin_client.get_cookie("session").value or "")
     # It works once, and leads straight to choosing a new password.
     other = app.test_client()
-    assert login(other, person, password).headers["Location"] == "/"
-    assert other.get("/").headers["Location"] == "/account/"
+    assert login(other, person, password).headers["Location"] == "/account/choose-password"
+    assert other.get("/").headers["Location"] == "/account/choose-password"
 
 
 @pytest.mark.parametrize(
@@ -334,7 +334,7 @@ def test_deactivation_ends_sessions_and_api_tokens(app, admin_client, make_user,
         == 200
     )
     [event] = events("user.deactivated")
-    assert event.actor_id == admin.id and event.details == {"tokens_revoked": 1}
+    assert event.actor_id == admin.id and event.details == {"tokens_revoked": 1, "sessions_ended": 1}
     assert "Deactivated" in admin_client.get(f"{PEOPLE}{person.id}").data.decode()
 
     assert admin_client.post(f"{PEOPLE}{person.id}/reactivate").status_code == 302
@@ -383,31 +383,36 @@ def test_reset_password_shows_it_once_ends_sessions_and_forces_a_change(app, adm
         == 200
     )
 
-    # Signing in with the one-time password leads to the account page and nowhere else.
+    # Signing in with the one-time password leads to choosing a password and nowhere else.
     client = app.test_client()
     login(client, person, password)
-    for url in ("/", "/courses/", "/certificates/"):
+    for url in ("/", "/courses/", "/certificates/", "/account/"):
         response = client.get(url)
-        assert response.status_code == 302 and response.headers["Location"] == "/account/", url
-    account = client.get("/account/")
-    assert account.status_code == 200
-    assert "Choose a new password before you continue." in account.data.decode()
+        assert response.status_code == 302 and response.headers["Location"] == "/account/choose-password", url
+    choose = client.get("/account/choose-password")
+    assert choose.status_code == 200
+    assert "Choose your password" in choose.data.decode()
+    assert "API tokens" not in choose.data.decode()
     assert client.post("/account/profile", data={"display_name": "x", "timezone": "UTC"}).status_code == 302
     assert fresh(person.id).display_name != "x"
-    # The API works with tokens and is not redirected.
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
+    # The reset revoked the token, and the API refuses the session cookie until the password is chosen.
+    assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
+    refused = client.get("/api/v1/me")
+    assert refused.status_code == 403
+    assert "Choose a new password" in refused.get_json()["error"]["message"]
 
     response = client.post(
-        "/account/password",
+        "/account/choose-password",
         data={
             "current_password": password,
             "new_password": "my own new passphrase",
             "confirm_password": "my own new passphrase",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/"
     assert fresh(person.id).must_change_password is False
     assert client.get("/").status_code == 200
+    assert client.get("/api/v1/me").status_code == 200
 
 
 def test_admin_with_a_forced_change_cannot_reach_admin_pages(app, make_user):
@@ -416,8 +421,8 @@ def test_admin_with_a_forced_change_cannot_reach_admin_pages(app, make_user):
     db.session.commit()
     client = app.test_client()
     login(client, admin)
-    assert client.get(PEOPLE).headers["Location"] == "/account/"
-    assert client.post(PEOPLE + "new", data={}).headers["Location"] == "/account/"
+    assert client.get(PEOPLE).headers["Location"] == "/account/choose-password"
+    assert client.post(PEOPLE + "new", data={}).headers["Location"] == "/account/choose-password"
     assert client.post("/logout").status_code == 302  # signing out stays possible
     assert not is_signed_in(client)
 

@@ -17,7 +17,7 @@ from tests.conftest import make_config
 from tests.web import route_policies
 from tracker.extensions import db
 from tracker.models import Assignment, AuditEvent, Certificate, Role
-from tracker.services import accounts
+from tracker.services import accounts, sessions
 from tracker.services.learning import attempts, lessons
 from tracker.services.organisation import assignments, names
 
@@ -99,6 +99,7 @@ def world(app, make_user):
         attempts.submit_attempt(owner, attempt, factories.answers_for(attempt))
     module = course.modules[0]
     token, _ = accounts.create_api_token(owner, "owner's integration")
+    owners_session, _ = sessions.start(owner, "192.0.2.1", "owner's browser", sessions.Timeouts.from_config(app.config))
     assignment, _ = assignments.assign(None, course=course, team=owners_team, due_on=date(2030, 1, 31))
     name_request = names.request_change(owner, "Owner Renamed")
     db.session.commit()
@@ -111,6 +112,7 @@ def world(app, make_user):
         "lesson_slug": module.lessons[0].slug,
         "attempt_id": attempt.id,
         "token_id": token.id,
+        "session_id": owners_session.id,
         "code": cert.code,
         "user_id": owner.id,
         "team_id": owners_team.id,

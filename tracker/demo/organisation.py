@@ -72,7 +72,8 @@ def load_demo(rng: random.Random | None = None) -> bool:
                 role=person.role.value,
                 team_name=person.team,
                 job_role=person.job_role,
-            )
+            ),
+            check_strength=False,  # the published demo password, refused for any real account
         )
     # manager@ runs the IT Operations department, which contains both teams.
     department = Team(name="IT Operations", manager_id=users["manager@example.com"].id)

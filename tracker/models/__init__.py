@@ -6,6 +6,7 @@ from .certificates import Certificate, Completion
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
 from .progress import CourseProgress, LessonRead
 from .quizzes import Attempt, AttemptGrant, Question, Quiz
+from .sessions import UserSession
 from .types import UTCDateTime, utcnow
 from .users import ApiToken, NameChangeRequest, Role, Team, User
 
@@ -31,5 +32,6 @@ __all__ = [
     "Team",
     "UTCDateTime",
     "User",
+    "UserSession",
     "utcnow",
 ]

@@ -57,7 +57,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Set when an admin resets the password: the next sign-in leads straight to choosing a new one.
     must_change_password: Mapped[bool] = mapped_column(default=False)
-    # Part of the login cookie; rotating it ends every session of this user.
+    # When a one-time password set by an admin stops working (None: the password is the person's own).
+    password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Renewed whenever all of the person's sessions end (sessions themselves are rows of user_sessions).
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -178,6 +178,7 @@ def create_person(data: NewPerson, actor: User) -> tuple[User, str | None]:
         team=team,
         job_role=job_role,
         must_change_password=generated,
+        password_expires_at=accounts.one_time_password_expiry() if generated else None,
         session_token=accounts.new_session_token(),
     )
     db.session.add(user)
@@ -265,14 +266,14 @@ def deactivate(person: User, actor: User) -> int:
     if not person.active:
         raise DomainError(_("%(display_name)s is already deactivated.", display_name=person.display_name))
     person.active = False
-    accounts.end_all_sessions(person)
-    revoked = 0
-    for token in person.api_tokens:
-        if token.revoked_at is None:
-            accounts.revoke_api_token(token)
-            revoked += 1
+    ended = accounts.end_all_sessions(person)
+    revoked = accounts.revoke_all_api_tokens(person)
     audit.record(
-        "user.deactivated", actor=actor, target_type="user", target_id=person.id, details={"tokens_revoked": revoked}
+        "user.deactivated",
+        actor=actor,
+        target_type="user",
+        target_id=person.id,
+        details={"tokens_revoked": revoked, "sessions_ended": ended},
     )
     db.session.flush()
     return revoked
@@ -287,14 +288,27 @@ def reactivate(person: User, actor: User) -> None:
 
 
 def reset_password(person: User, actor: User) -> str:
-    """Set a one-time password that must be changed at the next sign-in, and end every session. Returns it."""
+    """Set a one-time password that works until its expiry and must be changed at the next sign-in; end every
+    session and revoke every API token (whoever made them may have known the old password). Returns it."""
     if person.id == actor.id:
         raise SelfProtection(_("Change your own password on your account page."))
     password = one_time_password()
     person.password_hash = accounts.hash_password(password)
     person.must_change_password = True
-    accounts.end_all_sessions(person)
+    person.password_expires_at = accounts.one_time_password_expiry()
+    ended = accounts.end_all_sessions(person)
+    revoked = accounts.revoke_all_api_tokens(person)
     # The password itself is never written to the log.
-    audit.record("user.password_reset", actor=actor, target_type="user", target_id=person.id)
+    audit.record(
+        "user.password_reset",
+        actor=actor,
+        target_type="user",
+        target_id=person.id,
+        details={
+            "expires_at": person.password_expires_at.isoformat(),
+            "sessions_ended": ended,
+            "tokens_revoked": revoked,
+        },
+    )
     db.session.flush()
     return password
