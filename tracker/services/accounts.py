@@ -157,9 +157,7 @@ def _guessable_because(matches: list[dict]) -> str:
             "This password is easy to guess: sequences, repeats and keyboard rows like abc, 1111 or qwerty are "
             "among the first things tried. A passphrase of several unrelated words is best."
         )
-    return _(
-        "This password is too easy to guess. Make it longer: a passphrase of several unrelated words is best."
-    )
+    return _("This password is too easy to guess. Make it longer: a passphrase of several unrelated words is best.")
 
 
 def check_password_strength(password: str, email: str = "", name: str = "") -> None:
@@ -196,9 +194,7 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> User
     if not check_password_hash(user.password_hash, password):
         raise WrongCredentials(_("The email or password is not correct."))
     if not user.active:
-        raise AccountDeactivated(
-            _("This account is deactivated. Ask your administrator if you need to use it again.")
-        )
+        raise AccountDeactivated(_("This account is deactivated. Ask your administrator if you need to use it again."))
     if user.must_change_password and user.password_expires_at is not None and user.password_expires_at <= now:
         raise OneTimePasswordExpired(
             _("This one-time password has expired. Ask your administrator to reset your password again.")
@@ -318,6 +314,10 @@ def update_profile(user: User, display_name: str, timezone: str, language: str |
         )
         if old != new
     }
+    if "display_name" in changes and user.certificate_name is None:
+        # The name printed on certificates is governed (changed by request and approval): a new display name
+        # must not reach certificates, so keep printing the name they were issued to.
+        user.certificate_name = user.display_name
     user.display_name = display_name.strip()
     user.timezone = timezone
     user.locale = language or None

@@ -34,7 +34,7 @@ class Timeouts:
         )
 
     def ended_by(self, session: UserSession, now: datetime) -> str | None:
-        """"lifetime" or "idle" when the session is over, else None."""
+        """ "lifetime" or "idle" when the session is over, else None."""
         if now - session.created_at >= self.lifetime:
             return "lifetime"
         if now - session.last_seen_at >= self.idle:
