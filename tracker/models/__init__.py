@@ -4,6 +4,7 @@ from .assignments import Assignment
 from .audit import AuditEvent
 from .certificates import Certificate, Completion
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
+from .issuer_keys import IssuerKeyRecord
 from .progress import CourseProgress, LessonRead
 from .quizzes import Attempt, Question, Quiz
 from .types import UTCDateTime, utcnow
@@ -18,6 +19,7 @@ __all__ = [
     "Completion",
     "Course",
     "CourseProgress",
+    "IssuerKeyRecord",
     "LearningPath",
     "LearningPathCourse",
     "Lesson",
