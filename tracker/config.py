@@ -8,8 +8,6 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from zxcvbn import zxcvbn
-
 from .certificates.signing import IssuerKey
 
 SECRET_KEY_MIN_BITS = 128
@@ -99,10 +97,12 @@ def secret_key_bits(key: str) -> float:
     zxcvbn is used because it prices what people actually type as a "random" key: repeats (`aaaa`, `abcabc`),
     sequences (`0123456789abcdef`), keyboard walks, dictionary words and dates; a plain length x log2(alphabet)
     count would rate `changeme-changeme-changeme-changeme` at over 200 bits (35 characters from lower-case letters
-    and punctuation; zxcvbn: 27). What is left unexplained is
-    priced as brute force at 10 guesses a character, so a truly random key is under-rated, never over-rated:
-    `secrets.token_urlsafe(32)` (43 characters) estimates at about 140 bits, 32 hex digits (really 128) at about 102.
+    and punctuation; zxcvbn: 27). What is left unexplained is priced as brute force at 10 guesses a character, so
+    a truly random key is under-rated, never over-rated: `secrets.token_urlsafe(32)` (43 characters) estimates at
+    about 140 bits, 32 hex digits (really 128) at about 102.
     """
+    from zxcvbn import zxcvbn  # its word lists take a while to load: only production asks
+
     sample = key[:SECRET_KEY_JUDGED_CHARS]
     if not sample:
         return 0.0
@@ -147,4 +147,3 @@ def check_production_config(config: dict[str, Any]) -> None:
         problems.append("PUBLIC_BASE_URL must be the https:// address of the app")
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
-

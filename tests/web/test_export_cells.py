@@ -164,7 +164,7 @@ def test_every_formula_start_is_neutralised(start):
 def test_csv_cells_keep_plain_text_numbers_and_dates():
     assert cells.csv_cell("Ann Álvarez") == "Ann Álvarez"
     assert cells.csv_cell("a=b") == "a=b"  # only the first character starts a formula
-    assert cells.csv_cell(-5) == "-5"  # a number is a number
+    assert "".join(cells.csv_text(["n"], [[-5], [2.5]])) == "\ufeffn\r\n-5\r\n2.5\r\n"  # a number is a number
     assert cells.csv_cell(None) == ""
     assert cells.csv_cell(True) == "yes"
     assert cells.csv_cell(date(2026, 1, 31)) == "2026-01-31"

@@ -15,16 +15,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"  # so spreadsheet programs read the file as UTF-8 (names with accents)
 CSV_CHUNK_ROWS = 500  # rows per streamed chunk: a long export never sits in memory whole
-
-DATE_FORMAT = "yyyy-mm-dd"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"  # the columns say UTC; Excel has no time zones
 
 _NUMBER = (int, float, Decimal)
 
@@ -41,59 +37,52 @@ def iso_utc(value: date | datetime) -> str:
     return value.isoformat()
 
 
-def csv_cell(value: Any) -> str:
+def csv_cell(value: Any) -> str | int | float | Decimal:
     """A cell of a CSV file: numbers as they are, dates in ISO 8601, any other value as neutralised text."""
+    if type(value) is str:  # the common case first: exports are long
+        return neutralise(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, _NUMBER):
-        return str(value)
+        return value  # the csv module writes numbers as they are
     if isinstance(value, date):
         return iso_utc(value)
     return neutralise(str(value))  # str, lazy translations, enums' labels: all text
 
 
-def csv_line(values: Sequence[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([csv_cell(v) for v in values])
-    return buffer.getvalue()
-
-
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     """The CSV as text chunks: a byte-order mark, the header, then the rows a few hundred at a time."""
-    chunk = [BOM + csv_line(header)]
-    for row in rows:
-        chunk.append(csv_line(row))
-        if len(chunk) >= CSV_CHUNK_ROWS:
-            yield "".join(chunk)
-            chunk = []
-    if chunk:
-        yield "".join(chunk)
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([csv_cell(v) for v in header])
+    for index, row in enumerate(rows, 1):
+        writer.writerow([csv_cell(v) for v in row])
+        if index % CSV_CHUNK_ROWS == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
 
 
-def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell | None:
-    """A typed XLSX cell: text (neutralised, stored as a string even if it looks like a formula), a number, a date;
-    None leaves the cell empty."""
-    if value is None:
-        return None
+def xlsx_value(value: Any) -> Any:
+    """A typed XLSX value: text (neutralised, so openpyxl stores it as a string, never as a formula), a number, a
+    date or a UTC datetime (openpyxl gives both a date format); None leaves the cell empty."""
     if isinstance(value, bool):
-        value = "yes" if value else "no"
-    if isinstance(value, _NUMBER):
-        return WriteOnlyCell(sheet, value=value)
+        return "yes" if value else "no"
+    if value is None or isinstance(value, _NUMBER):
+        return value
     if isinstance(value, datetime):
-        cell = WriteOnlyCell(sheet, value=value.astimezone(UTC).replace(tzinfo=None))
-        cell.number_format = DATETIME_FORMAT
-        return cell
+        return value.astimezone(UTC).replace(tzinfo=None)  # Excel has no time zones; the columns say UTC
     if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = DATE_FORMAT
-        return cell
+        return value
     # Control characters cannot be stored in XLSX at all (openpyxl refuses them): they are dropped.
-    cell = WriteOnlyCell(sheet, value=neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value))))
-    cell.data_type = "s"  # openpyxl would store any text starting with "=" as a formula
-    return cell
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
 
 def xlsx_row(sheet: WriteOnlyWorksheet, values: Sequence[Any]) -> None:
-    sheet.append([xlsx_cell(sheet, value) for value in values])
+    # Plain values, not cell objects: openpyxl's write-only sheet reuses one cell for them, which is much faster.
+    sheet.append([xlsx_value(value) for value in values])
