@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -45,6 +45,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1)
     register_extensions(app)
+    if app.config["PRODUCTION"]:
+        issuing.start(app)  # the signing key is loaded now and checked against the database's record
     register_security(app)
     register_template_helpers(app)
     from .views import register_blueprints
@@ -85,7 +87,9 @@ def register_security(app: Flask) -> None:
             response.headers.setdefault(name, value)
         if app.config["PRODUCTION"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user and current_user.is_authenticated and not request.path.startswith("/static/"):
+        if g.get("database_unavailable"):  # the error page of an outage: who is signed in cannot be known
+            response.headers.setdefault("Cache-Control", "no-store")
+        elif not request.path.startswith("/static/") and current_user and current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response
 
@@ -97,4 +101,5 @@ def register_template_helpers(app: Flask) -> None:
         organisation_name=lambda: app.config["ORGANISATION_NAME"],
         certificate_status=certification.status,
         certificate_status_label=lambda cert: certification.status(cert).label,
+        issuer_key_warning=lambda: issuing.warning(app),
     )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 
-WEAK_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret", "development"}
+from .certificates.signing import IssuerKey
+
+SECRET_KEY_MIN_BITS = 128
+SECRET_KEY_JUDGED_CHARS = 128  # zxcvbn's work grows with the square of the length; a longer key is judged by these
+HOW_TO_MAKE_A_KEY = 'make one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -110,18 +115,58 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def secret_key_bits(key: str) -> float:
+    """Estimated entropy of a secret key, in bits: log2 of the guesses zxcvbn (Dropbox's strength estimator) needs.
+
+    zxcvbn is used because it prices what people actually type as a "random" key: repeats (`aaaa`, `abcabc`),
+    sequences (`0123456789abcdef`), keyboard walks, dictionary words and dates; a plain length x log2(alphabet)
+    count would rate `changeme-changeme-changeme-changeme` at over 200 bits (35 characters from lower-case letters
+    and punctuation; zxcvbn: 27). What is left unexplained is priced as brute force at 10 guesses a character, so
+    a truly random key is under-rated, never over-rated: `secrets.token_urlsafe(32)` (43 characters) estimates at
+    about 140 bits, 32 hex digits (really 128) at about 102.
+    """
+    from zxcvbn import zxcvbn  # its word lists take a while to load: only production asks
+
+    sample = key[:SECRET_KEY_JUDGED_CHARS]
+    if not sample:
+        return 0.0
+    return float(zxcvbn(sample, max_length=SECRET_KEY_JUDGED_CHARS)["guesses_log10"]) * math.log2(10)
+
+
 def check_production_config(config: dict[str, Any]) -> None:
-    """Refuse to start a production app that would be unsafe."""
+    """Refuse to start a production app that would be unsafe or would sign with a key nobody can check."""
     if not config.get("PRODUCTION"):
         return
     problems = []
     if config.get("DEBUG"):
         problems.append("debug mode is on (unset FLASK_DEBUG)")
     key = config.get("SECRET_KEY") or ""
-    if key.lower() in WEAK_SECRET_KEYS or len(key) < 32:
-        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    if not key:
+        problems.append(f"SECRET_KEY is not set; {HOW_TO_MAKE_A_KEY}")
+    else:
+        bits = secret_key_bits(key)
+        if bits < SECRET_KEY_MIN_BITS:
+            problems.append(
+                f"SECRET_KEY is too guessable (about {bits:.0f} bits estimated, at least {SECRET_KEY_MIN_BITS} "
+                f"needed); {HOW_TO_MAKE_A_KEY}"
+            )
+    if not config.get("REDIS_URL"):
+        problems.append(
+            "REDIS_URL is not set: without the Redis server that every worker shares, each worker process counts "
+            "sign-in attempts on its own and the sign-in limits do not hold"
+        )
     if not (config.get("ISSUER_KEY_FILE") or config.get("ISSUER_PRIVATE_KEY")):
         problems.append("set ISSUER_KEY_FILE or ISSUER_PRIVATE_KEY to the organisation's Ed25519 signing key")
+    else:
+        try:
+            IssuerKey.load_or_create(
+                key_file=config.get("ISSUER_KEY_FILE") or None,
+                key_pem=config.get("ISSUER_PRIVATE_KEY") or None,
+                instance_path=Path(),  # unused: production never creates a key
+                allow_create=False,
+            )
+        except RuntimeError as exc:  # unreadable file, not PEM, not Ed25519: say which
+            problems.append(str(exc))
     if not str(config.get("PUBLIC_BASE_URL", "")).startswith("https://"):
         problems.append("PUBLIC_BASE_URL must be the https:// address of the app")
     if problems:

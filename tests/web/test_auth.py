@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import secrets
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -462,7 +463,7 @@ def test_session_cookie_flags(client, make_user):
 @pytest.fixture
 def production_env(monkeypatch):
     monkeypatch.setenv("TRACKER_ENV", "production")
-    for name in ("SECRET_KEY", "FLASK_DEBUG", "DATABASE_URL"):
+    for name in ("SECRET_KEY", "FLASK_DEBUG", "DATABASE_URL", "REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -475,9 +476,11 @@ def issuer_key_pem() -> str:
 
 
 def production_overrides(database_url, tmp_path, **extra) -> dict:
-    """Everything else production asks for is present, so a refusal can only be about what the test varies."""
+    """Everything else production asks for is present, so a refusal can only be about what the test varies.
+    The database is the test's own: a production start records its issuer key there for real."""
     return {
-        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'production.db'}",
+        "REDIS_URL": REDIS_URL,
         "INSTANCE_PATH": str(tmp_path / "prod-instance"),
         "ISSUER_PRIVATE_KEY": issuer_key_pem(),
         "PUBLIC_BASE_URL": "https://training.example.org",
@@ -495,7 +498,7 @@ def test_production_refuses_missing_secret_key(production_env, database_url, tmp
     assert not (tmp_path / "prod-instance" / "secret_key").exists()
 
 
-@pytest.mark.parametrize("key", ["short", "change-me", "x" * 31])
+@pytest.mark.parametrize("key", ["short", "change-me", "x" * 31, "a" * 64, "0123456789abcdef" * 4])
 def test_production_refuses_weak_secret_key(production_env, database_url, tmp_path, key):
     production_env.setenv("SECRET_KEY", key)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
@@ -503,7 +506,7 @@ def test_production_refuses_weak_secret_key(production_env, database_url, tmp_pa
 
 
 def test_production_refuses_debug(production_env, database_url, tmp_path):
-    production_env.setenv("SECRET_KEY", "k" * 64)
+    production_env.setenv("SECRET_KEY", secrets.token_urlsafe(32))
     production_env.setenv("FLASK_DEBUG", "1")
     with pytest.raises(RuntimeError, match="debug") as refused:
         create_app(production_overrides(database_url, tmp_path))
@@ -511,7 +514,8 @@ def test_production_refuses_debug(production_env, database_url, tmp_path):
 
 
 def test_production_starts_with_strong_key(production_env, database_url, tmp_path):
-    production_env.setenv("SECRET_KEY", "0123456789abcdef" * 4)
+    _redis_or_skip()  # /healthz checks it
+    production_env.setenv("SECRET_KEY", secrets.token_urlsafe(32))
 
     prod = create_app(production_overrides(database_url, tmp_path))
 
@@ -589,7 +593,7 @@ def test_unexpected_error_shows_friendly_page_without_details(app, client):
 def test_healthz_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json() == {"status": "ok", "checks": {"database": "ok"}}
 
 
 @pytest.mark.parametrize(

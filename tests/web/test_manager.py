@@ -60,13 +60,13 @@ def test_csv_export_applies_filters_and_uses_iso_dates(client, login_as, org):
     login_as(org["boss"])
     response = client.get("/manager/export.csv")
     assert response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert {r["person"] for r in rows} == {"Ann Álvarez", "Bob"}
     ann = next(r for r in rows if r["person"] == "Ann Álvarez")
     assert ann["status"] == "Completed" and ann["completed_at_utc"].endswith("Z") and ann["certificate_code"]
     assert date.fromisoformat(ann["due_on"])
     filtered = list(
-        csv.DictReader(io.StringIO(client.get("/manager/export.csv?status=overdue").get_data(as_text=True)))
+        csv.DictReader(io.StringIO(client.get("/manager/export.csv?status=overdue").get_data().decode("utf-8-sig")))
     )
     assert [r["person"] for r in filtered] == ["Bob"]
 

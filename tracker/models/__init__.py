@@ -4,6 +4,7 @@ from .assignments import Assignment
 from .audit import AuditEvent
 from .certificates import Certificate, Completion
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
+from .issuer_keys import IssuerKeyRecord
 from .progress import CourseProgress, LessonRead
 from .quizzes import Attempt, AttemptGrant, Question, Quiz
 from .sessions import UserSession
@@ -20,6 +21,7 @@ __all__ = [
     "Completion",
     "Course",
     "CourseProgress",
+    "IssuerKeyRecord",
     "LearningPath",
     "LearningPathCourse",
     "Lesson",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request, session
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from ..extensions import db
+from .. import i18n
+from ..extensions import db, login_manager
 
 MESSAGES = {
     400: (
@@ -20,18 +24,63 @@ MESSAGES = {
     413: (_l("Too large"), _l("The file you sent is larger than allowed.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a few minutes and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error happened. It has been logged; please try again later.")),
+    503: (_l("The service is temporarily unavailable"), _l("Please try again in a few minutes.")),
 }
+RETRY_AFTER_SECONDS = "30"
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def database_unavailable(exc: BaseException | None) -> bool:
+    """The database cannot be reached (down, restarting, connection lost, pool exhausted), as opposed to a bug in a
+    statement: trying again later can work. Looks through the exceptions that wrapped it."""
+    for _depth in range(5):
+        if exc is None:
+            return False
+        if isinstance(exc, (OperationalError, InterfaceError, PoolTimeoutError)):
+            return True
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return True
+        exc = getattr(exc, "original_exception", None) or exc.__cause__ or exc.__context__
+    return False
+
+
+def _unavailable():
+    """The outage page: rendered from the cookie session and the request alone. The signed-in person and their
+    language live in the database, so neither the user loader nor the locale selector may run here."""
+    g.database_unavailable = True
+    g._login_user = login_manager.anonymous_user()  # Flask-Login's cache: nobody is loaded from the database again
+    try:
+        db.session.rollback()
+    except Exception:  # a dead connection may refuse even that; the pool replaces it
+        db.session.remove()
+    title, message = MESSAGES[503]
+    headers = {"Retry-After": RETRY_AFTER_SECONDS}
+    if _wants_json():
+        with force_locale(i18n.BABEL_LOCALES["en"]):  # the API speaks English
+            return {"error": {"code": 503, "title": str(title), "message": str(message)}}, 503, headers
+    language = (
+        i18n.language_of(session.get(i18n.SESSION_KEY))
+        or request.accept_languages.best_match(list(i18n.LANGUAGES))
+        or i18n.default_language()
+    )
+    with force_locale(i18n.BABEL_LOCALES.get(language, language)):
+        page = render_template("errors/unavailable.html", language=language, title=title, message=message)
+    return page, 503, headers
+
+
 def _respond(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, ("Error", "The request failed."))
     if _wants_json():
         return {"error": {"code": code, "title": title, "message": detail or message}}, code
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+    try:
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+    except Exception as exc:  # the page shows who is signed in: with the database gone it cannot
+        if database_unavailable(exc):
+            return _unavailable()
+        raise
 
 
 def register(app: Flask) -> None:
@@ -44,6 +93,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
+        if database_unavailable(exc):
+            app.logger.error("database unavailable on %s %s: %s", request.method, request.path, exc)
+            return _unavailable()
         db.session.rollback()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return _respond(500)

@@ -1,14 +1,14 @@
-"""CSV and XLSX exports of the team matrix: one row per person and course, dates in ISO 8601 UTC."""
+"""CSV and XLSX exports of the team matrix: one row per person and course. CSV dates are ISO 8601 UTC; XLSX cells
+are typed (dates, numbers, text), never formulas."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
-from datetime import date, datetime
 
 from openpyxl import Workbook
 
+from .cells import csv_text, xlsx_row
 from .matrix import Matrix
 
 COLUMNS = (
@@ -28,64 +28,49 @@ COLUMNS = (
 )
 
 
-def _iso(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")  # stored in UTC
-    return value.isoformat()
-
-
 def rows(matrix: Matrix) -> Iterator[list]:
+    """Typed values (text, numbers, dates, datetimes in UTC); the writers turn them into cells."""
     titles = {cid: title for cid, _, title in matrix.courses}
     for row in matrix.rows:
         for course_id, cell in row.cells.items():
             yield [
                 row.name,
                 row.email,
-                row.team or "",
-                row.job_role or "",
+                row.team,
+                row.job_role,
                 titles[course_id],
                 cell.label,
-                "yes" if cell.assigned else "no",
-                _iso(cell.due_on),
+                cell.assigned,
+                cell.due_on,
                 cell.percent,
-                "" if cell.score is None else cell.score,
-                _iso(cell.completed_at),
-                cell.certificate_code or "",
-                _iso(cell.expires_at),
+                cell.score,
+                cell.completed_at,
+                cell.certificate_code,
+                cell.expires_at,
             ]
 
 
 def csv_lines(matrix: Matrix) -> Iterator[str]:
     """Streamed CSV, so a 100,000-row export never sits in memory whole."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for index, values in enumerate(rows(matrix)):
-        writer.writerow(values)
-        if index % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    return csv_text(COLUMNS, rows(matrix))
 
 
 def xlsx_bytes(matrix: Matrix, scope_label: str) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Matrix")
-    sheet.append(list(COLUMNS))
+    xlsx_row(sheet, COLUMNS)
     for values in rows(matrix):
-        sheet.append(values)
+        xlsx_row(sheet, values)
     summary = workbook.create_sheet("Summary")
-    summary.append(["Scope", scope_label])
-    summary.append(["Generated at (UTC)", _iso(matrix.generated_at)])
-    summary.append(["People", matrix.total_people])
-    summary.append([])
-    summary.append(["course", "assigned", "completed", "completion_rate_percent", "overdue", "expiring", "expired"])
+    xlsx_row(summary, ["Scope", scope_label])
+    xlsx_row(summary, ["Generated at (UTC)", matrix.generated_at])
+    xlsx_row(summary, ["People", matrix.total_people])
+    xlsx_row(summary, [])
+    xlsx_row(summary, ["course", "assigned", "completed", "completion_rate_percent", "overdue", "expiring", "expired"])
     for course_id, _, title in matrix.courses:
         totals = matrix.totals[course_id]
-        summary.append(
+        xlsx_row(
+            summary,
             [
                 title,
                 totals.assigned,
@@ -94,7 +79,7 @@ def xlsx_bytes(matrix: Matrix, scope_label: str) -> bytes:
                 totals.by_status["overdue"],
                 totals.by_status["expiring"],
                 totals.by_status["expired"],
-            ]
+            ],
         )
     buffer = io.BytesIO()
     workbook.save(buffer)

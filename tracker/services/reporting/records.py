@@ -5,15 +5,14 @@ The evidence report's data types live here so that services build them and the r
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from .cells import csv_text, iso_utc  # noqa: F401  (csv_text: the views write the evidence and audit CSV from here)
 
 # Printed on every evidence report (page, PDF). Worded with care: the app keeps records, it certifies nothing.
 ARTICLE_4_STATEMENT = _l(
@@ -101,36 +100,10 @@ class EvidenceReport:
 
 def utc_timestamp(value: datetime | None) -> str:
     """ISO 8601 in UTC with the zone stated: 2026-01-31T09:00:00Z."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+    return iso_utc(value) if value else ""
 
 
 # --------------------------------------------------------------------------- CSV
-
-# A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
-def csv_line(values: Sequence[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([csv_cell(v) for v in values])
-    return buffer.getvalue()
-
-
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
-    """The CSV as text chunks: a byte-order mark (so spreadsheet programs read UTF-8 names), header, rows."""
-    yield "\ufeff" + csv_line(header)
-    for row in rows:
-        yield csv_line(row)
-
 
 EVIDENCE_CSV_HEADER = (
     "person_name",
