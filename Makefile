@@ -59,7 +59,7 @@ lint: $(VENV)/.installed-dev
 # Extract the interface strings, merge them into the German and French catalogues, compile them. The compiled
 # catalogues are committed (the app never runs without them); a test fails when any is stale or incomplete.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs ".*" -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output \
 		--project tracker --copyright-holder "tracker" -o tracker/translations/messages.pot .
 	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d tracker/translations --use-fuzzy

@@ -17,6 +17,11 @@ LANGUAGES = ("de", "fr")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
 
 
+def _not_hidden(dirpath: str) -> bool:
+    """Babel skips folders starting with "_" by default; templates/_macros and _partials hold interface text too."""
+    return not Path(dirpath).name.startswith(".")
+
+
 def source_messages() -> set[str]:
     """Every msgid marked in the code and templates today (what `make translations` would extract)."""
     method_map, options_map = parse_mapping_cfg(io.StringIO((ROOT / "babel.cfg").read_text()))
@@ -28,7 +33,7 @@ def source_messages() -> set[str]:
         ]
         options = {pattern.removeprefix(prefix): value for pattern, value in options_map.items()}
         for _filename, _lineno, message, _comments, _context in extract_from_dir(
-            ROOT / directory, mapping, options, keywords=KEYWORDS
+            ROOT / directory, mapping, options, keywords=KEYWORDS, directory_filter=_not_hidden
         ):
             found.add(message[0] if isinstance(message, tuple) else message)
     return found
