@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import inputs
 from .config import check_production_config, load_config
 from .extensions import csrf, db, issuing, limiter, migrate
 
@@ -44,6 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1)
+    inputs.init_app(app)  # before any route is registered
     register_extensions(app)
     if app.config["PRODUCTION"]:
         issuing.start(app)  # the signing key is loaded now and checked against the database's record

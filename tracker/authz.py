@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, abort
+from flask import Flask, abort, g
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -34,6 +34,13 @@ from .services.learning import catalog, structure
 from .services.organisation import teams
 
 
+def refuse(kind: str, ident: object, status: int = 404):
+    """Refuse access to something that exists: the answer is the same as for nothing (404) or a role's page (403),
+    and the error handler records the refusal in the audit log (`g.access_refused`)."""
+    g.access_refused = {"kind": kind, "id": str(ident)}
+    abort(status)
+
+
 def role_required(*roles: Role) -> Callable:
     """Signed-in users with one of `roles`; others get 403 (anonymous users are sent to sign in)."""
     allowed = {r.value for r in roles}
@@ -46,7 +53,7 @@ def role_required(*roles: Role) -> Callable:
 
                 return login_manager.unauthorized()
             if current_user.role not in allowed:
-                abort(403)
+                refuse("page", view.__name__, 403)
             return view(*args, **kwargs)
 
         return wrapped
@@ -86,8 +93,10 @@ def get_certificate_or_404(code: str) -> Certificate:
     """A certificate the current user may download; everyone else gets 404, even when guessing codes."""
     normalised = normalise_code(code)
     cert = db.session.scalar(select(Certificate).where(Certificate.code == normalised)) if normalised else None
-    if cert is None or not can_download_certificate(current_user, cert):
+    if cert is None:
         abort(404)
+    if not can_download_certificate(current_user, cert):
+        refuse("certificate", cert.code)
     return cert
 
 
@@ -148,22 +157,28 @@ def can_manage_assignment(user: User, assignment: Assignment) -> bool:
 
 def get_team_or_404(team_id: int) -> Team:
     team = db.session.get(Team, team_id)
-    if team is None or not can_view_team(current_user, team.id):
+    if team is None:
         abort(404)
+    if not can_view_team(current_user, team.id):
+        refuse("team", team.id)
     return team
 
 
 def get_person_or_404(user_id: int) -> User:
     person = db.session.get(User, user_id)
-    if person is None or not can_see_person(current_user, person.id, person.team_id):
+    if person is None:
         abort(404)
+    if not can_see_person(current_user, person.id, person.team_id):
+        refuse("user", person.id)
     return person
 
 
 def get_assignment_or_404(assignment_id: int) -> Assignment:
     assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or not can_manage_assignment(current_user, assignment):
+    if assignment is None:
         abort(404)
+    if not can_manage_assignment(current_user, assignment):
+        refuse("assignment", assignment.id)
     return assignment
 
 
@@ -199,29 +214,35 @@ def get_attempt_or_404(attempt_id: int, *, for_taking: bool = False) -> Attempt:
         abort(404)
     allowed = can_take_quiz(current_user, attempt) if for_taking else can_view_attempt(current_user, attempt)
     if not allowed:
-        abort(404)
+        refuse("attempt", attempt.id)
     return attempt
 
 
 def get_name_request_or_404(request_id: int) -> NameChangeRequest:
     """Name change requests are decided by admins."""
     request = db.session.get(NameChangeRequest, request_id)
-    if request is None or not is_admin(current_user):
+    if request is None:
         abort(404)
+    if not is_admin(current_user):
+        refuse("name_request", request.id)
     return request
 
 
 def get_own_api_token_or_404(token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
+    if token is None:
         abort(404)
+    if token.user_id != current_user.id:
+        refuse("api_token", token.id)
     return token
 
 
 def get_own_session_or_404(session_id: int) -> UserSession:
     found = db.session.get(UserSession, session_id)
-    if found is None or found.user_id != current_user.id:
+    if found is None:
         abort(404)
+    if found.user_id != current_user.id:
+        refuse("session", found.id)
     return found
 
 

@@ -38,7 +38,9 @@ def _postgres_server() -> str:
     """The PostgreSQL server of the test run (TEST_DATABASE_URL's, else the local one), as a URL to its
     maintenance database."""
     configured = os.environ.get("TEST_DATABASE_URL", "")
-    url = make_url(configured if configured.startswith("postgresql") else "postgresql+psycopg://postgres@127.0.0.1:5432/x")
+    url = make_url(
+        configured if configured.startswith("postgresql") else "postgresql+psycopg://postgres@127.0.0.1:5432/x"
+    )
     return url.set(database="postgres").render_as_string(hide_password=False)
 
 
@@ -126,9 +128,7 @@ def test_pg_dump_and_pg_restore_keep_certificates_verifiable(postgres_databases,
     shutil.rmtree(instance)  # the host is lost
 
     # The restore, into a fresh database.
-    subprocess.run(
-        ["pg_restore", "--no-owner", "--exit-on-error", "-d", _libpq(restored), str(dump)], check=True
-    )
+    subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "-d", _libpq(restored), str(dump)], check=True)
     assert_certificate_checks_out(restored, issued["code"], issued["pdf_sha256"], backup / "issuer-ed25519.pem")
 
     # A production host on the restored database starts with the backed-up key, and refuses any other.

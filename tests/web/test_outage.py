@@ -86,7 +86,7 @@ def test_signed_in_pages_answer_a_friendly_503(outage, path):
     assert response.headers["X-Frame-Options"] == "DENY"  # the security headers are still there
     body = response.get_data(as_text=True)
     assert '<html lang="de">' in body  # the browser's language: the person's own is in the database
-    assert "The service is temporarily unavailable" in body
+    assert "Der Dienst ist vorübergehend nicht verfügbar" in body
     for leak in ("werkzeug", "Traceback", "OperationalError", "psycopg", "sqlite", "Internal Server Error"):
         assert leak.lower() not in body.lower()
 

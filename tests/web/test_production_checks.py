@@ -19,6 +19,7 @@ from tracker.certificates.signing import DEV_KEY_FILENAME, IssuerKey
 from tracker.config import SECRET_KEY_MIN_BITS, secret_key_bits
 from tracker.extensions import IssuerKeyMismatch, db, issuing
 from tracker.models import IssuerKeyRecord, Role
+from tracker.services import sessions
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -192,16 +193,17 @@ def dev_app(app_config, instance: Path, **extra):
 
 
 def sign_in_as(app, user):
+    """A sign-in session as the form starts one (the cookie names it by its secret)."""
     client = app.test_client()
+    _session, secret = sessions.start(user, "127.0.0.1", "tests", sessions.Timeouts.from_config(app.config))
+    db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = secret
         session["_fresh"] = True
     return client
 
 
-def test_development_warns_when_it_creates_a_key_while_certificates_exist(
-    app, app_config, make_user, tmp_path, caplog
-):
+def test_development_warns_when_it_creates_a_key_while_certificates_exist(app, app_config, make_user, tmp_path, caplog):
     learner = make_user()
     factories.complete_course(learner, factories.make_course())  # signed with this app's key
     admin = make_user(Role.ADMIN)

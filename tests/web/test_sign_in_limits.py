@@ -198,7 +198,7 @@ def test_only_wrong_passwords_count(app, make_user, clock):
 
 @pytest.mark.real_commits  # the broken app has its own engine, pointing nowhere
 def test_a_server_error_during_sign_in_does_not_count(app, app_config, make_user, clock, tmp_path):
-    """The database is down for a while: people who try meanwhile get an error page, and afterwards the right
+    """The database is down for a while: people who try meanwhile get the outage page (503), and afterwards the right
     password works at once."""
     user = make_user()
     broken = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/tracker.db"})
@@ -206,7 +206,7 @@ def test_a_server_error_during_sign_in_does_not_count(app, app_config, make_user
     limits.clock = clock
     for _ in range(10):
         response = sign_in(broken.test_client(), user.email, environ_base=OFFICE_ADDRESS)
-        assert response.status_code == 500
+        assert response.status_code == 503
     assert limits.failures(user.email, OFFICE_ADDRESS["REMOTE_ADDR"]) == 0
 
     # Past the free failures, an attempt holds its turn while the password is checked; a crash gives it back.
@@ -214,7 +214,7 @@ def test_a_server_error_during_sign_in_does_not_count(app, app_config, make_user
         limits.failed(limits.begin(user.email, OFFICE_ADDRESS["REMOTE_ADDR"]))
     clock.advance(60)
     for _ in range(3):
-        assert sign_in(broken.test_client(), user.email, environ_base=OFFICE_ADDRESS).status_code == 500
+        assert sign_in(broken.test_client(), user.email, environ_base=OFFICE_ADDRESS).status_code == 503
     assert limits.failures(user.email, OFFICE_ADDRESS["REMOTE_ADDR"]) == 3
 
     assert right(app, user.email).status_code == 302
@@ -229,7 +229,7 @@ def test_a_server_error_does_not_count_on_any_worker_sharing_redis(app, app_conf
     broken = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/tracker.db"})
     try:
         for _ in range(10):
-            assert sign_in(broken.test_client(), user.email).status_code == 500
+            assert sign_in(broken.test_client(), user.email).status_code == 503
         healthy = create_app(config)
         assert sign_in(healthy.test_client(), user.email).status_code == 302
         # Control: wrong passwords on the broken-then-mended pair do count, on both.

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SubmitField
+from wtforms import DateField, SubmitField, TextAreaField
+
+from .. import inputs
+
+# Fields whose text is stored or printed; passwords are only hashed, ids and tokens are checked where they are used.
+_UNCHECKED_TEXT = ("CSRFTokenField", "PasswordField", "HiddenField", "SubmitField")
 
 
 class Form(FlaskForm):
-    """The base of every form: a service's FieldError lands on the field it names."""
+    """The base of every form: a service's FieldError lands on the field it names, and text and dates are checked
+    against the bounds every form shares (`tracker/inputs.py`) before any service sees them."""
 
     # Where a service's field name differs from the form's (e.g. a target chosen by type).
     field_aliases: dict[str, str] = {}
@@ -19,6 +26,34 @@ class Form(FlaskForm):
         if target is None:
             target = next(f for f in self if f.type not in ("CSRFTokenField", "SubmitField", "HiddenField"))
         target.errors = [*target.errors, message]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            problem = self._edge_problem(field)
+            if problem:
+                field.errors = [*field.errors, problem]
+                valid = False
+        return valid
+
+    @staticmethod
+    def _edge_problem(field) -> str | None:
+        if isinstance(field, DateField):
+            if field.data is not None and not inputs.date_in_range(field.data):
+                return _(
+                    "Enter a date between %(earliest)s and %(latest)s.",
+                    earliest=inputs.EARLIEST_DATE.isoformat(),
+                    latest=inputs.LATEST_DATE.isoformat(),
+                )
+            return None
+        if field.type in _UNCHECKED_TEXT or not isinstance(field.data, str):
+            return None
+        problem = inputs.text_problem(field.data, multiline=isinstance(field, TextAreaField))
+        if problem == "control":
+            return _("Remove the invisible control characters from this text.")
+        if problem == "line_break":
+            return _("Write this on one line.")
+        return None
 
 
 class ConfirmForm(Form):

@@ -8,6 +8,7 @@ from wtforms import EmailField, HiddenField, PasswordField, RadioField, SearchFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..inputs import database_id
 from ..models import Role
 from . import Form
 
@@ -27,7 +28,7 @@ def team_select_choices(teams: list[tuple[int, str]], empty_label: str) -> list[
 
 
 def team_id(value: str | None) -> int | None:
-    return int(value) if value else None
+    return database_id(value) if value else None
 
 
 class PeopleFilterForm(Form):

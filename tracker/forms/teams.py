@@ -10,6 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
+from ..inputs import database_id
 from . import Form
 
 
@@ -17,7 +18,10 @@ def optional_id(value: object) -> int | None:
     """'' (the "none" option) becomes None; anything else must be a whole number."""
     if value in (None, "", "None"):
         return None
-    return int(value)  # type: ignore[arg-type]  # a ValueError becomes a field error
+    number = database_id(value)
+    if number is None:  # a ValueError becomes a field error
+        raise ValueError(value)
+    return number
 
 
 class TeamForm(Form):

@@ -14,7 +14,7 @@ from sqlalchemy import String, cast, or_, select
 from sqlalchemy.sql import Select
 
 from ..extensions import db
-from ..models import AuditEvent, User, utcnow
+from ..models import AuditEvent, Certificate, Course, Team, User, utcnow
 from .paging import Page, count_rows, paginate
 
 
@@ -154,6 +154,37 @@ def day_range(start: date | None, end: date | None, tz_name: str) -> tuple[datet
     since = datetime.combine(start, time.min, tz).astimezone(UTC) if start else None
     until = datetime.combine(end + timedelta(days=1), time.min, tz).astimezone(UTC) if end else None
     return since, until
+
+
+def target_labels(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
+    """A readable name for each target on a page of events ("Ada Lovelace <ada@…>", a team's or course's name, a
+    certificate's holder), so the log reads as who and what, not "user 12". One query per kind of target."""
+    wanted: dict[str, set[str]] = {}
+    for event in events:
+        if event.target_type and event.target_id:
+            wanted.setdefault(event.target_type, set()).add(event.target_id)
+    labels: dict[tuple[str, str], str] = {}
+    ids = {kind: {int(v) for v in values if v.isdigit() and int(v) <= 2**31 - 1} for kind, values in wanted.items()}
+    if ids.get("user"):
+        for row in db.session.execute(select(User.id, User.display_name, User.email).where(User.id.in_(ids["user"]))):
+            labels["user", str(row.id)] = f"{row.display_name} <{row.email}>"
+    if ids.get("team"):
+        for row in db.session.execute(select(Team.id, Team.name).where(Team.id.in_(ids["team"]))):
+            labels["team", str(row.id)] = row.name
+    if wanted.get("course"):
+        slugs = {v for v in wanted["course"] if not v.isdigit()}
+        query = select(Course.id, Course.slug, Course.title).where(
+            or_(Course.id.in_(ids.get("course") or {0}), Course.slug.in_(slugs or {""}))
+        )
+        for row in db.session.execute(query):
+            labels["course", str(row.id)] = labels["course", row.slug] = row.title
+    if wanted.get("certificate"):
+        query = select(Certificate.code, Certificate.learner_name, Certificate.course_title).where(
+            Certificate.code.in_(wanted["certificate"])
+        )
+        for row in db.session.execute(query):
+            labels["certificate", row.code] = f"{row.learner_name}, {row.course_title}"
+    return labels
 
 
 def as_dict(event: AuditEvent) -> dict[str, Any]:

@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 from ..authz import get_certificate_or_404, manager_scope
 from ..extensions import db
 from ..forms.certificates import ReissueRequestForm
+from ..inputs import database_id
 from ..models import Certificate
-from ..services import DomainError, certification
+from ..services import DomainError, audit, certification
 from ..services.certification import listing, packaging
 from ..services.organisation import teams
 from . import download_response
@@ -31,6 +32,14 @@ def mine():
 def _download(cert: Certificate, body: bytes | str | None, mimetype: str, extension: str):
     if body is None:  # a certificate still waiting for an admin has no files yet
         abort(404)
+    audit.record(
+        "certificate.downloaded",
+        actor=current_user,
+        target_type="certificate",
+        target_id=cert.code,
+        details={"format": extension, "holder": cert.user_id == current_user.id},
+    )
+    db.session.commit()
     return download_response(body, packaging.file_name(cert, extension), mimetype)
 
 
@@ -71,7 +80,7 @@ def request_reissue(code: str):
 
 def _selected_team_ids(scope: set[int] | None) -> set[int] | None:
     """The team chosen in the query string (404 outside the scope), or the whole scope."""
-    team_id = request.args.get("team", type=int)
+    team_id = database_id(request.args.get("team"))
     if team_id is None:
         return scope
     if scope is not None and team_id not in scope:
@@ -87,7 +96,7 @@ def team():
         "certificates/team.html",
         certificates=listing.of_teams(_selected_team_ids(scope)),
         teams=teams.teams_in_scope(scope),
-        selected_team=request.args.get("team", type=int),
+        selected_team=database_id(request.args.get("team")),
     )
 
 
@@ -99,4 +108,10 @@ def team_zip():
     if not certificates:
         flash(_("There are no certificates to download for this selection."), "info")
         return redirect(url_for("certificates.team", **request.args))
+    audit.record(
+        "certificate.zip_downloaded",
+        actor=current_user,
+        details={"team_id": database_id(request.args.get("team")), "certificates": len(certificates)},
+    )
+    db.session.commit()
     return download_response(packaging.zip_of(certificates), "team-certificates.zip", "application/zip")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, current_app, g, render_template, request, session
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
@@ -21,6 +23,10 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("Your account does not have access to this page.")),
     404: (_l("Not found"), _l("There is nothing here. The link may be out of date.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    409: (
+        _l("Already done"),
+        _l("This was already done, perhaps by a form sent twice. Go back and reload the page to see the result."),
+    ),
     413: (_l("Too large"), _l("The file you sent is larger than allowed.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a few minutes and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error happened. It has been logged; please try again later.")),
@@ -83,10 +89,41 @@ def _respond(code: int, detail: str | None = None):
         raise
 
 
+def _record_refusal(exc: HTTPException) -> None:
+    """Refused access and failed CSRF checks go to the audit log: both are what an attacker's probing looks like."""
+    refused = g.get("access_refused")
+    if refused is None and not isinstance(exc, CSRFError):
+        return
+    from ..services import audit
+
+    actor = current_user if current_user and current_user.is_authenticated else None
+    try:
+        db.session.rollback()  # nothing the refused request did is kept: only this record
+        if refused is not None:
+            audit.record(
+                "security.access_refused",
+                actor=actor,
+                target_type=refused["kind"],
+                target_id=refused["id"],
+                details={"method": request.method, "path": request.path[:300]},
+            )
+        else:
+            audit.record(
+                "security.csrf_failed",
+                actor=actor,
+                details={"method": request.method, "path": request.path[:300], "reason": str(exc.description)[:200]},
+            )
+        db.session.commit()
+    except Exception as error:  # never let the record turn a refusal into a 500
+        db.session.rollback()
+        current_app.logger.warning("could not record a refusal: %s", error)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = exc.code or 500
+        _record_refusal(exc)
         # CSRF failures describe themselves safely ("The CSRF token is missing.").
         detail = exc.description if _wants_json() and code in (400, 401, 403, 404, 409, 422) else None
         return _respond(code, detail)
@@ -96,6 +133,12 @@ def register(app: Flask) -> None:
         if database_unavailable(exc):
             app.logger.error("database unavailable on %s %s: %s", request.method, request.path, exc)
             return _unavailable()
+        if isinstance(exc, IntegrityError):
+            # The database refused a second copy of something that exists once (a double submit the service did
+            # not expect): say it is done rather than fail. Logged, because the service should handle it itself.
+            db.session.rollback()
+            app.logger.warning("integrity conflict on %s %s: %s", request.method, request.path, exc.orig)
+            return _respond(409)
         db.session.rollback()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return _respond(500)

@@ -13,7 +13,7 @@ from ..enums import AssignmentTarget, CellStatus, Role
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..forms.assignments import AssignmentForm
-from ..services import FieldError
+from ..services import FieldError, audit
 from ..services.organisation import assignments, teams
 from ..services.reporting import matrix, matrix_export
 from . import download_response
@@ -56,10 +56,21 @@ def _export_name(extension: str) -> str:
     return f"team-matrix-{date.today().isoformat()}.{extension}"
 
 
+def _record_export(kind: str, filters: matrix.Filters, rows: int) -> None:
+    audit.record(
+        "report.matrix_exported",
+        actor=current_user,
+        details={"format": kind, "team_id": filters.team_id, "course_id": filters.course_id, "rows": rows},
+    )
+    db.session.commit()
+
+
 @bp.route("/export.csv")
 @role_required(*MANAGERS)
 def export_csv():
-    result = matrix.all_rows(manager_scope(current_user), _filters())
+    filters = _filters()
+    result = matrix.all_rows(manager_scope(current_user), filters)
+    _record_export("csv", filters, len(result.rows))
     return download_response(stream_with_context(matrix_export.csv_lines(result)), _export_name("csv"), "text/csv")
 
 
@@ -68,7 +79,9 @@ def export_csv():
 def export_xlsx():
     scope = manager_scope(current_user)
     filters = _filters()
-    data = matrix_export.xlsx_bytes(matrix.all_rows(scope, filters), matrix.scope_label(scope, filters))
+    result = matrix.all_rows(scope, filters)
+    data = matrix_export.xlsx_bytes(result, matrix.scope_label(scope, filters))
+    _record_export("xlsx", filters, len(result.rows))
     return download_response(
         data, _export_name("xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -107,7 +107,7 @@ def _add_translation(path: Path, courses: dict[str, dict[str, Any]]) -> list[str
     slug, language = translations.language_of_file(path.name)
     course = courses.get(slug)
     if course is None:
-        return [f"{path.name}: " + _("no course file %(file)s to translate", file=f"{slug}.yaml")]
+        return [f"{path.name}: " + _("no course file %(file)s to translate", file=slug + ".yaml")]
     data, errors = parse_yaml(path.read_text(encoding="utf-8"), path.name)
     if errors:
         return errors

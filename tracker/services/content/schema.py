@@ -49,12 +49,30 @@ class ContentError(Exception):
         return "\n".join(self.problems)
 
 
+# Bounds on what one file may cost to check: a broken file is reported in full up to MAX_PROBLEMS, and a file
+# that expands (through YAML aliases) past MAX_EXPANDED_NODES is refused before anything walks it.
+MAX_PROBLEMS = 100
+MAX_EXPANDED_NODES = 200_000
+
+
+class _TooManyProblems(Exception):
+    pass
+
+
 class _Checker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
     def add(self, path: str, reason: str) -> None:
         self.problems.append(Problem(path, reason))
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise _TooManyProblems
+
+    def stopped(self) -> list[Problem]:
+        return [
+            *self.problems,
+            Problem("", _("checking stopped after %(count)s problems; fix these first", count=MAX_PROBLEMS)),
+        ]
 
     def mapping(self, value: Any, path: str) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -278,8 +296,15 @@ def _check_lesson(checker: _Checker, raw: Any, path: str) -> dict[str, Any]:
 
 
 def validate_course(data: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """Check one parsed course file; return the normalised course and the problems found."""
+    """Check one parsed course file; return the normalised course and the problems found (at most MAX_PROBLEMS)."""
     checker = _Checker()
+    try:
+        return _validate_course(checker, data)
+    except _TooManyProblems:
+        return None, checker.stopped()
+
+
+def _validate_course(checker: _Checker, data: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
     course = checker.mapping(data, "")
     if not course:
         return None, checker.problems
@@ -352,6 +377,15 @@ def estimated_minutes(course: dict[str, Any]) -> int:
 
 def validate_paths(data: Any, known_courses: set[str]) -> tuple[list[dict[str, Any]] | None, list[Problem]]:
     checker = _Checker()
+    try:
+        return _validate_paths(checker, data, known_courses)
+    except _TooManyProblems:
+        return None, checker.stopped()
+
+
+def _validate_paths(
+    checker: _Checker, data: Any, known_courses: set[str]
+) -> tuple[list[dict[str, Any]] | None, list[Problem]]:
     root = checker.mapping(data, "")
     paths = []
     slugs: set[str] = set()
@@ -397,14 +431,56 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
+def _expanded_nodes(root: yaml.Node) -> int:
+    """How many nodes the document has once every alias is expanded. Walks each distinct node once (aliases share
+    the node they point to), so an alias bomb is measured without being expanded."""
+    sizes: dict[int, int] = {}
+    order: list[yaml.Node] = []
+    stack, seen = [root], set()
+    while stack:  # iterative depth-first order: no recursion limit on deep documents
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+    for node in reversed(order):  # children before parents
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [item for pair in node.value for item in pair]
+        else:
+            children = []
+        sizes[id(node)] = min(1 + sum(sizes.get(id(child), 1) for child in children), MAX_EXPANDED_NODES + 1)
+    return sizes[id(root)]
+
+
 def parse_yaml(text: str, source: str) -> tuple[Any, list[str]]:
+    """Parse one file with the safe loader, refusing documents that would expand past MAX_EXPANDED_NODES or nest
+    deeper than the parser can follow; every problem comes back as a message, never an exception."""
+    loader = _Loader(text)
     try:
-        return yaml.load(text, Loader=_Loader), []  # noqa: S506 - _Loader is a SafeLoader
+        node = loader.get_single_node()
+        if node is None:
+            return None, []
+        if _expanded_nodes(node) > MAX_EXPANDED_NODES:
+            return None, [
+                f"{source}: the document is too large once its aliases are expanded (more than "
+                f"{MAX_EXPANDED_NODES:,} items); write the content out instead of repeating it with aliases"
+            ]
+        return loader.construct_document(node), []
+    except RecursionError:
+        return None, [f"{source}: not valid YAML: lists or mappings are nested too deeply"]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         return None, [f"{source}: not valid YAML{where}: {problem}"]
+    finally:
+        loader.dispose()
 
 
 def fingerprint(course: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ... import authz
@@ -54,19 +55,9 @@ def assign(
     if job_role is not None and actor is not None and not authz.can_assign_to_job_role(actor):
         raise FieldError("job_role", _("Only admins assign to a job role across the organisation."))
     item_key, target_key = _item_key(course, path), _target_key(team, user, job_role)
-    existing = db.session.scalar(
-        select(Assignment).where(Assignment.item_key == item_key, Assignment.target_key == target_key)
-    )
+    existing = _identical(item_key, target_key)
     if existing is not None:
-        existing.due_on = due_on
-        audit.record(
-            "assignment.updated",
-            actor=actor,
-            target_type="assignment",
-            target_id=existing.id,
-            details={"item": item_key, "target": target_key, "due_on": due_on.isoformat()},
-        )
-        return existing, False
+        return _move_due_date(existing, actor, due_on), False
     assignment = Assignment(
         course_id=course.id if course else None,
         path_id=path.id if path else None,
@@ -78,8 +69,12 @@ def assign(
         due_on=due_on,
         created_by_id=actor.id if actor else None,
     )
-    db.session.add(assignment)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(assignment)
+    except IntegrityError:
+        # The same assignment created a moment ago by a second click or another tab: the database keeps one.
+        return _move_due_date(_identical(item_key, target_key), actor, due_on), False
     audit.record(
         "assignment.created",
         actor=actor,
@@ -88,6 +83,25 @@ def assign(
         details={"item": item_key, "target": target_key, "due_on": due_on.isoformat()},
     )
     return assignment, True
+
+
+def _identical(item_key: str, target_key: str) -> Assignment | None:
+    return db.session.scalar(
+        select(Assignment).where(Assignment.item_key == item_key, Assignment.target_key == target_key)
+    )
+
+
+def _move_due_date(existing: Assignment, actor: User | None, due_on: date) -> Assignment:
+    if existing.due_on != due_on:
+        existing.due_on = due_on
+        audit.record(
+            "assignment.updated",
+            actor=actor,
+            target_type="assignment",
+            target_id=existing.id,
+            details={"item": existing.item_key, "target": existing.target_key, "due_on": due_on.isoformat()},
+        )
+    return existing
 
 
 def remove(actor: User, assignment: Assignment) -> None:

@@ -156,9 +156,13 @@ def _check(data: TeamInput, team: Team | None) -> tuple[str, Team | None, User |
             raise TeamError(_("The chosen parent team does not exist."), "parent_id")
         if team is not None and parent.id in descendant_ids(team):
             raise TeamError(
-                "A team cannot be its own parent."
+                _("A team cannot be its own parent.")
                 if parent.id == team.id
-                else f"“{parent.name}” is below “{team.name}”: a team cannot be moved under one of its own teams.",
+                else _(
+                    "“%(parent)s” is below “%(team)s”: a team cannot be moved under one of its own teams.",
+                    parent=parent.name,
+                    team=team.name,
+                ),
                 "parent_id",
             )
 

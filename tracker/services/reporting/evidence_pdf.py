@@ -87,7 +87,7 @@ def _day(value: date | datetime | None) -> str:
 
 def _moment(value: datetime) -> str:
     value = value.astimezone(UTC)
-    return _("%(day)s, %(time)s UTC", day=_day(value), time=f"{value:%H:%M}")
+    return _("%(day)s, %(time)s UTC", day=_day(value), time=value.strftime("%H:%M"))
 
 
 def _p(text: str, style: str = "cell") -> Paragraph:

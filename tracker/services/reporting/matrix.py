@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, select
 
 from ...enums import CellStatus
 from ...extensions import db
+from ...inputs import bounded_int, database_id
 from ...models import Certificate, Completion, Course, CourseProgress, Team, User, utcnow
 from ..certification import expiry_status
 from ..organisation import teams
@@ -49,22 +50,15 @@ class Filters:
         """Filters from a query string. Unknown values fall back to the defaults rather than being refused."""
         status = args.get("status") or None
         sort = args.get("sort") or "name"
-        per_page = _integer(args.get("per_page"))
+        per_page = bounded_int(args.get("per_page"), 0)
         return cls(
-            team_id=team_id if team_id is not None else _integer(args.get("team")),
-            course_id=_integer(args.get("course")),
+            team_id=team_id if team_id is not None else database_id(args.get("team")),
+            course_id=database_id(args.get("course")),
             status=CellStatus(status) if status in CellStatus.__members__.values() else None,
             sort=sort if sort in SORTS else "name",
-            page=max(1, _integer(args.get("page")) or 1),
+            page=bounded_int(args.get("page"), 1),
             per_page=per_page if per_page in per_page_choices else per_page_choices[len(per_page_choices) // 2],
         )
-
-
-def _integer(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
 
 
 @dataclass

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from ...authz import role_required
 from ...extensions import db
+from ...inputs import bounded_int
 from ...models import Role, utcnow
 from ...services import audit
 from ...services.reporting.records import csv_text
@@ -53,9 +54,11 @@ def index():
     filters, errors = _filters(request.args)
     current = {name: request.args.get(name, "").strip() for name in FILTER_FIELDS}
     active = {name: value for name, value in current.items() if value and name not in errors}
+    page = audit.page(filters, bounded_int(request.args.get("page"), 1))
     return render_template(
         "admin/audit/index.html",
-        page=audit.page(filters, request.args.get("page", 1, type=int)),
+        page=page,
+        labels=audit.target_labels(page.items),
         choices=audit.choices(),
         current=current,
         active=active,

@@ -22,6 +22,7 @@ from ...forms.people import (
     team_select_choices,
 )
 from ...i18n import LANGUAGES
+from ...inputs import bounded_int
 from ...models import Role, User
 from ...services import DomainError
 from ...services.organisation import names, people
@@ -46,7 +47,7 @@ def index():
         team_id=team_id(form.team.data),
         role=form.role.data or None,
         status=form.status.data or None,
-        page=request.args.get("page", 1, type=int),
+        page=bounded_int(request.args.get("page"), 1),
     )
     result = people.list_people(criteria)
     given = {"q": criteria.search, "team": form.team.data, "role": form.role.data, "status": form.status.data}
@@ -84,6 +85,9 @@ def create():
         )
         try:
             person, one_time_password = people.create_person(data, current_user)
+        except people.AlreadyCreated as exc:
+            flash(str(exc), "info")
+            return redirect(url_for("admin.people.edit", user_id=exc.person.id))
         except DomainError as exc:
             _show_field_error(form, exc)
         else:

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ....extensions import db
 from ....i18n import LANGUAGES
-from ....models import Role, Team, User
+from ....models import AuditEvent, Role, Team, User, utcnow
 from ... import DomainError, FieldError, accounts, audit, on_field
 from ...paging import Page, paginate
 from .. import names
@@ -26,6 +28,23 @@ NAME_MAX = 120
 EMAIL_MAX = 254
 # 24 random bytes: 32 URL-safe characters, far beyond guessing; shown once and never stored in plain text.
 ONE_TIME_PASSWORD_BYTES = 24
+
+
+class AlreadyCreated(DomainError):
+    """The same admin created this account a moment ago: the form was sent twice."""
+
+    def __init__(self, person: User) -> None:
+        super().__init__(
+            _(
+                "The account for %(name)s was already created a moment ago (the form was sent twice). Its "
+                "one-time password was shown once; if you did not see it, reset the password.",
+                name=person.display_name,
+            )
+        )
+        self.person = person
+
+
+DOUBLE_SUBMIT_WINDOW = timedelta(minutes=5)
 
 
 class SelfProtection(DomainError):
@@ -140,6 +159,22 @@ def _email_taken(email: str, except_user_id: int | None = None) -> bool:
     return bool(db.session.scalar(query))
 
 
+def _refuse_existing(email: str, actor: User):
+    """An email that has an account: a double submit by the same admin is "already done", anything else an error."""
+    existing = db.session.scalar(select(User).where(User.email == email))
+    if existing is not None and existing.created_at >= utcnow() - DOUBLE_SUBMIT_WINDOW:
+        created_by = db.session.scalar(
+            select(AuditEvent.actor_id).where(
+                AuditEvent.action == "user.created",
+                AuditEvent.target_type == "user",
+                AuditEvent.target_id == str(existing.id),
+            )
+        )
+        if created_by == actor.id:
+            raise AlreadyCreated(existing)
+    raise FieldError("email", _("An account with the email %(email)s already exists.", email=email))
+
+
 def one_time_password() -> str:
     return secrets.token_urlsafe(ONE_TIME_PASSWORD_BYTES)
 
@@ -165,7 +200,7 @@ def create_person(data: NewPerson, actor: User) -> tuple[User, str | None]:
     team = on_field("team", _team, data.team_id)
     job_role = on_field("job_role", _checked_job_role, data.job_role)
     if _email_taken(email):
-        raise FieldError("email", _("An account with the email %(email)s already exists.", email=email))
+        _refuse_existing(email, actor)
     generated = data.password is None
     password = one_time_password() if generated else data.password
     if not generated:
@@ -175,14 +210,17 @@ def create_person(data: NewPerson, actor: User) -> tuple[User, str | None]:
         display_name=name,
         password_hash=accounts.hash_password(password),
         role=role,
-        team=team,
+        team_id=team.id if team else None,  # by id: a relationship would flush the new row before its savepoint
         job_role=job_role,
         must_change_password=generated,
         password_expires_at=accounts.one_time_password_expiry() if generated else None,
         session_token=accounts.new_session_token(),
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:  # the same email created at this moment by another request
+        _refuse_existing(email, actor)
     audit.record(
         "user.created",
         actor=actor,

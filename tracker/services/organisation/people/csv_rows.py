@@ -11,6 +11,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from .... import inputs
 from ....i18n import LANGUAGES
 from ... import DomainError, accounts
 
@@ -188,6 +189,11 @@ def _check_cells(line: int, values: dict[str, str]) -> ImportRow:
         row.errors.append(_("The name is missing."))
     elif len(row.name) > TEXT_MAX:
         row.errors.append(_("The name is longer than %(TEXT_MAX)s characters.", TEXT_MAX=TEXT_MAX))
+    for column in ("name", "team", "job_role"):
+        if inputs.text_problem(values.get(column, ""), multiline=False):
+            row.errors.append(
+                _("The %(column)s holds control characters or line breaks.", column=FIELD_LABELS.get(column, column))
+            )
     if row.team and len(row.team) > TEXT_MAX:
         row.errors.append(_("The team name is longer than %(TEXT_MAX)s characters.", TEXT_MAX=TEXT_MAX))
     if row.job_role and len(row.job_role) > TEXT_MAX:
