@@ -104,7 +104,10 @@ def create_user(
 @click.command("verify-certificate")
 @click.argument("pdf_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def verify_certificate(pdf_file: Path) -> None:
-    """Check that a PDF is exactly a certificate issued here (exit status 0 only for a current, genuine file)."""
+    """Check that a PDF is exactly a certificate issued here (exit status 0 only for a current, genuine file).
+
+    Exit status: 0 genuine and valid, 1 no match, 2 an earlier revision, 3 genuine but not valid (revoked,
+    expired, pending), 4 an issued PDF with additions appended (such as an admin's status-stamped copy)."""
     result = verification.check_pdf(pdf_file.read_bytes())
     if result.outcome == "match":
         record = verification.public_record(result.certificate)
@@ -120,6 +123,13 @@ def verify_certificate(pdf_file: Path) -> None:
             f"the current version is {result.current.code}."
         )
         sys.exit(2)
+    if result.outcome == "extended":
+        record = verification.public_record(result.certificate)
+        click.echo(
+            f"Contains certificate {record['code']} exactly as issued, with additions appended after it "
+            f"(such as the status stamp of an administrator's copy); status: {record['status_label']}."
+        )
+        sys.exit(4)
     if result.outcome == "altered":
         click.echo(f"Does not match: the file claims to be certificate {result.claimed_code}, but it was altered.")
     else:
@@ -154,3 +164,4 @@ def content_check(directory: Path | None) -> None:
             failed = True
             click.echo(f"  {problem}")
     sys.exit(1 if failed else 0)
+
