@@ -12,7 +12,7 @@ from .demo import large, organisation
 from .extensions import db
 from .models import Role
 from .services import DomainError, accounts
-from .services.certification import verification
+from .services.certification import backfill, verification
 from .services.content import loader, quality
 from .services.content.schema import ContentError
 
@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(verify_certificate)
     app.cli.add_command(content_check)
+    app.cli.add_command(backfill_certificates)
 
 
 @click.command("seed")
@@ -165,3 +166,34 @@ def content_check(directory: Path | None) -> None:
             click.echo(f"  {problem}")
     sys.exit(1 if failed else 0)
 
+
+@click.command("backfill-certificates")
+def backfill_certificates() -> None:
+    """Issue the certificates of completed courses that have none (e.g. after upgrading from the first schema).
+
+    Safe to run again, or at the same time on another host: the database's unique keys let each certificate be
+    issued once. Each one is committed as it is made, so an interrupted run keeps its work."""
+    per_course: dict[str, int] = {}
+    already = 0
+    for item in backfill.missing():
+        try:
+            issued = backfill.fill(item)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        if issued is None:
+            already += 1  # another run issued it meanwhile
+            continue
+        per_course[issued.course_slug] = per_course.get(issued.course_slug, 0) + 1
+        note = " (waiting for an admin: the name cannot be printed)" if issued.pending else ""
+        click.echo(f"Issued {issued.code} to {issued.email} for {issued.course_slug}{note}")
+    created = sum(per_course.values())
+    if created:
+        click.echo(f"Issued {created} certificate(s):")
+        for slug, count in sorted(per_course.items()):
+            click.echo(f"  {slug}: {count}")
+    elif not already:
+        click.echo("Every completion has its certificate; nothing to issue.")
+    if already:
+        click.echo(f"Skipped {already} that another run issued meanwhile.")
