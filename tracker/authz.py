@@ -70,8 +70,10 @@ def can_manage_certificates(user: User) -> bool:
     return user.role == Role.ADMIN
 
 
-def can_download_withdrawn_files(user: User) -> bool:
-    """A revoked or superseded certificate's files (as marked copies) are for the record: admins only."""
+def can_download_withdrawn_files(user: User | None = None) -> bool:
+    """A revoked or superseded certificate's files (as marked copies) are for the record: admins only.
+    Without a user: the signed-in one (templates' macros have no `current_user`)."""
+    user = user if user is not None else current_user
     return user.is_authenticated and user.role == Role.ADMIN
 
 
