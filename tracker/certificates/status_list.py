@@ -36,7 +36,7 @@ def encode_list(set_indexes: Iterable[int], length: int) -> str:
         if not 0 <= index < length:
             raise ValueError(f"status list index {index} is outside the list of {length} bits")
         bits[index // 8] |= 0x80 >> (index % 8)  # index 0 is the left-most bit
-    return "u" + b64url_encode(gzip.compress(bytes(bits), compresslevel=9, mtime=0))  # mtime=0: same input, same bytes
+    return "u" + b64url_encode(gzip.compress(bytes(bits), compresslevel=6, mtime=0))  # mtime=0: same input, same bytes
 
 
 def decode_list(encoded_list: str) -> bytes:
