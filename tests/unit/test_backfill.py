@@ -226,3 +226,39 @@ def test_two_runs_at_once_issue_each_certificate_once(upgraded, tmp_path):
         1 for output in outputs for line in output.splitlines() if line.startswith("Issued ") and " to " in line
     )
     assert issued_lines == facts["completed"], outputs
+
+
+def test_upgrades_that_rebuild_tables_keep_every_certificate(database_url, tmp_path):
+    """On SQLite a migration rebuilds `users` or `courses` by copy, drop and rename; with foreign keys enforced the
+    drop used to cascade-delete progress, completions and certificates."""
+    from flask_migrate import downgrade
+
+    from tests import factories
+    from tracker.models import Role
+
+    url = _fresh_database_url(database_url, tmp_path, "tracker_upgrade_keeps")
+    app = create_app(make_config(url, tmp_path / "instance"))
+    with app.app_context():
+        upgrade()
+        course = factories.make_course()
+        for n in range(2):
+            factories.complete_course(factories.make_user(Role.LEARNER, name=f"Learner {n}"), course)
+        db.session.commit()
+
+        def snapshot():
+            return {
+                "certificates": db.session.execute(
+                    select(Certificate.code, Certificate.pdf_sha256).order_by(Certificate.id)
+                ).all(),
+                "completions": db.session.scalar(select(func.count()).select_from(Completion)),
+                "progress": db.session.scalar(select(func.count()).select_from(CourseProgress)),
+            }
+
+        before = snapshot()
+        assert len(before["certificates"]) == 2
+        db.session.remove()
+        downgrade(revision="0004")  # and up again: 0005 and 0008 rebuild `users`, 0006 rebuilds `courses`
+        upgrade()
+        assert snapshot() == before
+        db.session.remove()
+        db.engine.dispose()
