@@ -28,6 +28,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/activate
 
 db: $(VENV)/.installed
 	$(FLASK) db upgrade
+	$(FLASK) backfill-certificates
 
 seed: db
 	$(FLASK) seed
@@ -47,10 +48,17 @@ run: demo
 	@echo ""
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev
+# Independent verifiers (Node) for the credentials the app publishes; tests/web/test_interop.py runs them.
+INTEROP = tests/interop
+$(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(INTEROP) --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the interoperability tests will be skipped"; fi
+
+test: $(VENV)/.installed-dev $(INTEROP)/node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-postgres: $(VENV)/.installed-dev
+test-postgres: $(VENV)/.installed-dev $(INTEROP)/node_modules/.installed
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev

@@ -89,6 +89,13 @@ def can_manage_certificates(user: User) -> bool:
     return user.role == Role.ADMIN
 
 
+def can_download_withdrawn_files(user: User | None = None) -> bool:
+    """A revoked or superseded certificate's files (as marked copies) are for the record: admins only.
+    Without a user: the signed-in one (templates' macros have no `current_user`)."""
+    user = user if user is not None else current_user
+    return user.is_authenticated and user.role == Role.ADMIN
+
+
 def get_certificate_or_404(code: str) -> Certificate:
     """A certificate the current user may download; everyone else gets 404, even when guessing codes."""
     normalised = normalise_code(code)
@@ -250,6 +257,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         can_view_attempt=can_view_attempt,
         can_manage_certificates=can_manage_certificates,
+        can_download_withdrawn_files=can_download_withdrawn_files,
         can_manage_people=can_manage_people,
         can_manage_content=can_manage_content,
         can_manage_teams=can_manage_teams,

@@ -12,7 +12,7 @@ from .demo import large, organisation
 from .extensions import db
 from .models import Role
 from .services import DomainError, accounts
-from .services.certification import verification
+from .services.certification import backfill, verification
 from .services.content import loader, quality
 from .services.content.schema import ContentError
 
@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(verify_certificate)
     app.cli.add_command(content_check)
+    app.cli.add_command(backfill_certificates)
 
 
 @click.command("seed")
@@ -104,7 +105,10 @@ def create_user(
 @click.command("verify-certificate")
 @click.argument("pdf_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def verify_certificate(pdf_file: Path) -> None:
-    """Check that a PDF is exactly a certificate issued here (exit status 0 only for a current, genuine file)."""
+    """Check that a PDF is exactly a certificate issued here (exit status 0 only for a current, genuine file).
+
+    Exit status: 0 genuine and valid, 1 no match, 2 an earlier revision, 3 genuine but not valid (revoked,
+    expired, pending), 4 an issued PDF with additions appended (such as an admin's status-stamped copy)."""
     result = verification.check_pdf(pdf_file.read_bytes())
     if result.outcome == "match":
         record = verification.public_record(result.certificate)
@@ -120,6 +124,13 @@ def verify_certificate(pdf_file: Path) -> None:
             f"the current version is {result.current.code}."
         )
         sys.exit(2)
+    if result.outcome == "extended":
+        record = verification.public_record(result.certificate)
+        click.echo(
+            f"Contains certificate {record['code']} exactly as issued, with additions appended after it "
+            f"(such as the status stamp of an administrator's copy); status: {record['status_label']}."
+        )
+        sys.exit(4)
     if result.outcome == "altered":
         click.echo(f"Does not match: the file claims to be certificate {result.claimed_code}, but it was altered.")
     else:
@@ -154,3 +165,35 @@ def content_check(directory: Path | None) -> None:
             failed = True
             click.echo(f"  {problem}")
     sys.exit(1 if failed else 0)
+
+
+@click.command("backfill-certificates")
+def backfill_certificates() -> None:
+    """Issue the certificates of completed courses that have none (e.g. after upgrading from the first schema).
+
+    Safe to run again, or at the same time on another host: the database's unique keys let each certificate be
+    issued once. Each one is committed as it is made, so an interrupted run keeps its work."""
+    per_course: dict[str, int] = {}
+    already = 0
+    for item in backfill.missing():
+        try:
+            issued = backfill.fill(item)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        if issued is None:
+            already += 1  # another run issued it meanwhile
+            continue
+        per_course[issued.course_slug] = per_course.get(issued.course_slug, 0) + 1
+        note = " (waiting for an admin: the name cannot be printed)" if issued.pending else ""
+        click.echo(f"Issued {issued.code} to {issued.email} for {issued.course_slug}{note}")
+    created = sum(per_course.values())
+    if created:
+        click.echo(f"Issued {created} certificate(s):")
+        for slug, count in sorted(per_course.items()):
+            click.echo(f"  {slug}: {count}")
+    elif not already:
+        click.echo("Every completion has its certificate; nothing to issue.")
+    if already:
+        click.echo(f"Skipped {already} that another run issued meanwhile.")

@@ -50,6 +50,11 @@ class Issuer:
     def credential_url(self, code: str) -> str:
         return f"{self.base_url}/certificates/{code}/credential.json"
 
+    @property
+    def status_list_url(self) -> str:
+        """The public revocation list (W3C Bitstring Status List) every credential points at."""
+        return f"{self.base_url}/credentials/status/revocation"
+
 
 @dataclass(frozen=True)
 class KeyWarning:

@@ -68,6 +68,8 @@ class BadgeData:
     issuer_id: str  # the issuer's DID, e.g. "did:web:training.example.com"
     issuer_name: str
     issuer_url: str
+    # The W3C Bitstring Status List entry (credentialStatus) through which the credential can be revoked.
+    credential_status: dict | None = None
 
 
 def score_result_description_id(achievement_url: str) -> str:
@@ -137,6 +139,8 @@ def build_credential(data: BadgeData) -> dict:
     }
     if data.expires_at is not None:
         credential["validUntil"] = iso_utc(data.expires_at)
+    if data.credential_status is not None:
+        credential["credentialStatus"] = dict(data.credential_status)
     return credential
 
 

@@ -6,13 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..authz import get_certificate_or_404, manager_scope
+from ..authz import can_download_withdrawn_files, get_certificate_or_404, manager_scope
 from ..extensions import db
 from ..forms.certificates import ReissueRequestForm
 from ..inputs import database_id
 from ..models import Certificate
 from ..services import DomainError, audit, certification
-from ..services.certification import listing, packaging
+from ..services.certification import listing, packaging, verification
 from ..services.organisation import teams
 from . import download_response
 
@@ -29,32 +29,42 @@ def mine():
     )
 
 
-def _download(cert: Certificate, body: bytes | str | None, mimetype: str, extension: str):
+def _download(cert: Certificate, extension: str, mimetype: str):
+    """The file as issued; for a revoked or superseded certificate, only admins get it, as a copy marked with its
+    status (holders and managers see the status and, for a reissue, the current revision)."""
+    body = cert.pdf if extension == "pdf" else cert.credential
     if body is None:  # a certificate still waiting for an admin has no files yet
         abort(404)
+    mark = packaging.withdrawn_status(cert)
+    if mark is not None and not can_download_withdrawn_files(current_user):
+        current = verification.latest_revision(cert) if cert.superseded_at else None
+        return render_template("certificates/withdrawn.html", cert=cert, status=mark, current=current), 410
     audit.record(
         "certificate.downloaded",
         actor=current_user,
         target_type="certificate",
         target_id=cert.code,
-        details={"format": extension, "holder": cert.user_id == current_user.id},
+        details={"format": extension, "holder": cert.user_id == current_user.id, "status": mark.value if mark else None},
     )
     db.session.commit()
-    return download_response(body, packaging.file_name(cert, extension), mimetype)
+    if mark is None:
+        return download_response(body, packaging.file_name(cert, extension), mimetype)
+    if extension == "pdf":
+        body = packaging.marked_pdf(cert, mark)
+    # The signed credential stays byte for byte as issued (its proof covers every byte); its name says the status.
+    return download_response(body, packaging.file_name(cert, extension, mark), mimetype)
 
 
 @bp.route("/<code>.pdf")
 @login_required
 def pdf(code: str):
-    cert = get_certificate_or_404(code)
-    return _download(cert, cert.pdf, "application/pdf", "pdf")
+    return _download(get_certificate_or_404(code), "pdf", "application/pdf")
 
 
 @bp.route("/<code>/credential.json")
 @login_required
 def credential(code: str):
-    cert = get_certificate_or_404(code)
-    return _download(cert, cert.credential, "application/json", "json")
+    return _download(get_certificate_or_404(code), "json", "application/json")
 
 
 @bp.route("/<code>/request-reissue", methods=["POST"])

@@ -17,6 +17,7 @@ from ...i18n import BABEL_LOCALES, language_for
 from ...models import Certificate, Completion, Course, CourseProgress, User
 from .. import audit
 from ..learning import progress
+from . import status_list
 from .codes import new_code
 from .status import add_months
 
@@ -25,6 +26,35 @@ def award(row: CourseProgress, course: Course) -> Certificate:
     """Issue the certificate of a just-completed course cycle. Concurrent calls produce exactly one.
 
     The certificate is in the learner's language (labels, dates and, where translated, the course title)."""
+    cert = award_if_new(row, course)
+    if cert is not None:
+        return cert
+    existing = db.session.scalar(
+        select(Certificate)
+        .join(Completion)
+        .where(Completion.user_id == row.user_id, Completion.course_id == course.id, Completion.cycle == row.cycle)
+        .order_by(Certificate.revision.desc())
+    )
+    if existing is not None:
+        return existing
+    # The cycle's completion is recorded without a certificate (data from before certificates): issue it now.
+    completion = db.session.scalars(
+        select(Completion).where(
+            Completion.user_id == row.user_id, Completion.course_id == course.id, Completion.cycle == row.cycle
+        )
+    ).one()
+    return (
+        issue_for_completion(completion)
+        or db.session.scalars(
+            select(Certificate).where(Certificate.completion_id == completion.id).order_by(Certificate.revision.desc())
+        ).first()
+    )
+
+
+def award_if_new(row: CourseProgress, course: Course, now: datetime | None = None) -> Certificate | None:
+    """Record the completion of a course cycle and issue its certificate; None when that completion is already
+    recorded (by a concurrent call, or earlier): the unique key of completions decides, so exactly one wins.
+    `now`, when given, is when the certificate is made (a late issue); otherwise the completion time."""
     course = db.session.get_one(Course, course.id)  # the row itself, whatever view of it the caller holds
     user = db.session.get_one(User, row.user_id)
     language = language_for(user)
@@ -44,19 +74,27 @@ def award(row: CourseProgress, course: Course) -> Certificate:
         with db.session.begin_nested():
             db.session.add(completion)
     except IntegrityError:
-        existing = db.session.scalar(
-            select(Certificate)
-            .join(Completion)
-            .where(Completion.user_id == row.user_id, Completion.course_id == course.id, Completion.cycle == row.cycle)
-            .order_by(Certificate.revision.desc())
-        )
-        if existing is None:  # the concurrent award rolled back after all
-            raise
-        return existing
+        return None
+    return _issue(completion, course, user, now)
+
+
+def issue_for_completion(completion: Completion, now: datetime | None = None) -> Certificate | None:
+    """Issue the first certificate of a completion recorded without one; None when it has one already (the unique
+    key of a completion's revisions decides between concurrent calls)."""
+    course = db.session.get_one(Course, completion.course_id)
+    user = db.session.get_one(User, completion.user_id)
+    try:
+        with db.session.begin_nested():
+            return _issue(completion, course, user, now)
+    except IntegrityError:
+        return None
+
+
+def _issue(completion: Completion, course: Course, user: User, now: datetime | None) -> Certificate:
     previous = db.session.scalar(
         select(Certificate)
         .join(Completion)
-        .where(Completion.user_id == user.id, Completion.course_id == course.id, Completion.cycle < row.cycle)
+        .where(Completion.user_id == user.id, Completion.course_id == course.id, Completion.cycle < completion.cycle)
         .where(Certificate.superseded_at.is_(None))
         .order_by(Completion.cycle.desc())
     )
@@ -72,18 +110,19 @@ def award(row: CourseProgress, course: Course) -> Certificate:
         course_id=course.id,
         revision=1,
         learner_name=user.name_on_certificates,
-        course_title=title_in(course, language),
-        language=language,
+        course_title=title_in(course, completion.language),
+        language=completion.language,
         course_version=completion.course_version,
         score=completion.score,
         organisation_name=issuing.current.organisation_name,
         issued_at=completion.completed_at,
         expires_at=expires,
-        created_at=completion.completed_at,
+        created_at=now or completion.completed_at,
         renews_id=previous.id if previous else None,
     )
-    produce_files(cert, course, user)
     db.session.add(cert)
+    db.session.flush()  # its id is its index in the revocation list, named in the signed credential
+    produce_files(cert, course, user)
     db.session.flush()
     audit.record(
         "certificate.issued",
@@ -93,8 +132,9 @@ def award(row: CourseProgress, course: Course) -> Certificate:
         details={
             "course": course.slug,
             "version": cert.course_version,
-            "cycle": row.cycle,
+            "cycle": completion.cycle,
             "pending": cert.pending_reason,
+            **({"late": True} if now is not None else {}),
         },
     )
     return cert
@@ -111,6 +151,9 @@ def produce_files(cert: Certificate, course: Course, user: User) -> None:
         )
         cert.pdf, cert.pdf_sha256, cert.credential = None, None, None
         return
+    if cert.id is None:  # the credential names the row's id as its index in the revocation list
+        db.session.add(cert)
+        db.session.flush()
     the_issuer = issuing.current
     credential = badges.build_credential(
         badges.BadgeData(
@@ -131,6 +174,7 @@ def produce_files(cert: Certificate, course: Course, user: User) -> None:
             issuer_id=the_issuer.did,
             issuer_name=the_issuer.organisation_name,
             issuer_url=the_issuer.base_url,
+            credential_status=status_list.entry_for(cert),
         )
     )
     signed = signing.sign_credential(

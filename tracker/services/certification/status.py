@@ -5,6 +5,8 @@ from __future__ import annotations
 import calendar
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement
+
 from ...enums import CertificateStatus
 from ...models import Certificate, utcnow
 
@@ -30,7 +32,14 @@ def expiry_status(expires_at: datetime | None, now: datetime) -> CertificateStat
     return None
 
 
+def is_revoked() -> ColumnElement[bool]:
+    """Revoked certificates, as the published status list marks them; `status()` reads the same column."""
+    return Certificate.revoked_at.is_not(None)
+
+
 def status(cert: Certificate, now: datetime | None = None) -> CertificateStatus:
+    """The one status of a certificate that the verification page, the API, the CLI and the holder's pages show.
+    Revocation is the column the published status list is built from (`is_revoked`), so the two never differ."""
     if cert.revoked_at is not None:
         return CertificateStatus.REVOKED
     if cert.superseded_at is not None:

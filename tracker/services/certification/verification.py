@@ -24,22 +24,37 @@ def find_by_code(text: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
 
 
+# A PDF ends with %%EOF and an optional end-of-line; an incremental update appends after it.
+EOF_PATTERN = re.compile(rb"%%EOF(?:\r\n|\r|\n)?")
+MAX_PREFIXES = 32  # a certificate PDF has one or two; a file with many more is not one of ours
+
+
 @dataclass(frozen=True)
 class FileCheck:
-    outcome: str  # "match" | "superseded" | "altered" | "unknown"
+    outcome: str  # "match" | "superseded" | "extended" | "altered" | "unknown"
     certificate: Certificate | None = None
     current: Certificate | None = None
     claimed_code: str | None = None
 
 
 def check_pdf(data: bytes) -> FileCheck:
-    """Is this exactly a PDF we issued? Compared by SHA-256, so one changed byte is a mismatch."""
+    """Is this exactly a PDF we issued? Compared by SHA-256, so one changed byte is a mismatch.
+
+    "extended": the file starts with exactly an issued PDF and has more appended (a PDF incremental update), as
+    the status-stamped copies admins download of revoked or superseded certificates do. What the additions show
+    is not vouched for; the certificate's record is."""
     digest = hashlib.sha256(data).hexdigest()
     cert = db.session.scalar(select(Certificate).where(Certificate.pdf_sha256 == digest))
     if cert is not None:
         if cert.superseded_at is None:
             return FileCheck("match", cert, cert)
         return FileCheck("superseded", cert, latest_revision(cert))
+    ends = sorted({end for m in EOF_PATTERN.finditer(data) for end in (m.start() + 5, m.end()) if end < len(data)})
+    prefix_digests = [hashlib.sha256(data[:end]).hexdigest() for end in ends[:MAX_PREFIXES]]
+    if prefix_digests:
+        cert = db.session.scalar(select(Certificate).where(Certificate.pdf_sha256.in_(prefix_digests)).limit(1))
+        if cert is not None:
+            return FileCheck("extended", cert, latest_revision(cert))
     match = CODE_PATTERN.search(data)
     claimed = match.group(0).decode() if match else None
     claimed_cert = find_by_code(claimed) if claimed else None
