@@ -15,6 +15,7 @@ __all__ = [
     "AttemptStatus",
     "CellStatus",
     "CertificateStatus",
+    "ItemFlag",
     "ProgressStatus",
     "QuestionKind",
     "RequestStatus",
@@ -102,6 +103,16 @@ class ReviewLevel(Labelled):
     FULL = "full"
 
 
+class ItemFlag(Labelled):
+    """Why item analysis points an author at a quiz question."""
+
+    TOO_EASY = "too_easy"
+    TOO_HARD = "too_hard"
+    NEGATIVE_DISCRIMINATION = "negative_discrimination"
+    UNUSED_DISTRACTOR = "unused_distractor"
+    POPULAR_DISTRACTOR = "popular_distractor"
+
+
 class RequestStatus(Labelled):
     PENDING = "pending"
     APPROVED = "approved"
@@ -147,6 +158,13 @@ _LABELS: dict[type, dict] = {
         ReviewLevel.SCORE: _l("The score only"),
         ReviewLevel.WRONG_QUESTIONS: _l("Which questions were wrong, and the lesson to revisit"),
         ReviewLevel.FULL: _l("Every answer, the right choices and the explanations"),
+    },
+    ItemFlag: {
+        ItemFlag.TOO_EASY: _l("Too easy: almost everyone answers it correctly"),
+        ItemFlag.TOO_HARD: _l("Too hard: most answer it wrongly (check the key and the wording)"),
+        ItemFlag.NEGATIVE_DISCRIMINATION: _l("Those who do well on the rest of the quiz get it wrong more often"),
+        ItemFlag.UNUSED_DISTRACTOR: _l("A wrong choice nobody picks"),
+        ItemFlag.POPULAR_DISTRACTOR: _l("A wrong choice picked more often than a right one"),
     },
     RequestStatus: {
         RequestStatus.PENDING: _l("Waiting for a decision"),

@@ -44,7 +44,11 @@ def _download(cert: Certificate, extension: str, mimetype: str):
         actor=current_user,
         target_type="certificate",
         target_id=cert.code,
-        details={"format": extension, "holder": cert.user_id == current_user.id, "status": mark.value if mark else None},
+        details={
+            "format": extension,
+            "holder": cert.user_id == current_user.id,
+            "status": mark.value if mark else None,
+        },
     )
     db.session.commit()
     if mark is None:

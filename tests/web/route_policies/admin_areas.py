@@ -13,4 +13,6 @@ POLICY = {
     "admin.content.preview": "admin",
     "admin.content.publish": "admin",
     "admin.content.set_visibility": "admin",
+    "admin.analysis.show": "admin",
+    "admin.analysis.export": "admin",
 }
