@@ -16,7 +16,19 @@ from sqlalchemy import select
 from . import enums
 from .enums import Role
 from .extensions import db
-from .models import ApiToken, Assignment, Attempt, Certificate, Course, Lesson, Module, NameChangeRequest, Team, User
+from .models import (
+    ApiToken,
+    Assignment,
+    Attempt,
+    Certificate,
+    Course,
+    CourseVersion,
+    Lesson,
+    Module,
+    NameChangeRequest,
+    Team,
+    User,
+)
 from .services.certification.codes import normalise_code
 from .services.learning import catalog, structure
 from .services.organisation import teams
@@ -189,6 +201,24 @@ def get_attempt_or_404(attempt_id: int, *, for_taking: bool = False) -> Attempt:
     if not allowed:
         abort(404)
     return attempt
+
+
+def get_managed_course_or_404(slug: str) -> Course:
+    """A course (published or hidden) for the content editor: admins only."""
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None or not can_manage_content(current_user):
+        abort(404)
+    return course
+
+
+def get_course_version_or_404(course: Course, version: int) -> CourseVersion:
+    """A published version of a course the user may manage (see get_managed_course_or_404)."""
+    found = db.session.scalar(
+        select(CourseVersion).where(CourseVersion.course_id == course.id, CourseVersion.version == version)
+    )
+    if found is None or not can_manage_content(current_user):
+        abort(404)
+    return found
 
 
 def get_name_request_or_404(request_id: int) -> NameChangeRequest:

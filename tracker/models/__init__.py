@@ -3,6 +3,7 @@
 from .assignments import Assignment
 from .audit import AuditEvent
 from .certificates import Certificate, Completion
+from .content_versions import CourseDraft, CourseVersion
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
 from .progress import CourseProgress, LessonRead
 from .quizzes import Attempt, AttemptGrant, Question, Quiz
@@ -18,7 +19,9 @@ __all__ = [
     "Certificate",
     "Completion",
     "Course",
+    "CourseDraft",
     "CourseProgress",
+    "CourseVersion",
     "LearningPath",
     "LearningPathCourse",
     "Lesson",
