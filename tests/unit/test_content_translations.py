@@ -13,8 +13,8 @@ from tests import factories
 from tracker.extensions import db
 from tracker.models import Course, Lesson, Question
 from tracker.services.content import editor, loader
-from tracker.services.content.loader import Base
 from tracker.services.content import export as content_export
+from tracker.services.content.loader import Base
 from tracker.services.content.schema import ContentError, validate_course
 from tracker.services.content.translations import status, validate_translation
 

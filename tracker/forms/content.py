@@ -133,7 +133,10 @@ class QuestionForm(Form):
     scenario = BooleanField(_l("A workplace scenario that asks for a decision"))
     prompt = TextAreaField(_l("Prompt"), validators=[Length(max=2000)], render_kw={"rows": 3})
     choices = FieldList(FormField(ChoiceForm), min_entries=MAX_CHOICES, max_entries=MAX_CHOICES)
-    answer = RadioField(_l("Answer (true or false questions)"), choices=[SelectChoice("true", _l("True")), SelectChoice("false", _l("False"))])
+    answer = RadioField(
+        _l("Answer (true or false questions)"),
+        choices=[SelectChoice("true", _l("True")), SelectChoice("false", _l("False"))],
+    )
     explanation = TextAreaField(_l("Explanation"), validators=[Length(max=6000)], render_kw={"rows": 4})
     submit = SubmitField(_l("Save to draft"))
 

@@ -160,7 +160,9 @@ def compare(old: dict[str, Any] | None, new: dict[str, Any]) -> CourseChanges:
             ModuleChange(module["slug"], module["title"], "added") if before is None else _module(before, module)
         )
     kept = {m["slug"] for m in new["modules"]}
-    changes.modules.extend(ModuleChange(m["slug"], m["title"], "retired") for m in old["modules"] if m["slug"] not in kept)
+    changes.modules.extend(
+        ModuleChange(m["slug"], m["title"], "retired") for m in old["modules"] if m["slug"] not in kept
+    )
     changes.modules_reordered = _reordered([m["slug"] for m in old["modules"]], [m["slug"] for m in new["modules"]])
     old_translations, new_translations = old.get("translations", {}), new.get("translations", {})
     for language in sorted(old_translations.keys() | new_translations.keys()):

@@ -92,7 +92,7 @@ class Document:
         if not isinstance(self.data, CommentedMap):
             raise DocumentError("the file is not a mapping of fields")
         self._comments = comments_in(self.data)
-        self.misplaced_comments = False  # a move left a comment above a different item than before
+        self.misplaced_comments = False  # a move could not take a comment along with its item
 
     def text(self) -> str:
         out = io.StringIO()
@@ -226,6 +226,8 @@ class Document:
         del items[index]
         if index > 0:
             _put_trailing(items[index - 1], following)
+        if not items:
+            _take_header(items)  # ruamel cannot write a comment above an empty list
         return True
 
     def move(self, kind: str, module_slug: str | None, key: str, step: int) -> bool | None:
@@ -246,11 +248,10 @@ class Document:
         items[first], items[first + 1] = b, a
         if first > 0:
             _put_trailing(items[first - 1], above_b)
-            _put_trailing(b, above_a)
-        else:
-            # The comment above the first item belongs to the list and stays on top.
-            _put_trailing(b, above_b)
-            self.misplaced_comments = self.misplaced_comments or bool(above_b)
+        else:  # the comment above the first item is held by the list itself
+            above_a = _take_header(items)
+            _put_header(items, above_b)
+        _put_trailing(b, above_a)
         _put_trailing(a, above_next)
         return True
 
@@ -439,6 +440,37 @@ def _take_comment(container: Any, key: Any, index: int) -> str:
     else:
         entry[index] = None
     return rest
+
+
+def _header_tokens(items: CommentedSeq) -> list[CommentToken]:
+    comment = items.ca.comment
+    return [t for t in comment[1] if isinstance(t, CommentToken)] if comment and len(comment) > 1 and comment[1] else []
+
+
+def _take_header(items: CommentedSeq) -> str:
+    """Remove and return the comments above a list's first item, each line indented as written."""
+    text = ""
+    for token in _header_tokens(items):
+        value = token.value
+        if value.startswith("#"):  # the first line's indentation is held as the token's column
+            value = " " * (token.column or 0) + value
+        text += value
+        token.value = ""
+    return text if "#" in text else ""
+
+
+def _put_header(items: CommentedSeq, text: str) -> None:
+    """Put comments above a list's first item (`text` as _take_trailing returns it: whole lines)."""
+    if not text:
+        return
+    first = text.lstrip("\n")
+    column = len(first) - len(first.lstrip(" "))
+    value = text[: len(text) - len(first)] + first.lstrip(" ")
+    tokens = _header_tokens(items)
+    if tokens:
+        tokens[0].value = value
+    else:
+        items.ca.comment = [None, [CommentToken(value, CommentMark(column))]]
 
 
 def _put_trailing(node: Any, text: str) -> None:

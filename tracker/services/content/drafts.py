@@ -233,8 +233,7 @@ def save_question(user: User, course: Course, module_slug: str, key: str, values
 
 def add_module(user: User, course: Course, values: dict[str, Any], quiz: dict[str, Any]) -> EditOutcome:
     def change(doc: Document):
-        doc.add_module(values, quiz)
-        return doc.index_of("module", None, values["slug"])
+        return (doc.add_module(values, quiz),)
 
     return _edit(
         user,
@@ -291,7 +290,9 @@ def _edit(
     try:
         doc = Document(draft.text)
     except DocumentError as exc:
-        raise DraftRefused({"": [_("The draft is not a course file the forms can edit: %(error)s", error=str(exc))]})
+        raise DraftRefused(
+            {"": [_("The draft is not a course file the forms can edit: %(error)s", error=str(exc))]}
+        ) from None
     where = change(doc)
     if where is None or where is False:
         raise DraftItemMissing(_("Your draft has no such item; it may have been removed or renamed."))

@@ -192,9 +192,7 @@ class StalePreview(DomainError):
 
 def conflict(slug: str, since: Base) -> StalePreview | None:
     """Who published what since `since`, if the stored course is no longer that version."""
-    row = db.session.execute(
-        select(Course.id, Course.version, Course.content_hash).where(Course.slug == slug)
-    ).first()
+    row = db.session.execute(select(Course.id, Course.version, Course.content_hash).where(Course.slug == slug)).first()
     if row is None or Base(row.version, row.content_hash) == since:
         return None
     at, by = versions.who_published(row.id, row.version)

@@ -101,7 +101,9 @@ def question_file(
     if kind == QuestionKind.TRUE_FALSE:
         data["answer"] = any(c["id"] == "true" and c["correct"] for c in choices)
     else:
-        data["choices"] = [{"text": c["text"], "correct": True} if c["correct"] else {"text": c["text"]} for c in choices]
+        data["choices"] = [
+            {"text": c["text"], "correct": True} if c["correct"] else {"text": c["text"]} for c in choices
+        ]
     data["explanation"] = explanation
     return data
 
@@ -126,7 +128,7 @@ def quiz_file(quiz: dict[str, Any]) -> dict[str, Any]:
         "cooldown_after_failures": quiz["cooldown_after_failures"],
         "review": {"after_fail": quiz["review_after_fail"], "after_pass": quiz["review_after_pass"]},
         "questions": [
-            question_file(q["key"], q["kind"], q["scenario"], q["prompt"], q["choices"], q["explanation"])
+            question_file(q["key"], q["kind"], q.get("scenario", False), q["prompt"], q["choices"], q["explanation"])
             for q in quiz["questions"]
         ],
     }

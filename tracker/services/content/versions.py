@@ -136,7 +136,13 @@ def history(course: Course) -> list[VersionRow]:
     )
     return [
         VersionRow(
-            v.version, v.content_hash, v.published_at, name, v.summary or {}, v.restored_from, v.version == course.version
+            v.version,
+            v.content_hash,
+            v.published_at,
+            name,
+            v.summary or {},
+            v.restored_from,
+            v.version == course.version,
         )
         for v, name in rows
     ]

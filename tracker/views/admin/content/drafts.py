@@ -114,7 +114,11 @@ def _question_form(question: dict[str, Any] | None, formdata=None) -> QuestionFo
             "scenario": question.get("scenario") is True,
             "prompt": _text(question.get("prompt")),
             "choices": rows,
-            "answer": "true" if question.get("answer") is True else "false" if question.get("answer") is False else None,
+            "answer": "true"
+            if question.get("answer") is True
+            else "false"
+            if question.get("answer") is False
+            else None,
             "explanation": _text(question.get("explanation")),
         },
     )

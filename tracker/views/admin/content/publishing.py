@@ -25,7 +25,6 @@ from ....services.content.schema import ContentError
 from ... import download_response
 from . import bp
 
-
 DEFAULT_SOURCE = "course.yaml"
 
 
@@ -103,9 +102,7 @@ def render_preview(
             "draft": from_draft,
         }
     )
-    editor_form = CourseSourceForm(
-        formdata=None, data={"text": text, "source": source, "base": base_field(plan.base)}
-    )
+    editor_form = CourseSourceForm(formdata=None, data={"text": text, "source": source, "base": base_field(plan.base)})
     return render_template(
         "admin/content/preview.html",
         plan=plan,
