@@ -22,6 +22,7 @@ from .models import (
     Attempt,
     Certificate,
     Course,
+    CourseVersion,
     Lesson,
     Module,
     NameChangeRequest,
@@ -223,6 +224,24 @@ def get_attempt_or_404(attempt_id: int, *, for_taking: bool = False) -> Attempt:
     if not allowed:
         refuse("attempt", attempt.id)
     return attempt
+
+
+def get_managed_course_or_404(slug: str) -> Course:
+    """A course (published or hidden) for the content editor: admins only."""
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None or not can_manage_content(current_user):
+        abort(404)
+    return course
+
+
+def get_course_version_or_404(course: Course, version: int) -> CourseVersion:
+    """A published version of a course the user may manage (see get_managed_course_or_404)."""
+    found = db.session.scalar(
+        select(CourseVersion).where(CourseVersion.course_id == course.id, CourseVersion.version == version)
+    )
+    if found is None or not can_manage_content(current_user):
+        abort(404)
+    return found
 
 
 def get_name_request_or_404(request_id: int) -> NameChangeRequest:

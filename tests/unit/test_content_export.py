@@ -181,17 +181,25 @@ def test_plan_for_a_new_an_unchanged_and_an_edited_course(app):
         question["key"] = f"plan-m3-q{i}"
     plan = editor.plan_publication(edited)
     assert (plan.status, plan.current_version, plan.next_version) == ("updated", 1, 2)
-    assert plan.course_fields_changed == ["title"]
+    assert [(f.name, f.old, f.new) for f in plan.changes.fields] == [("title", data["title"], "A new title")]
     by_slug = {m.slug: m for m in plan.modules}
     assert {slug: m.status for slug, m in by_slug.items()} == {
         "module-1": "changed",
         "module-3": "added",
         "module-2": "retired",
     }
-    assert by_slug["module-1"].lessons == {"added": ["Brand new"], "changed": ["Lesson 1.1"], "retired": ["Lesson 1.2"]}
-    assert by_slug["module-1"].questions == {
-        "added": ["plan-new-q"],
-        "changed": ["plan-course-m1-q1"],
-        "retired": ["plan-course-m1-q3"],
-    }
-    assert not by_slug["module-1"].quiz_settings_changed
+    module_1 = by_slug["module-1"]
+    assert [(i.title, i.status) for i in module_1.lessons] == [
+        ("Lesson 1.1", "edited"),
+        ("Brand new", "added"),
+        ("Lesson 1.2", "retired"),
+    ]
+    [body] = module_1.lessons[0].fields
+    assert body.name == "body" and ("+", "One more paragraph.") in body.lines
+    assert [(i.key, i.status) for i in module_1.questions] == [
+        ("plan-course-m1-q1", "edited"),
+        ("plan-new-q", "added"),
+        ("plan-course-m1-q3", "retired"),
+    ]
+    assert [(f.name, f.new) for f in module_1.questions[0].fields] == [("explanation", "A better explanation.")]
+    assert module_1.quiz == []

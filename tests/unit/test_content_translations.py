@@ -14,6 +14,7 @@ from tracker.extensions import db
 from tracker.models import Course, Lesson, Question
 from tracker.services.content import editor, loader
 from tracker.services.content import export as content_export
+from tracker.services.content.loader import Base
 from tracker.services.content.schema import ContentError, validate_course
 from tracker.services.content.translations import status, validate_translation
 
@@ -153,7 +154,7 @@ def test_translations_export_to_the_same_file_and_survive_an_edit_of_the_course(
     # The editor publishes a new version without one question: the German text of the others is kept.
     edited = copy.deepcopy(source())
     removed = edited["modules"][0]["quiz"]["questions"].pop()
-    result = editor.publish_course(None, edited, stored.content_hash)
+    result = editor.publish_course(None, edited, Base(stored.version, stored.content_hash))
     db.session.commit()
     assert result.status == "updated"
     question = db.session.scalars(
@@ -177,7 +178,8 @@ def test_the_content_list_shows_each_translation_complete_or_what_it_misses(app,
     new_question = copy.deepcopy(edited["modules"][0]["quiz"]["questions"][0])
     new_question["key"] = "first-single-bis"
     edited["modules"][0]["quiz"]["questions"].append(new_question)
-    editor.publish_course(None, edited, content_export.course_for_export("loader-test-course").content_hash)
+    stored = content_export.course_for_export("loader-test-course")
+    editor.publish_course(None, edited, Base(stored.version, stored.content_hash))
     db.session.commit()
     page = client.get("/admin/content/").get_data(as_text=True)
     assert 'Deutsch: <span class="badge badge-in-progress">1 item missing</span>' in page

@@ -176,11 +176,13 @@ def test_edit_publishes_version_2_and_keeps_learners_history(client, login_as, a
     assert preview.status_code == 200
     page = preview.get_data(as_text=True)
     assert "replaces <strong>version 1</strong>" in page and "with <strong>version 2</strong>" in page
-    assert "Lessons changed: Lesson 1.1, rewritten" in page
+    # What changed, field by field: the lesson's title old → new, the questions added and retired.
+    assert "Lesson edited: Lesson 1.1, rewritten" in page
+    assert "Title: <del>Lesson 1.1</del> → <ins>Lesson 1.1, rewritten</ins>" in page
     retired_key = f"{course.slug}-m1-q1"
-    assert "Questions added: <code>a-brand-new-question</code>" in page
-    assert f"Questions retired: <code>{retired_key}</code>" in page
-    assert '<span class="badge content-unchanged">Unchanged</span>\n      Module <strong>Module 2</strong>' in page
+    assert re.search(r"Question added:\s*<code>a-brand-new-question</code>", page)
+    assert re.search(rf"Question retired:\s*<code>{retired_key}</code>", page)
+    assert '<span class="badge content-unchanged">Unchanged</span>\n    Module <strong>Module 2</strong>' in page
 
     assert client.post("/admin/content/publish", data={"payload": _payload(page)}).status_code == 302
     db.session.expire_all()
@@ -235,7 +237,9 @@ def test_publishing_a_stale_preview_is_refused(client, login_as, admin, course):
     stale = client.post("/admin/content/publish", data={"payload": first})
     assert stale.status_code == 409
     page = stale.get_data(as_text=True)
-    assert "was changed by someone else after your preview" in page
+    assert re.search(r"Someone else published version 2 at [^;]+; review their changes\.", page)
+    assert "Published by Ada Admin." in page
+    assert f"/admin/content/{course.slug}/versions/compare?from=1&amp;to=2" in page
     assert "replaces <strong>version 2</strong>" in page  # the preview is shown again against the new version
     assert _course(course.slug).version == 2
     assert client.post("/admin/content/publish", data={"payload": _payload(page)}).status_code == 302

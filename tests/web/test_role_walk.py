@@ -110,6 +110,8 @@ def world(app, make_user):
         "slug": course.slug,
         "module_slug": module.slug,
         "lesson_slug": module.lessons[0].slug,
+        "question_key": module.quiz.questions[0].key,
+        "version": course.version,
         "attempt_id": attempt.id,
         "token_id": token.id,
         "session_id": owners_session.id,

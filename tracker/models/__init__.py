@@ -3,6 +3,7 @@
 from .assignments import Assignment
 from .audit import AuditEvent
 from .certificates import Certificate, Completion
+from .content_versions import CourseDraft, CourseVersion
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
 from .issuer_keys import IssuerKeyRecord
 from .progress import CourseProgress, LessonRead
@@ -20,7 +21,9 @@ __all__ = [
     "Certificate",
     "Completion",
     "Course",
+    "CourseDraft",
     "CourseProgress",
+    "CourseVersion",
     "IssuerKeyRecord",
     "LearningPath",
     "LearningPathCourse",

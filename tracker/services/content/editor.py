@@ -12,15 +12,14 @@ from sqlalchemy import case, func, select
 
 from ...extensions import db
 from ...i18n import LANGUAGES
-from ...models import Course, Lesson, Module, Question, Quiz, User
+from ...models import Course, CourseVersion, Lesson, Module, Question, Quiz, User
 from .. import DomainError, audit
-from . import translations
-from .export import course_for_export, export_course, export_translation
-from .loader import LoadResult, apply_course
+from . import changes, drafts, quality, translations, versions
+from .changes import CourseChanges
+from .export import course_for_export, export_translation
+from .loader import NEW_COURSE, Base, LoadResult, StaleContent, apply_course
 from .markdown import render_markdown
-from .schema import fingerprint, validate_course
-
-COURSE_FIELDS = ("title", "summary", "audience", "estimated_minutes", "facts_checked", "certificate_valid_months")
+from .schema import fingerprint
 
 
 @dataclass(frozen=True)
@@ -118,26 +117,24 @@ def translation_counts() -> dict[tuple[int, str], int]:
 
 
 @dataclass
-class ModuleChanges:
-    slug: str
-    title: str
-    status: str  # added | changed | unchanged | retired
-    lessons: dict[str, list[str]] = field(default_factory=dict)  # added/changed/retired -> lesson titles
-    questions: dict[str, list[str]] = field(default_factory=dict)  # added/changed/retired -> question ids
-    quiz_settings_changed: bool = False
-
-
-@dataclass
 class PublicationPlan:
-    """A validated course file next to the stored course: the version it will get and what changes."""
+    """A validated course next to the stored one: the version it will get and what changes, field by field."""
 
     course: dict[str, Any]  # normalised content, lessons carrying their rendered `body_html`
     status: str  # new | unchanged | updated
-    current_version: int | None
+    base: Base  # the stored course this preview was made against; publishing is refused if it changed since
     next_version: int
     published: bool  # whether learners currently see the course (new courses are published)
-    course_fields_changed: list[str] = field(default_factory=list)
-    modules: list[ModuleChanges] = field(default_factory=list)
+    changes: CourseChanges = field(default_factory=CourseChanges)
+    pool_findings: list[str] = field(default_factory=list)  # quiz pool checks (quality.py); not blocking
+
+    @property
+    def current_version(self) -> int | None:
+        return self.base.version
+
+    @property
+    def modules(self):
+        return self.changes.modules
 
     @property
     def facts_checked(self) -> dt.date | None:
@@ -145,22 +142,27 @@ class PublicationPlan:
         return dt.date.fromisoformat(value) if value else None
 
 
-def plan_publication(data: dict[str, Any]) -> PublicationPlan:
-    """Compare a validated course with the stored one; nothing is written."""
-    stored = course_for_export(data["slug"])
+def plan_publication(data: dict[str, Any], restore: CourseVersion | None = None) -> PublicationPlan:
+    """Compare a validated course with the stored one, with the translations publishing would give it (the
+    stored ones fitted to the edit, or those of the version being restored); nothing is written."""
+    data = with_version_translations(data, restore) if restore is not None else with_stored_translations(data)
+    stored = db.session.scalar(select(Course).where(Course.slug == data["slug"]))
     shown = _with_rendered_bodies(data)
+    report = quality.pool_report(data)
+    findings = report.cue_problems() + report.shape_problems()
     if stored is None:
-        modules = [ModuleChanges(m["slug"], m["title"], "added") for m in data["modules"]]
-        return PublicationPlan(shown, "new", None, 1, True, modules=modules)
-    if stored.content_hash == fingerprint(with_stored_translations(data)):
-        return PublicationPlan(shown, "unchanged", stored.version, stored.version, stored.published)
-    current, _problems = validate_course(export_course(stored))
-    # A stored course always exports to valid content (the round-trip test pins this); guard anyway.
-    current = current or {"modules": [], **dict.fromkeys(COURSE_FIELDS)}
-    plan = PublicationPlan(shown, "updated", stored.version, stored.version + 1, stored.published)
-    plan.course_fields_changed = [name for name in COURSE_FIELDS if current.get(name) != data[name]]
-    plan.modules = _compare_modules(current["modules"], data["modules"])
-    return plan
+        return PublicationPlan(shown, "new", NEW_COURSE, 1, True, changes.compare(None, data), findings)
+    base = Base(stored.version, stored.content_hash)
+    if stored.content_hash == fingerprint(data):
+        return PublicationPlan(shown, "unchanged", base, stored.version, stored.published, pool_findings=findings)
+    current = versions.get_version(stored, stored.version)
+    if current is not None and current.content_hash == stored.content_hash:
+        before = current.content
+    else:
+        before, _text = versions.stored_content(stored)
+    return PublicationPlan(
+        shown, "updated", base, stored.version + 1, stored.published, changes.compare(before, data), findings
+    )
 
 
 def _with_rendered_bodies(data: dict[str, Any]) -> dict[str, Any]:
@@ -171,60 +173,30 @@ def _with_rendered_bodies(data: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def _compare_modules(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[ModuleChanges]:
-    old_by_slug = {m["slug"]: m for m in old}
-    result = []
-    for module in new:
-        before = old_by_slug.get(module["slug"])
-        if before is None:
-            result.append(ModuleChanges(module["slug"], module["title"], "added"))
-            continue
-        changes = ModuleChanges(module["slug"], module["title"], "unchanged")
-        changes.lessons = _compare_items(before["lessons"], module["lessons"], "slug", "title")
-        changes.questions = _compare_items(before["quiz"]["questions"], module["quiz"]["questions"], "key", "key")
-        settings = ("pass_mark", "questions_per_attempt", "max_attempts", "cooldown_minutes")
-        changes.quiz_settings_changed = any(before["quiz"][s] != module["quiz"][s] for s in settings)
-        if (
-            changes.lessons
-            or changes.questions
-            or changes.quiz_settings_changed
-            or before["title"] != module["title"]
-            or [x["slug"] for x in before["lessons"]] != [x["slug"] for x in module["lessons"]]
-            or [x["key"] for x in before["quiz"]["questions"]] != [x["key"] for x in module["quiz"]["questions"]]
-        ):
-            changes.status = "changed"
-        result.append(changes)
-    wanted = {m["slug"] for m in new}
-    result.extend(ModuleChanges(m["slug"], m["title"], "retired") for m in old if m["slug"] not in wanted)
-    return result
-
-
-def _compare_items(old: list[dict], new: list[dict], key: str, label: str) -> dict[str, list[str]]:
-    """Items matched on their stable key: added, changed (any field differs) and retired, each by label."""
-    old_by_key = {item[key]: item for item in old}
-    new_keys = {item[key] for item in new}
-    changes: dict[str, list[str]] = {}
-    for item in new:
-        before = old_by_key.get(item[key])
-        if before is None:
-            changes.setdefault("added", []).append(item[label])
-        elif before != item:
-            changes.setdefault("changed", []).append(item[label])
-    for item in old:
-        if item[key] not in new_keys:
-            changes.setdefault("retired", []).append(item[label])
-    return changes
-
-
 # --- Publishing ---------------------------------------------------------------------------------------------------
 
 
 class StalePreview(DomainError):
     """The stored course changed between the preview and the publish; the preview no longer tells the truth."""
 
+    def __init__(
+        self, slug: str, version: int, published_at: dt.datetime | None, published_by: str | None, since: Base
+    ) -> None:
+        super().__init__(_("Someone else published version %(version)s; review their changes.", version=version))
+        self.slug = slug
+        self.version = version  # the version stored now
+        self.published_at = published_at
+        self.published_by = published_by  # None: loaded from files
+        self.since = since  # the version the refused change was prepared against
 
-def content_hash_of(slug: str) -> str | None:
-    return db.session.scalar(select(Course.content_hash).where(Course.slug == slug))
+
+def conflict(slug: str, since: Base) -> StalePreview | None:
+    """Who published what since `since`, if the stored course is no longer that version."""
+    row = db.session.execute(select(Course.id, Course.version, Course.content_hash).where(Course.slug == slug)).first()
+    if row is None or Base(row.version, row.content_hash) == since:
+        return None
+    at, by = versions.who_published(row.id, row.version)
+    return StalePreview(slug, row.version, at, by, since)
 
 
 def with_stored_translations(data: dict[str, Any]) -> dict[str, Any]:
@@ -241,31 +213,45 @@ def with_stored_translations(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "translations": kept}
 
 
-def publish_course(actor: User, data: dict[str, Any], previewed_hash: str | None) -> LoadResult:
-    """Apply a validated course that was previewed against the stored content with hash `previewed_hash`.
+def with_version_translations(data: dict[str, Any], version: CourseVersion) -> dict[str, Any]:
+    """The course being restored with the translations of the version it restores, checked against it again."""
+    return {**data, "translations": versions.restored_translations(version, data)}
+
+
+def publish_course(
+    actor: User | None,
+    data: dict[str, Any],
+    base: Base,
+    *,
+    source_text: str | None = None,
+    restore: CourseVersion | None = None,
+    discard_draft: bool = False,
+) -> LoadResult:
+    """Publish a validated course that was previewed against the stored course `base`: with the stored
+    translations fitted to it, or, for a restore, with those of the version restored.
 
     Publishing the same content twice is a no-op (audited as `content.unchanged`), so a double submit never bumps
-    the version twice. If someone else published a different version since the preview, nothing is written.
+    the version twice. If someone else published since the preview, nothing is written and StalePreview says who
+    and when: the version is claimed by a conditional UPDATE, so of two publishes from one preview exactly one
+    wins.
     """
-    data = with_stored_translations(data)
-    stored_hash = content_hash_of(data["slug"])
-    if stored_hash not in (previewed_hash, fingerprint(data)):
-        raise StalePreview(
-            _(
-                "The course %(slug)s was changed by someone else after your preview. Check the changes again.",
-                slug=repr(data["slug"]),
-            )
-        )
-    result = apply_course(data)
+    restored_from = restore.version if restore is not None else None
+    data = with_version_translations(data, restore) if restore is not None else with_stored_translations(data)
+    try:
+        result = apply_course(data, base, source_text=source_text, actor=actor, restored_from=restored_from)
+    except StaleContent:
+        stale = conflict(data["slug"], base)
+        if stale is None:  # cannot happen: the version check failed because the stored course changed
+            raise
+        raise stale from None
     action = "content.unchanged" if result.status == "unchanged" else "content.published"
     course_id = db.session.scalar(select(Course.id).where(Course.slug == result.slug))
-    audit.record(
-        action,
-        actor=actor,
-        target_type="course",
-        target_id=course_id,
-        details={"slug": result.slug, "version": result.version, "status": result.status},
-    )
+    details: dict[str, Any] = {"slug": result.slug, "version": result.version, "status": result.status}
+    if restored_from is not None and result.status != "unchanged":
+        details["restored_from"] = restored_from
+    audit.record(action, actor=actor, target_type="course", target_id=course_id, details=details)
+    if discard_draft and actor is not None and course_id is not None:
+        drafts.discard(actor, course_id)
     return result
 
 

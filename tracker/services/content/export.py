@@ -6,6 +6,7 @@ pages cannot silently change a course.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import yaml
@@ -84,18 +85,125 @@ def _export_source(source: dict[str, Any]) -> dict[str, Any]:
 
 
 def _export_question(question: Question) -> dict:
-    data: dict[str, Any] = {"id": question.key, "type": question.kind}
-    if question.scenario:
+    return question_file(
+        question.key, question.kind, question.scenario, question.prompt, question.choices, question.explanation
+    )
+
+
+def question_file(
+    key: str, kind: str, scenario: bool, prompt: str, choices: list[dict[str, Any]], explanation: str
+) -> dict[str, Any]:
+    """A question as written in a course file, from its normalised (stored) form."""
+    data: dict[str, Any] = {"id": key, "type": kind}
+    if scenario:
         data["scenario"] = True
-    data["prompt"] = question.prompt
-    if question.kind == QuestionKind.TRUE_FALSE:
-        data["answer"] = any(c["id"] == "true" and c["correct"] for c in question.choices)
+    data["prompt"] = prompt
+    if kind == QuestionKind.TRUE_FALSE:
+        data["answer"] = any(c["id"] == "true" and c["correct"] for c in choices)
     else:
         data["choices"] = [
-            {"text": c["text"], "correct": True} if c["correct"] else {"text": c["text"]} for c in question.choices
+            {"text": c["text"], "correct": True} if c["correct"] else {"text": c["text"]} for c in choices
         ]
-    data["explanation"] = question.explanation
+    data["explanation"] = explanation
     return data
+
+
+def lesson_file(lesson: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "slug": lesson["slug"],
+        "title": lesson["title"],
+        "objectives": list(lesson["objectives"]),
+        "body": lesson["body"],
+        "key_points": list(lesson["key_points"]),
+        "sources": [_export_source(source) for source in lesson["sources"]],
+    }
+
+
+def quiz_file(quiz: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "pass_mark": quiz["pass_mark"],
+        "questions_per_attempt": quiz["questions_per_attempt"],
+        "max_attempts": quiz["max_attempts"],
+        "cooldown_minutes": quiz["cooldown_minutes"],
+        "cooldown_after_failures": quiz["cooldown_after_failures"],
+        "review": {"after_fail": quiz["review_after_fail"], "after_pass": quiz["review_after_pass"]},
+        "questions": [
+            question_file(q["key"], q["kind"], q.get("scenario", False), q["prompt"], q["choices"], q["explanation"])
+            for q in quiz["questions"]
+        ],
+    }
+
+
+def file_from_content(course: dict[str, Any]) -> dict[str, Any]:
+    """A normalised course (schema.validate_course) as a course file: validating it gives the course back."""
+    data: dict[str, Any] = {
+        "slug": course["slug"],
+        "title": course["title"],
+        "summary": course["summary"],
+        "audience": course["audience"],
+    }
+    if course["facts_checked"]:
+        data["facts_checked"] = date.fromisoformat(course["facts_checked"])
+    if course["certificate_valid_months"] is not None:
+        data["certificate_valid_months"] = course["certificate_valid_months"]
+    if course.get("language", "en") != "en":
+        data["language"] = course["language"]
+    data["modules"] = []
+    for module in course["modules"]:
+        item: dict[str, Any] = {
+            "slug": module["slug"],
+            "title": module["title"],
+            "lessons": [lesson_file(lesson) for lesson in module["lessons"]],
+        }
+        if module.get("quiz"):
+            item["quiz"] = quiz_file(module["quiz"])
+        data["modules"].append(item)
+    return data
+
+
+def translation_file_from_content(course: dict[str, Any], translation: dict[str, Any]) -> dict[str, Any]:
+    """A normalised translation (translations.validate_translation) as a translation file, in course order."""
+    data: dict[str, Any] = {
+        "translation_of": course["slug"],
+        "language": translation["language"],
+        "title": translation["title"],
+        "summary": translation["summary"],
+        "audience": translation["audience"],
+        "modules": [],
+    }
+    for module in course["modules"]:
+        mine = translation["modules"].get(module["slug"])
+        if mine is None:
+            continue
+        lessons = [
+            {"slug": lesson["slug"], **_translated_lesson(mine["lessons"][lesson["slug"]])}
+            for lesson in module["lessons"]
+            if lesson["slug"] in mine["lessons"]
+        ]
+        questions = []
+        for question in (module.get("quiz") or {}).get("questions", []):
+            text = mine["questions"].get(question["key"])
+            if text is None:
+                continue
+            item: dict[str, Any] = {"id": question["key"], "prompt": text["prompt"]}
+            if question["kind"] != QuestionKind.TRUE_FALSE:
+                item["choices"] = [{"text": choice} for choice in text["choices"]]
+            item["explanation"] = text["explanation"]
+            questions.append(item)
+        data["modules"].append(
+            {"slug": module["slug"], "title": mine["title"], "lessons": lessons, "quiz": {"questions": questions}}
+        )
+    return data
+
+
+def _translated_lesson(lesson: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title": lesson["title"],
+        "objectives": list(lesson["objectives"]),
+        "body": lesson["body"],
+        "key_points": list(lesson["key_points"]),
+        "sources": [_export_source(source) for source in lesson["sources"]],
+    }
 
 
 class _Dumper(yaml.SafeDumper):
@@ -115,10 +223,13 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
+def dump_yaml(data: dict[str, Any]) -> str:
+    """A course or translation file as YAML, laid out like the hand-written files."""
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)  # noqa: S506 - SafeDumper
+
+
 def export_course_yaml(course: Course) -> str:
-    return yaml.dump(  # noqa: S506 - _Dumper is a SafeDumper
-        export_course(course), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100
-    )
+    return dump_yaml(export_course(course))
 
 
 # --- What publishing would change -------------------------------------------------------------------------------

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import Course, LearningPath, LearningPathCourse, Lesson, Module, Question, Quiz, utcnow
-from .. import certification
+from ...models import Course, LearningPath, LearningPathCourse, Lesson, Module, Question, Quiz, User, utcnow
+from .. import DomainError, certification
 from ..learning import progress
-from . import translations
+from . import translations, versions
 from .markdown import render_markdown
 from .schema import ContentError, Problem, fingerprint, parse_yaml, validate_course, validate_paths
 
@@ -29,6 +30,26 @@ class LoadResult:
     slug: str
     status: str  # created | updated | unchanged
     version: int
+
+
+@dataclass(frozen=True)
+class Base:
+    """The stored course a change was prepared against: its version and content fingerprint (None, None: no
+    course with that slug existed)."""
+
+    version: int | None
+    content_hash: str | None
+
+
+NEW_COURSE = Base(None, None)
+
+
+class StaleContent(DomainError):
+    """The stored course is no longer the one the change was prepared against: someone else published since."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(_("The course %(slug)s was published by someone else in the meantime.", slug=repr(slug)))
+        self.slug = slug
 
 
 def check_course_text(text: str, source: str) -> dict[str, Any]:
@@ -51,6 +72,7 @@ class Directory:
     courses: list[dict[str, Any]]
     paths: list[dict[str, Any]] | None
     problems: list[str]
+    texts: dict[str, str] = field(default_factory=dict)  # course slug -> its file as written (comments kept)
 
 
 def read_directory(directory: Path, *, stored_courses: bool = True) -> Directory:
@@ -61,17 +83,20 @@ def read_directory(directory: Path, *, stored_courses: bool = True) -> Directory
     courses: list[dict[str, Any]] = []
     problems: list[str] = []
     seen: dict[str, str] = {}
+    texts: dict[str, str] = {}
     for path in files:
         if path in translation_files:
             continue
+        text = path.read_text(encoding="utf-8")
         try:
-            course = check_course_text(path.read_text(encoding="utf-8"), path.name)
+            course = check_course_text(text, path.name)
         except ContentError as exc:
             problems.extend(exc.problems)
             continue
         if course["slug"] in seen:
             problems.append(f"{path.name}: slug: {course['slug']!r} is also used by {seen[course['slug']]}")
         seen[course["slug"]] = path.name
+        texts[course["slug"]] = text
         courses.append(course)
     by_slug = {course["slug"]: course for course in courses}
     for path in translation_files:
@@ -88,7 +113,7 @@ def read_directory(directory: Path, *, stored_courses: bool = True) -> Directory
         if not errors:
             paths, path_problems = validate_paths(data, known)
             problems.extend(f"{PATHS_FILE}: {p}" for p in path_problems)
-    return Directory(courses, paths, problems)
+    return Directory(courses, paths, problems, texts)
 
 
 def load_directory(directory: Path) -> list[LoadResult]:
@@ -96,7 +121,7 @@ def load_directory(directory: Path) -> list[LoadResult]:
     found = read_directory(directory)
     if found.problems:
         raise ContentError(found.problems)
-    results = [apply_course(course) for course in found.courses]
+    results = [apply_course(course, source_text=found.texts.get(course["slug"])) for course in found.courses]
     if found.paths is not None:
         apply_paths(found.paths)
     return results
@@ -119,20 +144,71 @@ def _add_translation(path: Path, courses: dict[str, dict[str, Any]]) -> list[str
     return [f"{path.name}: {problem}" for problem in problems]
 
 
-def apply_course(data: dict[str, Any]) -> LoadResult:
-    """Create or update one validated course. Unchanged content is a no-op; changed content bumps the version."""
+def apply_course(
+    data: dict[str, Any],
+    base: Base | None = None,
+    *,
+    source_text: str | None = None,
+    actor: User | None = None,
+    restored_from: int | None = None,
+) -> LoadResult:
+    """Create or update one validated course. Unchanged content is a no-op; changed content bumps the version.
+
+    `base` is the stored course the change was prepared against (default: the one stored now). The version is
+    claimed by one conditional UPDATE on that version and fingerprint, so of two publishes prepared against the
+    same version exactly one wins; the other raises StaleContent and writes nothing. Every new version is kept
+    whole in `course_versions` (with `source_text`, the course file as written, when given)."""
     content_hash = fingerprint(data)
     course = db.session.scalar(select(Course).where(Course.slug == data["slug"]).options(selectinload(Course.modules)))
     if course is not None and course.content_hash == content_hash:
+        versions.record_missing(course, data, source_text)
         return LoadResult(course.slug, "unchanged", course.version)
+    if base is None:
+        base = Base(course.version, course.content_hash) if course is not None else NEW_COURSE
 
     now = utcnow()
     created = course is None
     if course is None:
+        if base != NEW_COURSE:
+            raise StaleContent(data["slug"])
         course = Course(slug=data["slug"], version=1, created_at=now)
-        db.session.add(course)
+        _fill_course(course, data, content_hash, now)
+        try:
+            with db.session.begin_nested():  # the unique slug decides between two first publishes
+                db.session.add(course)
+        except IntegrityError:
+            raise StaleContent(data["slug"]) from None
     else:
-        course.version += 1
+        versions.record_missing(course)  # a course published before versions were kept: keep what is replaced
+        claimed = db.session.execute(
+            update(Course)
+            .where(
+                Course.id == course.id,
+                Course.version == base.version,
+                Course.content_hash == base.content_hash,
+            )
+            .values(version=Course.version + 1, content_hash=content_hash, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            raise StaleContent(data["slug"])
+        db.session.refresh(course)
+        _fill_course(course, data, content_hash, now)
+        db.session.flush()
+
+    _apply_modules(course, data["modules"])
+    _apply_translations(course, data.get("translations", {}))
+    db.session.flush()
+    db.session.expire(course, ["modules"])
+    versions.record(course, data, source_text=source_text, actor=actor, restored_from=restored_from)
+    if not created:
+        # A change can complete learners (say, a module's quiz was removed): they earn their certificates now.
+        for row in progress.recompute_course(course):
+            certification.award(row, course)
+    return LoadResult(course.slug, "created" if created else "updated", course.version)
+
+
+def _fill_course(course: Course, data: dict[str, Any], content_hash: str, now) -> None:
     course.title = data["title"]
     course.summary = data["summary"]
     course.audience = data["audience"]
@@ -142,17 +218,6 @@ def apply_course(data: dict[str, Any]) -> LoadResult:
     course.source_language = data.get("language", "en")
     course.content_hash = content_hash
     course.updated_at = now
-    db.session.flush()
-
-    _apply_modules(course, data["modules"])
-    _apply_translations(course, data.get("translations", {}))
-    db.session.flush()
-    db.session.expire(course, ["modules"])
-    if not created:
-        # A change can complete learners (say, a module's quiz was removed): they earn their certificates now.
-        for row in progress.recompute_course(course):
-            certification.award(row, course)
-    return LoadResult(course.slug, "created" if created else "updated", course.version)
 
 
 def _sync(
