@@ -199,6 +199,17 @@ def login(client, user, password: str = factories.PASSWORD):
     return response
 
 
+def sign_in_client(client, user):
+    """A sign-in session as the form starts one (the cookie names it by its secret), for any app's test client."""
+    timeouts = sessions.Timeouts.from_config(client.application.config)
+    _session, secret = sessions.start(user, "127.0.0.1", "tests", timeouts)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = secret
+        session["_fresh"] = True
+    return client
+
+
 @pytest.fixture
 def login_as(client):
     """Sign a user in by putting them in the session cookie, as a completed sign-in does (the sign-in form
@@ -207,13 +218,7 @@ def login_as(client):
     def _login(user, password: str | None = None):
         if password is not None:
             return login(client, user, password)
-        # A sign-in session as the form starts one; the cookie names it by its secret.
-        timeouts = sessions.Timeouts.from_config(client.application.config)
-        _session, secret = sessions.start(user, "127.0.0.1", "tests", timeouts)
-        db.session.commit()
-        with client.session_transaction() as session:
-            session["_user_id"] = secret
-            session["_fresh"] = True
+        sign_in_client(client, user)
         return None
 
     return _login

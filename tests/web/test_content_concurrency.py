@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.conftest import sign_in_client
 from tests.web.test_admin_content import _course, _payload, _textarea
 from tracker.extensions import db
 from tracker.models import CourseVersion, Role
@@ -20,11 +21,7 @@ from tracker.services.content.schema import fingerprint
 
 
 def _signed_in(app, user):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-    return client
+    return sign_in_client(app.test_client(), user)
 
 
 def test_two_publishes_from_the_same_version_exactly_one_wins(app, make_user, course):

@@ -113,7 +113,12 @@ def test_a_yaml_bomb_and_deep_nesting_are_refused_with_a_message(client, login_a
     for level in range(1, 8):
         bomb += f"b{level}: &b{level} [" + ",".join([f"*{previous}"] * 10) + "]\n"
         previous = f"b{level}"
-    for text, expected in ((bomb, "too large once its aliases are expanded"), ("[" * 500, "nested too deeply")):
+    cases = (
+        (bomb, "too large once its aliases are expanded"),
+        ("[" * 500, "not valid YAML"),
+        ("[" * 5000 + "]" * 5000, "not valid YAML"),
+    )
+    for text, expected in cases:
         response = client.post("/admin/content/preview", data={"text": text, "source": "course.yaml"})
         assert response.status_code == 400 and expected in response.get_data(as_text=True)
 
