@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.conftest import sign_in_client
 from tests.web.test_admin_content import _payload, _textarea
 from tracker.extensions import db
 from tracker.models import AuditEvent, Course, CourseVersion, Role
