@@ -12,6 +12,7 @@ from tracker.extensions import db
 from tracker.models import ApiToken, Attempt, Role
 
 from ..factories import PASSWORD, answers_for
+from .openapi_check import api_answers_checked, openapi_path
 
 TOKEN_RE = re.compile(r"trk_[A-Za-z0-9_\-]+")
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
@@ -21,6 +22,13 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "tra
 def app_config(app_config, request):
     """The conftest config, with per-test overrides given through indirect parametrisation."""
     return {**app_config, **getattr(request, "param", {})}
+
+
+@pytest.fixture(autouse=True)
+def answers_match_the_document(app):
+    """Every answer of the API in these tests has a declared status and a body that matches the document."""
+    with api_answers_checked(app):
+        yield
 
 
 def sign_in(client, user, password: str = PASSWORD) -> None:
@@ -96,10 +104,6 @@ def test_session_cookie_works_for_reads(client, make_user, login_as):
     assert response.status_code == 200
     assert response.get_json()["email"] == user.email
     assert response.get_json()["display_name"] == "Cookie User"
-
-
-def openapi_path(rule: str) -> str:
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
 
 def test_openapi_is_public_and_describes_every_api_route(app, client):
