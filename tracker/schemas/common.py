@@ -21,9 +21,18 @@ Offset = Annotated[int, Field(ge=0, le=INT32_MAX, description="Items to skip")]
 TEXT_PATTERN = r"^[^\x00]*$"
 
 
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("give text without NUL characters")
+    return value
+
+
 def Text(max_length: int) -> Any:  # noqa: N802 (used as a type)
-    """A string of at most `max_length` characters that the database can store."""
-    return Annotated[str, Field(max_length=max_length, pattern=TEXT_PATTERN)]
+    """A string of at most `max_length` characters that the database can store (the pattern documents the rule
+    that the validator enforces with a readable message)."""
+    return Annotated[
+        str, Field(max_length=max_length, json_schema_extra={"pattern": TEXT_PATTERN}), AfterValidator(_no_nul)
+    ]
 
 
 class Model(BaseModel):

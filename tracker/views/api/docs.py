@@ -53,7 +53,7 @@ def reference():
             "api/reference.html",
             doc=doc,
             operations=operations,
-            schemas=doc["components"]["schemas"],
+            schemas=dict(sorted(doc["components"]["schemas"].items())),
             describe=describe,
             constraints=constraints,
         )
