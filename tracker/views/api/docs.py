@@ -74,7 +74,8 @@ Part = tuple[str, str | None]
 
 
 def describe(schema: dict[str, Any]) -> list[Part]:
-    """A schema's type as parts: "integer", "list of Course", "string or null", a link for every named schema."""
+    """A schema's type in the usual notation (integer, Course[], {string: integer}, string | null), as parts: every
+    named schema is a link. JSON's own type names are code, not words to translate."""
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
         return [(name, name)]
@@ -83,21 +84,19 @@ def describe(schema: dict[str, Any]) -> list[Part]:
             parts: list[Part] = []
             for index, option in enumerate(schema[key]):
                 if index:
-                    parts.append((" " + _("or") + " ", None))
+                    parts.append((" | ", None))
                 parts.extend(describe(option))
             return parts
     kind = schema.get("type")
     if isinstance(kind, list):
-        return [((" " + _("or") + " ").join(str(k) for k in kind), None)]
+        return [(" | ".join(str(k) for k in kind), None)]
     if kind == "array":
-        return [(_("list of") + " ", None), *describe(schema.get("items", {}))]
+        return [*describe(schema.get("items", {})), ("[]", None)]
     if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
-        return [(_("map of text to") + " ", None), *describe(schema["additionalProperties"])]
-    if "enum" in schema and kind is None:
-        kind = "string"
+        return [("{string: ", None), *describe(schema["additionalProperties"]), ("}", None)]
     if "const" in schema:
         return [(f'"{schema["const"]}"', None)]
-    text = str(kind or _("any"))
+    text = str(kind or ("string" if "enum" in schema else "any"))
     if schema.get("format"):
         text += f" ({schema['format']})"
     return [(text, None)]

@@ -69,6 +69,13 @@ def _refuse_invalid(req, resp, req_validation_error, instance, model_adapter) ->
         abort(api_error(422, message, title="Invalid request body", fields=[{"field": "body", "message": message}]))
 
 
+def _answer_must_match(req, resp, resp_validation_error, instance, model_adapter) -> None:
+    """An answer that does not match its own model is a bug: raised, so the app logs it and answers with the
+    usual 500 (spectree's own 500 would show the validation details)."""
+    if resp_validation_error is not None:
+        raise resp_validation_error
+
+
 spec = SpecTree(
     "flask",
     mode="strict",  # only the operations declared below: the rest of the app is not API
@@ -80,6 +87,7 @@ spec = SpecTree(
     nested_naming_strategy=lambda _parent, child: child,
     validation_error_model=Error,
     before=_refuse_invalid,
+    after=_answer_must_match,
     security_schemes=[
         SecurityScheme(name="bearerAuth", data=SecuritySchemeData(type="http", scheme="bearer")),
         SecurityScheme(name="sessionCookie", data=SecuritySchemeData(type="apiKey", field_in="cookie", name="session")),
@@ -145,6 +153,8 @@ def document(server_url: str) -> dict[str, Any]:
             for parameter in op.get("parameters", []):
                 if not parameter.get("description"):
                     parameter.pop("description", None)
+                if parameter["schema"].get("default", 0) is None:  # absent, not null: a query string has no null
+                    parameter["schema"].pop("default")
     if not doc.get("tags"):
         doc.pop("tags", None)
     # Query models become parameters; only the schemas something refers to are listed.
