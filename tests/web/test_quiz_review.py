@@ -49,7 +49,8 @@ def test_after_a_failed_attempt_the_learner_sees_which_questions_were_wrong_not_
     api = client.get(f"/api/v1/attempts/{attempt.id}").get_json()
     assert api["review"] == "wrong_questions"
     for item in api["questions"]:
-        assert set(item) == {"key", "kind", "prompt", "correct"}
+        assert isinstance(item["correct"], bool)
+        assert item.get("choices") is None and item.get("selected") is None and item.get("explanation") is None
 
     retry = _start(client, course)
     passed = _submit(client, retry, correct=True)

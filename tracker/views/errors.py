@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template, request, session
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask import Flask, Response, current_app, g, jsonify, render_template, request, session
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -33,6 +36,38 @@ MESSAGES = {
     503: (_l("The service is temporarily unavailable"), _l("Please try again in a few minutes.")),
 }
 RETRY_AFTER_SECONDS = "30"
+# Exception headers that describe the answer itself (Allow on 405, WWW-Authenticate on 401, Retry-After on 429),
+# kept on the rendered error; the exception's own Content-Type is not (the page or JSON sets its own).
+_KEPT_HEADERS = {"allow", "www-authenticate", "retry-after"}
+
+
+def api_error(
+    code: int,
+    message: str | None = None,
+    *,
+    title: str | None = None,
+    fields: Iterable[Mapping[str, str]] | None = None,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    **extra: Any,
+) -> Response:
+    """The one error answer of the JSON API: {"error": {"code", "title", "message", "fields"?, ...}}.
+
+    `fields` lists what is wrong with each input ({"field": "team_id", "message": ...}); `extra` adds keys that
+    the document declares for one case (e.g. `missing` question keys)."""
+    default_title, default_message = MESSAGES.get(code, ("Error", "The request failed."))
+    error: dict[str, Any] = {
+        "code": code,
+        "title": str(title or default_title),
+        "message": str(message or default_message),
+    }
+    if fields is not None:
+        error["fields"] = [{"field": str(f["field"]), "message": str(f["message"])} for f in fields]
+    error.update(extra)
+    response = jsonify({"error": error})
+    response.status_code = code
+    if headers:
+        response.headers.extend(headers)
+    return response
 
 
 def _wants_json() -> bool:
@@ -66,7 +101,7 @@ def _unavailable():
     headers = {"Retry-After": RETRY_AFTER_SECONDS}
     if _wants_json():
         with force_locale(i18n.BABEL_LOCALES["en"]):  # the API speaks English
-            return {"error": {"code": 503, "title": str(title), "message": str(message)}}, 503, headers
+            return api_error(503, headers=headers)
     language = (
         i18n.language_of(session.get(i18n.SESSION_KEY))
         or request.accept_languages.best_match(list(i18n.LANGUAGES))
@@ -77,12 +112,12 @@ def _unavailable():
     return page, 503, headers
 
 
-def _respond(code: int, detail: str | None = None):
-    title, message = MESSAGES.get(code, ("Error", "The request failed."))
+def _respond(code: int, detail: str | None = None, headers: list[tuple[str, str]] | None = None):
     if _wants_json():
-        return {"error": {"code": code, "title": title, "message": detail or message}}, code
+        return api_error(code, detail, headers=headers)
+    title, message = MESSAGES.get(code, ("Error", "The request failed."))
     try:
-        return render_template("errors/error.html", code=code, title=title, message=message), code
+        return render_template("errors/error.html", code=code, title=title, message=message), code, headers or []
     except Exception as exc:  # the page shows who is signed in: with the database gone it cannot
         if database_unavailable(exc):
             return _unavailable()
@@ -126,7 +161,8 @@ def register(app: Flask) -> None:
         _record_refusal(exc)
         # CSRF failures describe themselves safely ("The CSRF token is missing.").
         detail = exc.description if _wants_json() and code in (400, 401, 403, 404, 409, 422) else None
-        return _respond(code, detail)
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() in _KEPT_HEADERS]
+        return _respond(code, detail, headers)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -2,150 +2,165 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
-
-from flask import Blueprint, request
+from flask import Blueprint
 from flask_login import current_user
 
 from ...authz import get_assignment_or_404, get_team_or_404, manager_scope
 from ...extensions import db
 from ...models import Assignment
+from ...schemas import manage as schemas
+from ...schemas.common import ID_RULE
 from ...services import FieldError
 from ...services.organisation import assignments, teams
 from ...services.reporting import matrix
+from ..errors import api_error
+from .spec import operation
 
 bp = Blueprint("manage", __name__)
 
 
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
+@bp.before_request
+def _managers_only():
+    """Learners are refused (403) before their request is read, whatever it carries."""
+    manager_scope(current_user)
 
 
 @bp.route("/teams")
+@operation("listTeams", {200: (schemas.TeamList, "The teams")}, errors=(403,))
 def team_list():
+    """Teams the caller manages (admins: all)"""
     scope = manager_scope(current_user)
-    return {
-        "teams": [
-            {"id": t.id, "name": t.name, "parent_id": t.parent_id, "manager": manager, "members": members}
+    return schemas.TeamList(
+        teams=[
+            schemas.Team(id=t.id, name=t.name, parent_id=t.parent_id, manager=manager, members=members)
             for t, manager, members in teams.teams_with_counts(scope)
         ]
-    }
+    )
 
 
-@bp.route("/teams/<int:team_id>/matrix")
-def team_matrix(team_id: int):
+@bp.route(f"/teams/<{ID_RULE}:team_id>/matrix")
+@operation(
+    "getTeamMatrix",
+    {200: (schemas.Matrix, "The matrix")},
+    errors=(403, 404),
+    query=schemas.MatrixQuery,
+)
+def team_matrix(team_id: int, query: schemas.MatrixQuery):
+    """The people x courses matrix of a team and the teams below it"""
     scope = manager_scope(current_user)
     team = get_team_or_404(team_id)
-    filters = matrix.Filters.from_query(request.args, team_id=team.id)
-    per_page = request.args.get("per_page", 100, type=int)
-    filters = replace(filters, per_page=min(max(per_page, 1), 500))
+    filters = matrix.Filters(
+        team_id=team.id,
+        course_id=query.course,
+        status=query.status,
+        sort=query.sort,
+        page=query.page,
+        per_page=query.per_page,
+    )
     result = matrix.build(scope, filters)
-    return {
-        "team": {"id": team.id, "name": team.name},
-        "generated_at": result.generated_at.isoformat(),
-        "page": filters.page,
-        "per_page": filters.per_page,
-        "total_people": result.total_people,
-        "courses": [{"id": cid, "slug": slug, "title": title} for cid, slug, title in result.courses],
-        "people": [
-            {
-                "id": row.id,
-                "name": row.name,
-                "email": row.email,
-                "team": row.team,
-                "job_role": row.job_role,
-                "cells": [
-                    {
-                        "course_id": course_id,
-                        "status": cell.status,
-                        "assigned": cell.assigned,
-                        "due_on": _iso(cell.due_on),
-                        "percent": cell.percent,
-                        "score": cell.score,
-                        "completed_at": _iso(cell.completed_at),
-                        "certificate_code": cell.certificate_code,
-                        "certificate_expires_at": _iso(cell.expires_at),
-                    }
+    return schemas.Matrix(
+        team=schemas.TeamRef(id=team.id, name=team.name),
+        generated_at=result.generated_at,
+        page=result.filters.page,
+        per_page=result.filters.per_page,
+        total_people=result.total_people,
+        courses=[schemas.MatrixCourse(id=cid, slug=slug, title=title) for cid, slug, title in result.courses],
+        people=[
+            schemas.MatrixPerson(
+                id=row.id,
+                name=row.name,
+                email=row.email,
+                team=row.team,
+                job_role=row.job_role,
+                cells=[
+                    schemas.Cell(
+                        course_id=course_id,
+                        status=cell.status,
+                        assigned=cell.assigned,
+                        due_on=cell.due_on,
+                        percent=cell.percent,
+                        score=cell.score,
+                        completed_at=cell.completed_at,
+                        certificate_code=cell.certificate_code,
+                        certificate_expires_at=cell.expires_at,
+                    )
                     for course_id, cell in row.cells.items()
                 ],
-            }
+            )
             for row in result.rows
         ],
-        "totals": [
-            {
-                "course_id": cid,
-                "assigned": t.assigned,
-                "completed": t.completed,
-                "completion_rate": t.rate,
-                "by_status": dict(t.by_status),
-            }
+        totals=[
+            schemas.CourseTotals(
+                course_id=cid,
+                assigned=t.assigned,
+                completed=t.completed,
+                completion_rate=t.rate,
+                by_status=dict(t.by_status),
+            )
             for cid, t in result.totals.items()
         ],
-    }
+    )
 
 
-def _assignment_json(assignment: Assignment) -> dict:
-    return {
-        "id": assignment.id,
-        "course": assignment.course.slug if assignment.course else None,
-        "path": assignment.path.slug if assignment.path else None,
-        "team_id": assignment.team_id,
-        "user_email": assignment.user.email if assignment.user else None,
-        "job_role": assignment.job_role,
-        "due_on": assignment.due_on.isoformat(),
-        "created_at": assignment.created_at.isoformat(),
-    }
+def _assignment(assignment: Assignment) -> schemas.Assignment:
+    return schemas.Assignment(
+        id=assignment.id,
+        course=assignment.course.slug if assignment.course else None,
+        path=assignment.path.slug if assignment.path else None,
+        team_id=assignment.team_id,
+        user_email=assignment.user.email if assignment.user else None,
+        job_role=assignment.job_role,
+        due_on=assignment.due_on,
+        created_at=assignment.created_at,
+    )
 
 
 @bp.route("/assignments")
+@operation("listAssignments", {200: (schemas.AssignmentList, "The assignments")}, errors=(403,))
 def assignment_list():
+    """Assignments the caller may manage"""
     scope = manager_scope(current_user)
-    return {"assignments": [_assignment_json(a) for a in assignments.assignments_in_scope(scope)]}
+    return schemas.AssignmentList(assignments=[_assignment(a) for a in assignments.assignments_in_scope(scope)])
 
 
-def _unprocessable(message: str, field: str | None = None):
-    error = {"code": 422, "title": "Invalid assignment", "message": message}
-    if field:
-        error["field"] = field
-    return {"error": error}, 422
-
-
+# The service names the inputs of the manager's form; the API's names for the same inputs.
 API_FIELDS = {"item": "course", "team": "team_id", "person_email": "user_email", "target_type": "team_id"}
 
 
 @bp.route("/assignments", methods=["POST"])
-def create_assignment():
+@operation(
+    "createAssignment",
+    {
+        201: (schemas.Assignment, "Created"),
+        200: (schemas.Assignment, "The same assignment existed already; its due date was moved"),
+    },
+    errors=(400, 403),
+    json=schemas.NewAssignment,
+)
+def create_assignment(json: schemas.NewAssignment):
+    """Assign a course or a learning path (the same assignment again only moves its due date)"""
     scope = manager_scope(current_user)
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return _unprocessable(
-            'Send {"course": slug or "path": slug, one of "team_id" / "user_email" / '
-            '"job_role", and "due_on": "YYYY-MM-DD"}.'
-        )
-    try:
-        due_on = date.fromisoformat(str(data.get("due_on", "")))
-    except ValueError:
-        return _unprocessable("due_on must be a date written as YYYY-MM-DD.", "due_on")
     request_data = assignments.AssignmentInput(
-        due_on=due_on,
-        course_slug=str(data["course"]) if data.get("course") else None,
-        path_slug=str(data["path"]) if data.get("path") else None,
-        team_id=data.get("team_id") if isinstance(data.get("team_id"), int) else None,
-        person_email=str(data["user_email"]) if data.get("user_email") else None,
-        job_role=str(data["job_role"]) if data.get("job_role") else None,
+        due_on=json.due_on,
+        course_slug=json.course or None,
+        path_slug=json.path or None,
+        team_id=json.team_id,
+        person_email=json.user_email or None,
+        job_role=json.job_role or None,
     )
     try:
         assignment, created = assignments.assign_from_input(current_user, scope, request_data)
     except FieldError as exc:
-        return _unprocessable(str(exc), API_FIELDS.get(exc.field, exc.field))
+        field = API_FIELDS.get(exc.field, exc.field)
+        return api_error(422, str(exc), title="Invalid assignment", fields=[{"field": field, "message": str(exc)}])
     db.session.commit()
-    return _assignment_json(assignment), 201 if created else 200
+    return _assignment(assignment), 201 if created else 200
 
 
-@bp.route("/assignments/<int:assignment_id>", methods=["DELETE"])
+@bp.route(f"/assignments/<{ID_RULE}:assignment_id>", methods=["DELETE"])
+@operation("deleteAssignment", {204: (None, "Removed (progress and certificates are kept)")}, errors=(400, 403, 404))
 def delete_assignment(assignment_id: int):
-    manager_scope(current_user)
+    """Remove an assignment (progress and certificates are kept)"""
     assignment = get_assignment_or_404(assignment_id)
     assignments.remove(current_user, assignment)
     db.session.commit()
