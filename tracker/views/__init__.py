@@ -45,11 +45,12 @@ def register_blueprints(app: Flask) -> None:
         learner,
         manager,
         reports,
+        transcripts,
         verify,
         well_known,
     )
 
     learning = (auth, learner, courses, attempts, certificates, verify, well_known, account)
-    for module in (*learning, manager, reports, admin, api, health, language):
+    for module in (*learning, manager, transcripts, reports, admin, api, health, language):
         app.register_blueprint(module.bp)
     errors.register(app)

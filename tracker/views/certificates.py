@@ -11,7 +11,7 @@ from ..extensions import db
 from ..forms.certificates import ReissueRequestForm
 from ..models import Certificate
 from ..services import DomainError, certification
-from ..services.certification import listing, packaging
+from ..services.certification import listing, packaging, standing
 from ..services.organisation import teams
 from . import download_response
 
@@ -21,9 +21,11 @@ bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 @bp.route("/")
 @login_required
 def mine():
+    certificates = listing.of_learner(current_user.id)
     return render_template(
         "certificates/mine.html",
-        certificates=listing.of_learner(current_user.id),
+        certificates=certificates,
+        after_revocation=standing.after_revocation(current_user.id, certificates),
         form=ReissueRequestForm(formdata=None),
     )
 
