@@ -26,6 +26,7 @@ from .models import (
     Lesson,
     Module,
     NameChangeRequest,
+    Quiz,
     Team,
     User,
     UserSession,
@@ -181,6 +182,30 @@ def get_person_or_404(user_id: int) -> User:
     return person
 
 
+def get_person_in_scope_or_404(user_id: int) -> User:
+    """A person whose training record the current user may open and act on: admins anyone, managers the people of
+    the teams they manage and below. Learners (and managers without a team) get 403 from manager_scope(); a person
+    out of reach is 404."""
+    scope = manager_scope(current_user)
+    person = db.session.get(User, user_id)
+    if person is None or (scope is not None and person.team_id not in scope):
+        abort(404)
+    return person
+
+
+def can_act_on_record(user: User, person: User) -> bool:
+    """Allowing another attempt and reopening a course: managers and admins, on someone else's record only (the
+    person who benefits never decides)."""
+    return user.is_authenticated and user.role in (Role.MANAGER, Role.ADMIN) and user.id != person.id
+
+
+def get_quiz_or_404(quiz_id: int) -> Quiz:
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None or not can_view_course(current_user, quiz.module.course):
+        abort(404)
+    return quiz
+
+
 def get_assignment_or_404(assignment_id: int) -> Assignment:
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None:
@@ -283,5 +308,6 @@ def init_app(app: Flask) -> None:
         can_view_audit=can_view_audit,
         can_assign_to_job_role=can_assign_to_job_role,
         can_see_team_progress=can_see_team_progress,
+        can_act_on_record=can_act_on_record,
         **{name: getattr(enums, name) for name in enums.__all__},
     )

@@ -9,10 +9,18 @@ else the organisation's default. Interface strings are marked with `_()` / `_l()
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale, get_timezone
+from flask_babel import (
+    Babel,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_timedelta,
+    get_locale,
+    get_timezone,
+)
 from flask_login import current_user
 
 # The languages the interface is complete in. English is the source language.
@@ -89,6 +97,13 @@ def localdate(value: datetime | date | None, format: str = "medium") -> str:
     return format_date(value, format)
 
 
+def duration(value: timedelta | None) -> str:
+    """A span of time in words, rounded to its largest unit, in the viewer's language ("4 minutes", "2 days")."""
+    if value is None:
+        return ""
+    return format_timedelta(value, granularity="second", threshold=1)
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=_babel_locale, timezone_selector=_timezone)
@@ -96,6 +111,7 @@ def init_app(app: Flask) -> None:
         localtime=localtime,
         localdate=localdate,
         longdate=lambda v: localdate(v, "long"),
+        duration=duration,
         number=format_decimal,  # 5,000 in English, 5.000 in German, 5 000 in French
     )
     app.jinja_env.globals.update(languages=LANGUAGES, current_language=current_language)

@@ -158,7 +158,12 @@ def test_learner_reads_a_lesson_passes_the_quiz_and_completes_the_course(page, l
     expect(module).to_contain_text("✓ passed, best score 100%")
     module.get_by_role("link", name="Lesson 1.2").click()
     page.get_by_role("button", name="Mark as read and go to the quiz").click()
-    expect(page).to_have_url(f"{live_server.url}/courses/{seeded.slug}")
+    # The last step ends on the completion page: the certificate, sharing it, and what is next.
+    expect(page).to_have_url(f"{live_server.url}/courses/{seeded.slug}/complete")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"You have completed “{seeded.title}”")
+    expect(page.get_by_role("link", name="Add to LinkedIn")).to_be_visible()
+    expect(page.get_by_role("heading", name="What is next")).to_be_visible()
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name=seeded.title, exact=True).click()
     expect(page.get_by_text("You have completed this course.")).to_be_visible()
     expect(course_progress(page)).to_have_text("100%")
     expect(module_item(page, "Module 1").locator(".badge")).to_have_text("Complete")

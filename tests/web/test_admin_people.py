@@ -17,6 +17,7 @@ from tracker.models import ApiToken, AuditEvent, Role, Team, User
 from tracker.services import accounts
 
 PEOPLE = "/admin/people/"
+CONFIRMED = {"confirmed": "yes"}  # posted by a confirmation page
 
 
 @pytest.fixture
@@ -296,7 +297,7 @@ def test_admin_cannot_remove_their_own_admin_role(admin_client, admin):
 
 
 def test_admin_cannot_deactivate_or_reset_themselves(admin_client, admin):
-    response = admin_client.post(f"{PEOPLE}{admin.id}/deactivate")
+    response = admin_client.post(f"{PEOPLE}{admin.id}/deactivate", data=CONFIRMED)
     assert response.status_code == 400
     assert "You cannot deactivate your own account" in page_errors(response.data)
     response = admin_client.post(f"{PEOPLE}{admin.id}/reset-password")
@@ -321,7 +322,7 @@ def test_deactivation_ends_sessions_and_api_tokens(app, admin_client, make_user,
     theirs = second_client_signed_in_as(app, person)
     assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
 
-    response = admin_client.post(f"{PEOPLE}{person.id}/deactivate")
+    response = admin_client.post(f"{PEOPLE}{person.id}/deactivate", data=CONFIRMED)
     assert response.status_code == 302
 
     person = fresh(person.id)
@@ -347,7 +348,7 @@ def test_deactivation_ends_sessions_and_api_tokens(app, admin_client, make_user,
 
 def test_deactivating_twice_is_a_clear_error(admin_client, make_user):
     person = make_user(active=False)
-    response = admin_client.post(f"{PEOPLE}{person.id}/deactivate")
+    response = admin_client.post(f"{PEOPLE}{person.id}/deactivate", data=CONFIRMED)
     assert response.status_code == 400
     assert "already deactivated" in page_errors(response.data)
 

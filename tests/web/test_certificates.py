@@ -148,11 +148,15 @@ def test_admin_revokes_and_reissues_through_the_pages(client, login_as, org):
     code = org["cert_a"].code
     failed = client.post(f"/admin/certificates/{code}/revoke", data={"reason": ""})
     assert failed.status_code == 400
-    reissued = client.post(f"/admin/certificates/{code}/reissue", data={"reason": "Typo", "learner_name": "Holder Ä"})
+    reissued = client.post(
+        f"/admin/certificates/{code}/reissue", data={"reason": "Typo", "learner_name": "Holder Ä", "confirmed": "yes"}
+    )
     assert reissued.status_code == 302
     new = db.session.scalar(select(Certificate).where(Certificate.learner_name == "Holder Ä"))
     assert new is not None and new.revision == 2
-    revoked = client.post(f"/admin/certificates/{new.code}/revoke", data={"reason": "Left before finishing"})
+    revoked = client.post(
+        f"/admin/certificates/{new.code}/revoke", data={"reason": "Left before finishing", "confirmed": "yes"}
+    )
     assert revoked.status_code == 302
     actions = set(db.session.scalars(select(AuditEvent.action)))
     assert {"certificate.reissued", "certificate.revoked", "certificate.issued"} <= actions
@@ -211,7 +215,7 @@ def test_a_name_the_fonts_cannot_print_waits_for_an_admin(app, client, login_as,
     assert cert.code in attention and "Name cannot be printed" in attention
     response = admin_client.post(
         f"/admin/certificates/{cert.code}/reissue",
-        data={"reason": "Printable spelling agreed", "learner_name": "Yamada Taro"},
+        data={"reason": "Printable spelling agreed", "learner_name": "Yamada Taro", "confirmed": "yes"},
     )
     assert response.status_code == 302
     new = db.session.scalar(select(Certificate).where(Certificate.learner_name == "Yamada Taro"))

@@ -295,3 +295,38 @@ def test_download_queries_do_not_grow_with_people(client, login_as, make_user, c
     with count_queries() as many:
         assert len(read_csv(client.get(url))) == 31  # Nora and 30 more, one course at most each
     assert few.count == many.count
+
+
+def test_each_completion_shows_its_attempts_and_the_time_from_first_lesson_to_pass(client, login_as, app, make_user):
+    """The evidence of learning stored with each completion: the page, the CSV and the PDF all carry it."""
+    from tracker.services.learning import attempts, lessons
+
+    course = factories.make_course("evidenced", modules=1, lessons=2)
+    learner = make_user(name="Eve Evidence", email="eve@example.org")
+    admin = make_user(Role.ADMIN)
+    opened = utcnow() - timedelta(days=2)
+    module = course.modules[0]
+    for n, lesson in enumerate(module.lessons):
+        lessons.read_lesson(
+            learner, lesson, now=opened + timedelta(minutes=5 * n + 4), opened=opened + timedelta(minutes=5 * n)
+        )
+    failed = attempts.start_attempt(learner, module.quiz, now=opened + timedelta(minutes=20))
+    attempts.submit_attempt(
+        learner, failed, factories.answers_for(failed, correct=False), now=opened + timedelta(minutes=25)
+    )
+    passed = attempts.start_attempt(learner, module.quiz, now=opened + timedelta(minutes=30))
+    attempts.submit_attempt(learner, passed, factories.answers_for(passed), now=opened + timedelta(hours=3))
+    db.session.commit()
+
+    login_as(admin)
+    [row] = by_email(read_csv(client.get("/reports/evidence.csv")))["eve@example.org"]
+    assert row["quiz_attempts"] == "2"
+    assert row["first_lesson_opened_at_utc"] == opened.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert row["seconds_first_lesson_to_completion"] == str(3 * 3600)
+
+    page = " ".join(client.get("/reports/evidence").get_data(as_text=True).split())
+    assert "2 quiz attempts · 3 hours from first lesson to pass" in page
+
+    pdf = PdfReader(io.BytesIO(client.get("/reports/evidence.pdf").data))
+    text = " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
+    assert "2 quiz attempts · 3 hours from first lesson to pass" in text

@@ -113,6 +113,7 @@ def world(app, make_user):
         "question_key": module.quiz.questions[0].key,
         "version": course.version,
         "attempt_id": attempt.id,
+        "quiz_id": module.quiz.id,
         "token_id": token.id,
         "session_id": owners_session.id,
         "code": cert.code,
@@ -237,3 +238,22 @@ def test_state_changes_without_csrf_token_are_refused(app, world, role):
     assert client.get("/account/").status_code == 200  # the refused sign-out changed nothing
     api = client.post(f"/api/v1/courses/{args['slug']}/modules/{args['module_slug']}/attempts")
     assert api.status_code == 400
+
+
+def test_confirmation_pages_post_the_real_form_with_its_csrf_token(app, world):
+    client, _ = _client_for(app, "admin", world)
+    args = world["current_args"]()
+    for url in (
+        f"/admin/people/{args['user_id']}/deactivate",
+        f"/admin/certificates/{args['code']}/revoke",
+        f"/admin/certificates/{args['code']}/reissue",
+        f"/manager/assignments/{args['assignment_id']}/delete",
+        f"/transcripts/{args['user_id']}/quizzes/{args['quiz_id']}/allow-attempt",
+        f"/transcripts/{args['user_id']}/courses/{args['slug']}/reopen",
+    ):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        pattern = rb'<form method="post" action="' + re.escape(url.encode()) + rb'"[^>]*>(.*?)</form>'
+        form = re.search(pattern, page.data, re.S)
+        assert form, url
+        assert b'name="csrf_token"' in form.group(1) and b'name="confirmed" value="yes"' in form.group(1), url

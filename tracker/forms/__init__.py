@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SubmitField, TextAreaField
+from wtforms import DateField, HiddenField, SubmitField, TextAreaField
 
 from .. import inputs
 
@@ -60,3 +60,18 @@ class ConfirmForm(Form):
     """A POST button with nothing but its CSRF token (mark as read, start quiz, sign out, revoke)."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class Confirmation:
+    """A field for the forms of confirmation pages: a state change happens only when posted from the page that said
+    what it will do. A POST without it (an old page, a hand-made request) shows that page instead of acting."""
+
+    confirmed = HiddenField(default="yes")
+
+    @property
+    def is_confirmed(self) -> bool:
+        return (self.confirmed.raw_data or [None])[0] == "yes"  # as posted: the default says nothing
+
+
+class ConfirmedForm(Confirmation, ConfirmForm):
+    """The form of a confirmation page with nothing to fill in (deactivate an account, remove an assignment)."""

@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from . import Form
+from . import Confirmation, Form
 
 
 class ReissueRequestForm(Form):
@@ -19,13 +19,13 @@ class ReissueRequestForm(Form):
     submit = SubmitField(_l("Request a reissue"))
 
 
-class RevokeForm(Form):
+class RevokeForm(Confirmation, Form):
     reason = TextAreaField(_l("Reason for revoking (internal)"), validators=[DataRequired(), Length(max=1000)])
     public_reason = TextAreaField(_l("Reason shown publicly (optional)"), validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Revoke certificate"))
 
 
-class ReissueForm(Form):
+class ReissueForm(Confirmation, Form):
     reason = TextAreaField(_l("Reason for reissuing"), validators=[DataRequired(), Length(max=1000)])
     learner_name = StringField(
         _l("Name to print (leave empty for the learner's current name)"), validators=[Optional(), Length(max=120)]

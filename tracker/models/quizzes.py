@@ -128,6 +128,17 @@ class AttemptGrant(db.Model):
     """One more attempt an admin or manager allowed a learner, past the attempt limit and any waiting time."""
 
     __tablename__ = "attempt_grants"
+    __table_args__ = (
+        # At most one unused grant per learner and quiz: a double submit of "Allow another attempt" allows one.
+        Index(
+            "uq_attempt_grants_one_unused",
+            "user_id",
+            "quiz_id",
+            unique=True,
+            sqlite_where=text("used_by_attempt_id IS NULL"),
+            postgresql_where=text("used_by_attempt_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -46,11 +46,12 @@ def register_blueprints(app: Flask) -> None:
         manager,
         reports,
         status_lists,
+        transcripts,
         verify,
         well_known,
     )
 
     learning = (auth, learner, courses, attempts, certificates, verify, status_lists, well_known, account)
-    for module in (*learning, manager, reports, admin, api, health, language):
+    for module in (*learning, manager, transcripts, reports, admin, api, health, language):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -11,7 +11,7 @@ from ..extensions import db, limiter
 from ..forms import ConfirmForm
 from ..i18n import current_language
 from ..login import per_person, quiz_limit
-from ..services.learning import attempts, structure
+from ..services.learning import attempts, progress, structure
 
 bp = Blueprint("attempts", __name__, url_prefix="/attempts")
 
@@ -37,6 +37,8 @@ def _render(attempt, *, answers=None, missing=(), status=200):
         form=ConfirmForm(),
         own=own,
         quiz_status=quiz_status,
+        # A pass in a completed course leads on to the completion page (certificate, what is next).
+        course_complete=own and bool(attempt.passed) and progress.completed_at(current_user.id, course.id) is not None,
         # The learner sees what the quiz's review policy allows; an admin reviewing someone's attempt sees it all.
         review=attempts.review_level(attempt, quiz_status) if own else ReviewLevel.FULL,
     ), status
@@ -65,4 +67,8 @@ def submit(attempt_id: int):
         # Keep every answer already chosen; point at the ones still missing.
         return _render(attempt, answers=given, missing=exc.missing, status=400)
     db.session.commit()
+    course = attempt.quiz.module.course
+    if attempt.passed and progress.completed_at(current_user.id, course.id) == attempt.submitted_at:
+        # This pass completed the course: end on the completion page, not on a dead end.
+        return redirect(url_for("courses.complete", slug=course.slug, attempt=attempt.id))
     return redirect(url_for("attempts.show", attempt_id=attempt.id))

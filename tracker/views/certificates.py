@@ -12,7 +12,7 @@ from ..forms.certificates import ReissueRequestForm
 from ..inputs import database_id
 from ..models import Certificate
 from ..services import DomainError, audit, certification
-from ..services.certification import listing, packaging, verification
+from ..services.certification import listing, packaging, standing, verification
 from ..services.organisation import teams
 from . import download_response
 
@@ -22,9 +22,11 @@ bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 @bp.route("/")
 @login_required
 def mine():
+    certificates = listing.of_learner(current_user.id)
     return render_template(
         "certificates/mine.html",
-        certificates=listing.of_learner(current_user.id),
+        certificates=certificates,
+        after_revocation=standing.after_revocation(current_user.id, certificates),
         form=ReissueRequestForm(formdata=None),
     )
 

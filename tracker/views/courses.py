@@ -14,7 +14,9 @@ from ..i18n import current_language
 from ..login import per_person, quiz_limit
 from ..models import Course
 from ..services import DomainError, certification
+from ..services.certification import sharing, standing
 from ..services.learning import attempts, catalog, lessons, progress
+from ..services.learning import dashboard as learner_dashboard
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -57,8 +59,30 @@ def course(slug: str):
         state=state,
         next_step=state.next_step(),
         certificate=cert,
+        after_revocation=standing.after_revocation(current_user.id, [cert]).get(cert.id) if cert else None,
         can_renew=certification.can_renew(cert),
         form=ConfirmForm(),
+    )
+
+
+@bp.route("/<slug>/complete")
+@login_required
+def complete(slug: str):
+    """Where finishing a course ends: the certificate, how to share it, and what to take next."""
+    course = get_course_view_or_404(slug, current_language())
+    state = progress.course_state(current_user.id, course)
+    cert = certification.current_certificate(current_user.id, course.id)
+    if not state.complete or (cert is not None and cert.revoked_at is not None):
+        return redirect(url_for("courses.course", slug=course.slug))  # the course page says where things stand
+    return render_template(
+        "courses/complete.html",
+        course=course,
+        state=state,
+        certificate=cert,
+        verify_url=sharing.verify_url(cert) if cert else None,
+        linkedin_url=sharing.linkedin_add_url(cert) if cert else None,
+        next_course=learner_dashboard.next_after(current_user, course.id, current_language()),
+        attempt_id=request.args.get("attempt", type=int),  # the quiz just passed, to review its answers
     )
 
 
@@ -110,8 +134,10 @@ def mark_read(slug: str, module_slug: str, lesson_slug: str):
         opened = lessons.opened_at(request.form.get("opened"), current_user, lesson.id)
         lessons.read_lesson(current_user, lesson, course=course, opened=opened)
         db.session.commit()
-    # Straight on to the next step of the course (the next lesson, or this module's quiz).
+    # Straight on to the next step of the course (the next lesson, or this module's quiz), or its completion page.
     state = progress.course_state(current_user.id, course)
+    if state.complete:
+        return redirect(url_for("courses.complete", slug=course.slug))
     return redirect(step_url(course, state.next_step()))
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..authz import can_assign_to_job_role, can_view_team, get_assignment_or_404, manager_scope, role_required
 from ..enums import AssignmentTarget, CellStatus, Role
 from ..extensions import db
-from ..forms import ConfirmForm
+from ..forms import ConfirmedForm
 from ..forms.assignments import AssignmentForm
 from ..services import FieldError, audit
 from ..services.organisation import assignments, teams
@@ -135,11 +135,16 @@ def create_assignment():
     return _render_assignments(scope, form, status=400)
 
 
-@bp.route("/assignments/<int:assignment_id>/delete", methods=["POST"])
+@bp.route("/assignments/<int:assignment_id>/delete", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def delete_assignment(assignment_id: int):
     assignment = get_assignment_or_404(assignment_id)
-    if ConfirmForm().validate_on_submit():
+    form = ConfirmedForm()
+    if request.method == "GET" or not form.is_confirmed:
+        return render_template(
+            "manager/delete_assignment.html", assignment=assignment, form=ConfirmedForm(formdata=None)
+        )
+    if form.validate_on_submit():
         assignments.remove(current_user, assignment)
         db.session.commit()
         flash(_("Assignment removed. Progress and certificates already earned are kept."), "success")

@@ -203,19 +203,39 @@ def _use_grant(user: User, quiz: Quiz, attempt: Attempt) -> bool:
     return bool(used.rowcount)
 
 
-def grant_attempt(actor: User, user: User, quiz: Quiz, reason: str = "") -> AttemptGrant:
-    """Allow one more attempt past the limit and any waiting time (audited)."""
-    grant = AttemptGrant(user_id=user.id, quiz_id=quiz.id, granted_by_id=actor.id, reason=reason.strip())
-    db.session.add(grant)
-    db.session.flush()
-    audit.record(
-        "quiz.attempt_granted",
-        actor=actor,
-        target_type="user",
-        target_id=user.id,
-        details={"quiz_id": quiz.id, "module": quiz.module.slug, "reason": grant.reason},
+def grant_attempt(actor: User, user: User, quiz: Quiz, reason: str = "") -> tuple[AttemptGrant, bool]:
+    """Allow one more attempt past the limit and any waiting time (audited). A learner holds at most one unused
+    grant per quiz (a unique index): allowing again while one is unused, or a double submit, changes nothing.
+    Returns the unused grant and whether it is new."""
+    if actor.id == user.id:
+        raise DomainError(_("You cannot allow yourself another attempt; ask another administrator or manager."))
+    for _try in range(2):
+        grant = AttemptGrant(user_id=user.id, quiz_id=quiz.id, granted_by_id=actor.id, reason=reason.strip())
+        try:
+            with db.session.begin_nested():
+                db.session.add(grant)
+        except IntegrityError:
+            existing = unused_grant(user.id, quiz.id)
+            if existing is not None:
+                return existing, False
+            continue  # the unused grant was used by an attempt in between: allow a new one
+        audit.record(
+            "quiz.attempt_granted",
+            actor=actor,
+            target_type="user",
+            target_id=user.id,
+            details={"quiz_id": quiz.id, "module": quiz.module.slug, "reason": grant.reason},
+        )
+        return grant, True
+    raise DomainError(_("The attempts of this learner changed at this very moment; try again."))
+
+
+def unused_grant(user_id: int, quiz_id: int) -> AttemptGrant | None:
+    return db.session.scalar(
+        select(AttemptGrant).where(
+            AttemptGrant.user_id == user_id, AttemptGrant.quiz_id == quiz_id, AttemptGrant.used_by_attempt_id.is_(None)
+        )
     )
-    return grant
 
 
 def review_level(attempt: Attempt, status: QuizStatus | None = None) -> ReviewLevel:

@@ -64,3 +64,41 @@ def my_certificates(user: User) -> list[Certificate]:
             current_certificates().where(Certificate.user_id == user.id).order_by(Certificate.issued_at.desc())
         )
     )
+
+
+@dataclass(frozen=True)
+class NextCourse:
+    """What to take after finishing a course, and why it is suggested."""
+
+    state: progress.CourseState
+    reason: str  # "path" (next on a learning path), "assigned", "in_progress" or "not_started"
+    path_title: str | None = None
+    due_on: date | None = None
+
+
+def next_after(user: User, course_id: int, language: str) -> NextCourse | None:
+    """The learner's next step once a course is complete, in the order the dashboard weighs things: the next
+    unfinished course of a learning path holding this one, else the assigned course due soonest, else the course
+    under way most recently, else a course not started yet. None when every published course is complete."""
+    courses = catalog.published_views(language)
+    states = progress.course_states(user.id, courses)
+    open_states = {cid: state for cid, state in states.items() if cid != course_id and not state.complete}
+    if not open_states:
+        return None
+    for path in catalog.learning_paths():
+        order = [entry.course_id for entry in path.entries]
+        if course_id in order:
+            at = order.index(course_id)
+            for candidate in order[at + 1 :] + order[:at]:  # the courses after this one first
+                if candidate in open_states:
+                    return NextCourse(open_states[candidate], "path", path_title=path.title)
+    due = due_dates([Person(user.id, user.team_id, user.job_role)]).get(user.id, {})
+    assigned = sorted((due_on, cid) for cid, due_on in due.items() if cid in open_states)
+    if assigned:
+        due_on, cid = assigned[0]
+        return NextCourse(open_states[cid], "assigned", due_on=due_on)
+    for row in progress.progress_rows(user.id):
+        if row.course_id in open_states:
+            return NextCourse(open_states[row.course_id], "in_progress")
+    first = next(iter(state for state in open_states.values()))
+    return NextCourse(first, "not_started")

@@ -350,3 +350,12 @@ def learning_evidence(user_id: int, course_id: int, since: datetime | None) -> L
     first_opened = db.session.scalar(opened_query)
     moments = [moment for moment in (first_opened, first_attempt) if moment is not None]
     return LearningEvidence(count or 0, min(moments) if moments else None)
+
+
+def completed_at(user_id: int, course_id: int) -> datetime | None:
+    """When the learner's current cycle of the course was completed (None while it is not)."""
+    return db.session.scalar(
+        select(CourseProgress.completed_at).where(
+            CourseProgress.user_id == user_id, CourseProgress.course_id == course_id
+        )
+    )

@@ -151,6 +151,8 @@ def build(scope: Scope, organisation_name: str, now: datetime | None = None) -> 
                     status=state.value if state else None,
                     status_label=state.label if state else _("No certificate"),
                     expires_at=cert.expires_at if cert else None,
+                    attempts=completion.attempts,
+                    first_opened_at=completion.first_opened_at,
                 )
             )
             known = latest.get(completion.course_id)

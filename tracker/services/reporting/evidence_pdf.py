@@ -7,13 +7,14 @@ are kept on one page (very long groups continue under a "continued" heading). Ev
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from xml.sax.saxutils import escape
 
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_timedelta as babel_format_timedelta
 from flask import has_app_context
-from flask_babel import format_date, ngettext
+from flask_babel import format_date, format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from reportlab.lib import colors
@@ -26,7 +27,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, 
 
 from ...certificates.typefaces import SANS, SANS_BOLD  # importing registers the packaged DejaVu fonts
 from ...i18n import LANGUAGES, current_language
-from .records import DUE_NEXT_EXPLAINED, EvidenceReport, PersonRecord
+from .records import DUE_NEXT_EXPLAINED, CompletedCourse, EvidenceReport, PersonRecord
 
 __all__ = ["render_evidence_pdf"]
 
@@ -83,6 +84,22 @@ def _day(value: date | datetime | None) -> str:
     if not has_app_context():  # rendered outside the app (tests of the renderer): British English
         return babel_format_date(value, "medium", locale="en_GB")
     return format_date(value, "medium")
+
+
+def _span(value: timedelta) -> str:
+    """A span of time in words, in the report's language ("3 hours")."""
+    if not has_app_context():
+        return babel_format_timedelta(value, granularity="second", threshold=1, locale="en_GB")
+    return format_timedelta(value, granularity="second", threshold=1)
+
+
+def _evidence_line(course: CompletedCourse) -> str:
+    """How the completion was earned: quiz attempts, and the time from the first lesson to the pass. (Completions
+    recorded before this evidence was kept have no attempts counted, and show no such line.)"""
+    parts = [ngettext("%(num)d quiz attempt", "%(num)d quiz attempts", course.attempts)]
+    if course.time_to_complete is not None:
+        parts.append(_("%(time)s from first lesson to pass", time=_span(course.time_to_complete)))
+    return " · ".join(parts)
 
 
 def _moment(value: datetime) -> str:
@@ -286,6 +303,7 @@ def _table(report: EvidenceReport) -> Table:
                         ),
                         "small",
                     ),
+                    *([_p(_e(_evidence_line(course)), "small")] if course.attempts else []),
                 ],
                 _day(course.completed_at),
                 "—" if course.score is None else f"{course.score}%",

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -40,6 +41,13 @@ class CompletedCourse:
     status_label: str
     expires_at: datetime | None  # UTC; None: does not expire
     language: str = "en"  # the language the person took the course in
+    attempts: int = 0  # quiz attempts submitted in the completed cycle
+    first_opened_at: datetime | None = None  # UTC; the first lesson (or quiz) opened in the cycle
+
+    @property
+    def time_to_complete(self) -> timedelta | None:
+        """From the first lesson opened to the completion (the last quiz passed); None when not recorded."""
+        return None if self.first_opened_at is None else self.completed_at - self.first_opened_at
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,9 @@ EVIDENCE_CSV_HEADER = (
     "open_items",
     "report_generated_at_utc",
     "course_language",  # added last, so existing columns keep their positions
+    "quiz_attempts",
+    "first_lesson_opened_at_utc",
+    "seconds_first_lesson_to_completion",
 )
 
 
@@ -144,7 +155,7 @@ def evidence_csv_rows(report: EvidenceReport) -> Iterator[tuple]:
             generated,
         )
         if not person.completed:
-            yield (*person_columns, "", "", "", "", "", "", "", "", *due_columns, "")
+            yield (*person_columns, "", "", "", "", "", "", "", "", *due_columns, "", "", "", "")
         for course in person.completed:
             yield (
                 *person_columns,
@@ -158,4 +169,7 @@ def evidence_csv_rows(report: EvidenceReport) -> Iterator[tuple]:
                 utc_timestamp(course.expires_at),
                 *due_columns,
                 course.language,
+                course.attempts or "",  # 0: a completion recorded before attempts were counted
+                utc_timestamp(course.first_opened_at),
+                "" if course.time_to_complete is None else int(course.time_to_complete.total_seconds()),
             )

@@ -29,8 +29,6 @@ def index():
         shown=view,
         filters={v.value: v.label for v in listing.AdminView},
         search=search,
-        revoke_form=RevokeForm(formdata=None),
-        reissue_form=ReissueForm(formdata=None),
         name_requests=names.pending_requests() if view == listing.AdminView.ATTENTION else [],
         decision_form=DecisionForm(formdata=None),
     )
@@ -40,47 +38,54 @@ def index():
 @role_required(Role.ADMIN)
 def show(code: str):
     cert = get_certificate_or_404(code)
-    return _render_certificate(cert)
+    return render_template("admin/certificates/show.html", cert=cert)
 
 
-def _render_certificate(cert, revoke_form=None, reissue_form=None, status=200):
-    return render_template(
-        "admin/certificates/show.html",
-        cert=cert,
-        revoke_form=revoke_form or RevokeForm(formdata=None),
-        reissue_form=reissue_form or ReissueForm(formdata=None),
-    ), status
+# Revoking and reissuing each have a confirmation page (GET) that says what will happen and holds the form; the
+# POST acts only when it comes from that page (`confirmed`), otherwise it shows the page again.
 
 
-@bp.route("/<code>/revoke", methods=["POST"])
+def _confirm_page(template: str, cert, form, status: int = 200):
+    return render_template(template, cert=cert, form=form), status
+
+
+@bp.route("/<code>/revoke", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def revoke(code: str):
     cert = get_certificate_or_404(code)
+    if request.method == "GET":
+        return _confirm_page("admin/certificates/revoke.html", cert, RevokeForm(formdata=None))
     form = RevokeForm()
-    if form.validate_on_submit():
-        try:
-            certification.revoke(cert, current_user, form.reason.data, form.public_reason.data or "")
-        except DomainError as exc:
-            form.error_on(getattr(exc, "field", "reason"), str(exc))
-        else:
-            db.session.commit()
-            flash(_("Certificate %(code)s is revoked.", code=cert.code), "success")
-            return redirect(url_for("admin.certificates.show", code=cert.code))
-    return _render_certificate(cert, revoke_form=form, status=400)
+    if not form.validate_on_submit():
+        return _confirm_page("admin/certificates/revoke.html", cert, form, 400)
+    if not form.is_confirmed:
+        return _confirm_page("admin/certificates/revoke.html", cert, form)
+    try:
+        certification.revoke(cert, current_user, form.reason.data, form.public_reason.data or "")
+    except DomainError as exc:
+        form.error_on(getattr(exc, "field", "reason"), str(exc))
+        return _confirm_page("admin/certificates/revoke.html", cert, form, 400)
+    db.session.commit()
+    flash(_("Certificate %(code)s is revoked.", code=cert.code), "success")
+    return redirect(url_for("admin.certificates.show", code=cert.code))
 
 
-@bp.route("/<code>/reissue", methods=["POST"])
+@bp.route("/<code>/reissue", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def reissue(code: str):
     cert = get_certificate_or_404(code)
+    if request.method == "GET":
+        return _confirm_page("admin/certificates/reissue.html", cert, ReissueForm(formdata=None))
     form = ReissueForm()
-    if form.validate_on_submit():
-        try:
-            new = certification.reissue(cert, current_user, form.reason.data, form.learner_name.data)
-        except DomainError as exc:
-            form.error_on(getattr(exc, "field", "learner_name"), str(exc))
-        else:
-            db.session.commit()
-            flash(_("Reissued as %(code)s; %(code2)s is marked superseded.", code=new.code, code2=cert.code), "success")
-            return redirect(url_for("admin.certificates.show", code=new.code))
-    return _render_certificate(cert, reissue_form=form, status=400)
+    if not form.validate_on_submit():
+        return _confirm_page("admin/certificates/reissue.html", cert, form, 400)
+    if not form.is_confirmed:
+        return _confirm_page("admin/certificates/reissue.html", cert, form)
+    try:
+        new = certification.reissue(cert, current_user, form.reason.data, form.learner_name.data)
+    except DomainError as exc:
+        form.error_on(getattr(exc, "field", "learner_name"), str(exc))
+        return _confirm_page("admin/certificates/reissue.html", cert, form, 400)
+    db.session.commit()
+    flash(_("Reissued as %(code)s; %(code2)s is marked superseded.", code=new.code, code2=cert.code), "success")
+    return redirect(url_for("admin.certificates.show", code=new.code))

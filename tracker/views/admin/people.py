@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...authz import get_name_request_or_404, get_person_or_404, role_required
 from ...extensions import db
-from ...forms import ConfirmForm
+from ...forms import ConfirmedForm, ConfirmForm
 from ...forms.certificates import DecisionForm
 from ...forms.people import (
     ImportConfirmForm,
@@ -171,9 +171,17 @@ def _state_change(user_id: int, change, success: str):
     return redirect(url_for("admin.people.edit", user_id=person.id))
 
 
-@bp.route("/<int:user_id>/deactivate", methods=["POST"])
+@bp.route("/<int:user_id>/deactivate", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def deactivate(user_id: int):
+    if request.method == "GET" or not ConfirmedForm().is_confirmed:
+        person = get_person_or_404(user_id)
+        return render_template(
+            "admin/people/deactivate.html",
+            person=person,
+            form=ConfirmedForm(formdata=None),
+            is_self=person.id == current_user.id,
+        )
     return _state_change(
         user_id,
         people.deactivate,
