@@ -4,12 +4,27 @@ from .assignments import Assignment
 from .audit import AuditEvent
 from .certificates import Certificate, Completion
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
+from .programme import (
+    AISystem,
+    AISystemChange,
+    AISystemJobRole,
+    AISystemTeam,
+    Policy,
+    PolicyAcknowledgement,
+    PolicyVersion,
+    PrivacySettings,
+    TrainingRequirement,
+)
 from .progress import CourseProgress, LessonRead
 from .quizzes import Attempt, AttemptGrant, Question, Quiz
 from .types import UTCDateTime, utcnow
 from .users import ApiToken, NameChangeRequest, Role, Team, User
 
 __all__ = [
+    "AISystem",
+    "AISystemChange",
+    "AISystemJobRole",
+    "AISystemTeam",
     "ApiToken",
     "Assignment",
     "Attempt",
@@ -25,10 +40,15 @@ __all__ = [
     "LessonRead",
     "Module",
     "NameChangeRequest",
+    "Policy",
+    "PolicyAcknowledgement",
+    "PolicyVersion",
+    "PrivacySettings",
     "Question",
     "Quiz",
     "Role",
     "Team",
+    "TrainingRequirement",
     "UTCDateTime",
     "User",
     "utcnow",
