@@ -44,12 +44,14 @@ def register_blueprints(app: Flask) -> None:
         language,
         learner,
         manager,
+        policies,
+        programme,
         reports,
         verify,
         well_known,
     )
 
-    learning = (auth, learner, courses, attempts, certificates, verify, well_known, account)
-    for module in (*learning, manager, reports, admin, api, health, language):
+    learning = (auth, learner, courses, attempts, certificates, verify, well_known, account, policies)
+    for module in (*learning, manager, programme, reports, admin, api, health, language):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -41,7 +41,7 @@ ARTICLE_4_AS_AMENDED = (
     "Providers and deployers of AI systems shall take measures to support the development of AI literacy of their "
     "staff and other persons dealing with the operation and use of AI systems on their behalf, taking into account "
     "their technical knowledge, experience, education and training and the context the AI systems are to be used "
-    "in, and considering the persons or groups of persons on whom the AI systems are to be used."
+    "in …"
 )
 
 
@@ -157,7 +157,7 @@ def render_plan_pdf(plan: PlanDocument) -> bytes:
             [[s["name"], s["vendor"], s["organisation_role"].label, s["risk_class"].label, s["status"].label,
               s["owner"], "; ".join(s["teams"] + s["job_roles"])] for s in plan.inventory]
             or [[_("The inventory is empty."), "", "", "", "", "", ""]],
-            [85, 65, 55, 85, 45, 80, 100],
+            [85, 65, 55, 85, 50, 80, 95],
         ),
         _p(_e(_("Risk classes as recorded by the organisation. Orientation, as of the plan's date:")), "note"),
     ]

@@ -288,3 +288,15 @@ def job_role_choices() -> list[str]:
         )
         if role
     ]
+
+
+def system_choices() -> list[tuple[int, str]]:
+    """(id, name) of the systems in use, for filters (one query)."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(AISystem.id, AISystem.name)
+            .where(AISystem.status != SystemStatus.RETIRED.value)
+            .order_by(func.lower(AISystem.name))
+        )
+    ]

@@ -8,6 +8,7 @@ from flask import Blueprint, request
 
 from . import admin as api_docs_admin
 from . import manage as api_docs_manage
+from . import programme as api_docs_programme
 from .parts import json_response as _json
 from .parts import ref as _ref
 
@@ -348,9 +349,14 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 "bearerAuth": {"type": "http", "scheme": "bearer"},
                 "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
-            "schemas": {**_SCHEMAS, **api_docs_manage.SCHEMAS, **api_docs_admin.SCHEMAS},
+            "schemas": {
+                **_SCHEMAS,
+                **api_docs_manage.SCHEMAS,
+                **api_docs_admin.SCHEMAS,
+                **api_docs_programme.SCHEMAS,
+            },
         },
-        "paths": {**_PATHS, **api_docs_manage.PATHS, **api_docs_admin.PATHS},
+        "paths": {**_PATHS, **api_docs_manage.PATHS, **api_docs_admin.PATHS, **api_docs_programme.PATHS},
     }
 
 
