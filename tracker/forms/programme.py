@@ -31,21 +31,25 @@ def _lines(text: str | None) -> list[str]:
 class SystemForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     vendor = StringField(_l("Vendor or provider"), validators=[Optional(), Length(max=120)])
-    organisation_role = SelectField(
-        _l("Our role under the AI Act"), choices=[(r.value, r.label) for r in OrganisationRole]
-    )
+    organisation_role = SelectField(_l("Our role under the AI Act"))
     purpose = TextAreaField(_l("Purpose"), validators=[Optional(), Length(max=4000)])
-    risk_class = SelectField(_l("Risk class"), choices=[(r.value, r.label) for r in RiskClass])
+    risk_class = SelectField(_l("Risk class"))
     risk_note = TextAreaField(_l("Why this risk class"), validators=[Optional(), Length(max=4000)])
     owner_email = EmailField(_l("Owner (email)"), validators=[Optional(), Length(max=254)])
     data_classes = TextAreaField(_l("Approved data classes (one per line)"), validators=[Optional(), Length(max=6000)])
-    status = SelectField(_l("Status"), choices=[(s.value, s.label) for s in SystemStatus])
+    status = SelectField(_l("Status"))
     links = TextAreaField(_l("Links (one per line: address, then a space and a label)"),
                           validators=[Optional(), Length(max=20000)])
     team_ids = SelectMultipleField(_l("Teams that use it (and the teams below them)"), coerce=int,
                                    validate_choice=False)
     job_roles = TextAreaField(_l("Job roles that use it (one per line)"), validators=[Optional(), Length(max=6000)])
     submit = SubmitField(_l("Save AI system"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation_role.choices = [(r.value, r.label) for r in OrganisationRole]
+        self.risk_class.choices = [(r.value, r.label) for r in RiskClass]
+        self.status.choices = [(s.value, s.label) for s in SystemStatus]
 
     def to_input(self) -> SystemInput:
         links = []
@@ -118,11 +122,7 @@ class AcknowledgeForm(Form):
 
 
 class PrivacyForm(Form):
-    manager_visibility = RadioField(
-        _l("What managers see of their people's results"),
-        choices=[(v.value, v.label) for v in ManagerVisibility],
-        validators=[DataRequired()],
-    )
+    manager_visibility = RadioField(_l("What managers see of their people's results"), validators=[DataRequired()])
     aggregate_min_people = IntegerField(
         _l("Show team views of fewer people than this as totals only (0: off)"),
         validators=[Optional(), NumberRange(0, 1000)],
@@ -133,6 +133,10 @@ class PrivacyForm(Form):
         _l("Remove quiz answers after this many months (empty: keep)"), validators=[Optional(), NumberRange(1, 240)]
     )
     submit = SubmitField(_l("Save privacy settings"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.manager_visibility.choices = [(v.value, v.label) for v in ManagerVisibility]
 
     def to_settings(self) -> Settings:
         return Settings(
