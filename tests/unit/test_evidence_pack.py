@@ -32,8 +32,9 @@ def pack(app, make_user, issuer_key):
     factories.complete_course(person, course)
     system = inventory.create_system(
         None,
-        inventory.SystemInput("CV screening", vendor="Screen Ltd", risk_class=RiskClass.HIGH_RISK.value,
-                              team_ids=[team.id]),
+        inventory.SystemInput(
+            "CV screening", vendor="Screen Ltd", risk_class=RiskClass.HIGH_RISK.value, team_ids=[team.id]
+        ),
     )
     policy = policies.create_policy(None, "aup", "Acceptable use", policies.VersionInput("Use approved tools only."))
     policies.acknowledge(person, policies.current_version(policy), ip_address="192.0.2.5")
@@ -65,9 +66,21 @@ def _rows(content: bytes) -> list[dict]:
 def test_the_pack_holds_every_record_an_inspector_asks_for(pack):
     files = _files(pack.data)
     assert set(files) == {
-        "README.txt", "training-plan.pdf", "training-plan.csv", "inventory.csv", "inventory-history.csv",
-        "role-requirements.csv", "curriculum.csv", "policy-versions.csv", "completions.csv", "attempts.csv",
-        "acknowledgements.csv", "refresher-schedule.csv", "coverage.csv", "audit-excerpt.csv", "manifest.json",
+        "README.txt",
+        "training-plan.pdf",
+        "training-plan.csv",
+        "inventory.csv",
+        "inventory-history.csv",
+        "role-requirements.csv",
+        "curriculum.csv",
+        "policy-versions.csv",
+        "completions.csv",
+        "attempts.csv",
+        "acknowledgements.csv",
+        "refresher-schedule.csv",
+        "coverage.csv",
+        "audit-excerpt.csv",
+        "manifest.json",
     }
     assert _rows(files["inventory.csv"])[0]["risk_class"] == "high_risk"
     assert _rows(files["completions.csv"])[0]["person"] == "Rita Recruiter"
@@ -129,8 +142,9 @@ def test_added_or_removed_files_and_another_key_fail(pack, issuer_key):
     result = pack_verification.verify_pack(added, issuer_key.public_key_multibase)
     assert not result.ok and any("extra.csv" in p for p in result.problems)
     removed = _zip({k: v for k, v in files.items() if k != "attempts.csv"})
-    assert any("attempts.csv" in p for p in pack_verification.verify_pack(removed, issuer_key.public_key_multibase)
-               .problems)
+    assert any(
+        "attempts.csv" in p for p in pack_verification.verify_pack(removed, issuer_key.public_key_multibase).problems
+    )
     other = signing.IssuerKey.generate().public_key_multibase
     assert not pack_verification.verify_pack(pack.data, other).ok
     assert not pack_verification.verify_pack(b"not a zip", issuer_key.public_key_multibase).ok
@@ -168,13 +182,17 @@ def test_the_verification_page_checks_an_uploaded_pack(app, client, make_user):
     admin = make_user(Role.ADMIN)
     db.session.commit()
     genuine = evidence_pack.build_pack(evidence.organisation_scope(), issuing.current).data
-    response = client.post("/verify/evidence-pack", data={"pack": (io.BytesIO(genuine), "pack.zip")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/verify/evidence-pack", data={"pack": (io.BytesIO(genuine), "pack.zip")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 200 and b"Genuine" in response.data
     files = _files(genuine)
     files["README.txt"] = b"changed"
-    response = client.post("/verify/evidence-pack", data={"pack": (io.BytesIO(_zip(files)), "pack.zip")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/verify/evidence-pack",
+        data={"pack": (io.BytesIO(_zip(files)), "pack.zip")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200 and b"README.txt was changed" in response.data
     assert admin  # the page needs no sign-in
     response = client.post("/verify/evidence-pack", data={}, content_type="multipart/form-data")

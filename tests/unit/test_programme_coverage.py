@@ -1,6 +1,7 @@
 """Coverage: the aggregate build agrees with a brute-force, person-by-person computation on random
 organisations, and its number of queries does not depend on the number of people."""
 
+import contextlib
 import random
 from datetime import timedelta
 
@@ -65,8 +66,9 @@ def _course_state(person, course_id, now) -> str:
     certs = db.session.execute(
         select(Certificate, Completion.cycle)
         .join(Completion, Completion.id == Certificate.completion_id)
-        .where(Certificate.user_id == person.id, Certificate.course_id == course_id,
-               Certificate.superseded_at.is_(None))
+        .where(
+            Certificate.user_id == person.id, Certificate.course_id == course_id, Certificate.superseded_at.is_(None)
+        )
         .order_by(Completion.cycle.desc())
     ).first()
     progress = db.session.scalar(
@@ -97,8 +99,14 @@ def _status(person, applicable, now) -> CoverageStatus:
             )
             states.append("met" if done else "missing")
         else:
-            course_ids = [req.course_id] if req.course_id else list(
-                db.session.scalars(select(LearningPathCourse.course_id).where(LearningPathCourse.path_id == req.path_id))
+            course_ids = (
+                [req.course_id]
+                if req.course_id
+                else list(
+                    db.session.scalars(
+                        select(LearningPathCourse.course_id).where(LearningPathCourse.path_id == req.path_id)
+                    )
+                )
             )
             states += [_course_state(person, course_id, now) for course_id in course_ids]
     if "missing" in states:
@@ -110,8 +118,16 @@ def _status(person, applicable, now) -> CoverageStatus:
 
 def _random_organisation(rng: random.Random, make_user):
     courses = [factories.make_course(modules=1, lessons=1, pool=3, per_attempt=2) for _ in range(3)]
-    loader.apply_paths([{"slug": f"path-{rng.random()}".replace(".", ""), "title": "Path", "description": "",
-                         "courses": [courses[0].slug, courses[1].slug]}])
+    loader.apply_paths(
+        [
+            {
+                "slug": f"path-{rng.random()}".replace(".", ""),
+                "title": "Path",
+                "description": "",
+                "courses": [courses[0].slug, courses[1].slug],
+            }
+        ]
+    )
     path_id = db.session.scalar(select(LearningPathCourse.path_id))
     teams_made: list[Team] = []
     for i in range(6):
@@ -129,9 +145,10 @@ def _random_organisation(rng: random.Random, make_user):
                 inventory.SystemInput(
                     f"System {i} {rng.random():.6f}",
                     team_ids=sorted({t.id for t in rng.sample(teams_made, rng.randint(0, 2))}),
-                    job_roles=[r for r in rng.sample(ROLES[:3], rng.randint(0, 1))],
-                    status=rng.choice([SystemStatus.APPROVED.value, SystemStatus.PILOT.value,
-                                       SystemStatus.RETIRED.value]),
+                    job_roles=list(rng.sample(ROLES[:3], rng.randint(0, 1))),
+                    status=rng.choice(
+                        [SystemStatus.APPROVED.value, SystemStatus.PILOT.value, SystemStatus.RETIRED.value]
+                    ),
                 ),
             )
         )
@@ -141,12 +158,10 @@ def _random_organisation(rng: random.Random, make_user):
     for _ in range(7):
         system = rng.choice([*systems, None])
         role = rng.choice(ROLES[:3]) if system is None or rng.random() < 0.3 else None
-        try:
+        with contextlib.suppress(FieldError):  # a random duplicate: refused before anything is written
             requirements.create_requirement(
                 None, requirements.RequirementInput(rng.choice(items), system.id if system else None, role)
             )
-        except FieldError:  # a random duplicate: refused before anything is written
-            pass
     for person in people:
         if person.active and rng.random() < 0.4:
             policies.acknowledge(person, v1)
@@ -163,14 +178,17 @@ def _random_organisation(rng: random.Random, make_user):
     for cert in certs:  # some expired, some expiring, some revoked
         roll = rng.random()
         if roll < 0.2:
-            db.session.execute(update(Certificate).where(Certificate.id == cert.id)
-                               .values(expires_at=now - timedelta(days=3)))
+            db.session.execute(
+                update(Certificate).where(Certificate.id == cert.id).values(expires_at=now - timedelta(days=3))
+            )
         elif roll < 0.4:
-            db.session.execute(update(Certificate).where(Certificate.id == cert.id)
-                               .values(expires_at=now + timedelta(days=10)))
+            db.session.execute(
+                update(Certificate).where(Certificate.id == cert.id).values(expires_at=now + timedelta(days=10))
+            )
         elif roll < 0.5:
-            db.session.execute(update(Certificate).where(Certificate.id == cert.id)
-                               .values(revoked_at=now, revoked_reason="test"))
+            db.session.execute(
+                update(Certificate).where(Certificate.id == cert.id).values(revoked_at=now, revoked_reason="test")
+            )
     db.session.commit()
     return now
 
@@ -192,8 +210,9 @@ def test_coverage_matches_a_brute_force_computation(app, make_user, seed):
     # and "who uses X without current training"
     if result.systems:
         target = result.systems[0].id
-        missing = coverage.build(None, coverage.Filters(system_id=target, status=CoverageStatus.MISSING), now,
-                                 paged=False)
+        missing = coverage.build(
+            None, coverage.Filters(system_id=target, status=CoverageStatus.MISSING), now, paged=False
+        )
         assert {row.id for row in missing.rows} == {
             p for (p, k), v in expected.items() if k == target and v == CoverageStatus.MISSING
         }
@@ -203,9 +222,19 @@ def _bulk_people(team, count, prefix):
     password = accounts.hash_password("x" * 12)
     db.session.execute(
         insert(User),
-        [{"email": f"{prefix}{i}@example.org", "display_name": f"P {prefix}{i}", "password_hash": password,
-          "role": "learner", "team_id": team.id, "job_role": "Engineer" if i % 2 else "Analyst",
-          "session_token": f"{prefix}-{i}", "active": True} for i in range(count)],
+        [
+            {
+                "email": f"{prefix}{i}@example.org",
+                "display_name": f"P {prefix}{i}",
+                "password_hash": password,
+                "role": "learner",
+                "team_id": team.id,
+                "job_role": "Engineer" if i % 2 else "Analyst",
+                "session_token": f"{prefix}-{i}",
+                "active": True,
+            }
+            for i in range(count)
+        ],
     )
     db.session.commit()
 

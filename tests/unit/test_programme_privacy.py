@@ -73,7 +73,9 @@ def test_retention_removes_attempt_details_and_keeps_completions(team):
         db.session.refresh(attempt)
         assert attempt.served == [] and attempt.answers is None and attempt.results is None
         assert attempt.score is not None and attempt.passed is True and attempt.details_removed_at is not None
-    assert db.session.scalar(select(Completion).where(Completion.user_id == person.id, Completion.course_id == course.id))
+    assert db.session.scalar(
+        select(Completion).where(Completion.user_id == person.id, Completion.course_id == course.id)
+    )
     assert privacy.apply_retention(now=later).anonymised == 0  # running again changes nothing
     assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "privacy.attempt_details_removed"))
 

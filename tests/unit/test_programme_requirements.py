@@ -34,8 +34,16 @@ def org(app, make_user):
         admin, requirements.RequirementInput(f"course:{extra.id}", system_id=screening.id, due_days=10)
     )
     db.session.commit()
-    return {"admin": admin, "desk": desk, "other": other, "department": department, "course": course,
-            "extra": extra, "system": system, "screening": screening}
+    return {
+        "admin": admin,
+        "desk": desk,
+        "other": other,
+        "department": department,
+        "course": course,
+        "extra": extra,
+        "system": system,
+        "screening": screening,
+    }
 
 
 def _auto(user_id: int) -> set[int]:
@@ -97,8 +105,9 @@ def test_retiring_a_system_ends_its_assignments_and_keeps_manual_ones(org, make_
     assert due_dates([Person(person.id, person.team_id, person.job_role)])[person.id][org["course"].id] == date(
         2030, 1, 1
     )
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "requirement.assignments_synced")
-                              .order_by(AuditEvent.id.desc()))
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "requirement.assignments_synced").order_by(AuditEvent.id.desc())
+    )
     assert event.details["ended"] == 1
 
 

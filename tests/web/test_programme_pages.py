@@ -35,15 +35,26 @@ def test_admin_adds_a_system_sees_its_history_and_retires_it(client, login_as, o
     login_as(org["admin"])
     response = client.post(
         "/admin/ai-systems/",
-        data={"name": "Chat assistant", "vendor": "Vendor", "organisation_role": "deployer", "risk_class": "minimal",
-              "status": "approved", "team_ids": [str(org["team"].id)], "data_classes": "Public\nInternal",
-              "links": "https://example.org/doc Instructions", "owner_email": "ada@example.org", "job_roles": ""},
+        data={
+            "name": "Chat assistant",
+            "vendor": "Vendor",
+            "organisation_role": "deployer",
+            "risk_class": "minimal",
+            "status": "approved",
+            "team_ids": [str(org["team"].id)],
+            "data_classes": "Public\nInternal",
+            "links": "https://example.org/doc Instructions",
+            "owner_email": "ada@example.org",
+            "job_roles": "",
+        },
     )
     assert response.status_code == 302, response.data.decode()[-2000:]
     system = db.session.scalar(select(AISystem).where(AISystem.name == "Chat assistant"))
     assert system.data_classes == ["Public", "Internal"] and system.links[0]["label"] == "Instructions"
-    duplicate = client.post("/admin/ai-systems/", data={"name": "chat assistant", "organisation_role": "deployer",
-                                                        "risk_class": "minimal", "status": "pilot"})
+    duplicate = client.post(
+        "/admin/ai-systems/",
+        data={"name": "chat assistant", "organisation_role": "deployer", "risk_class": "minimal", "status": "pilot"},
+    )
     assert duplicate.status_code == 400 and b"already in the inventory" in duplicate.data
     page = client.get(f"/admin/ai-systems/{system.id}")
     assert page.status_code == 200 and b"created" in page.data and b"Annex III" in page.data
@@ -57,15 +68,18 @@ def test_requirement_page_assigns_and_removes(client, login_as, org):
     system = inventory.create_system(None, inventory.SystemInput("Chat", team_ids=[org["team"].id]))
     db.session.commit()
     login_as(org["admin"])
-    response = client.post("/admin/requirements/", data={"system_id": str(system.id), "job_role": "",
-                                                         "item": f"course:{org['course'].id}", "due_days": "20"})
+    response = client.post(
+        "/admin/requirements/",
+        data={"system_id": str(system.id), "job_role": "", "item": f"course:{org['course'].id}", "due_days": "20"},
+    )
     assert response.status_code == 302
     auto = db.session.scalar(select(Assignment).where(Assignment.user_id == org["ann"].id))
     assert auto is not None and auto.requirement_id is not None
     page = client.get("/admin/requirements/")
     assert b"chat-basics" in page.data or b"Course chat-basics" in page.data
-    bad = client.post("/admin/requirements/", data={"system_id": "", "job_role": "", "item": "course:1",
-                                                    "due_days": "20"})
+    bad = client.post(
+        "/admin/requirements/", data={"system_id": "", "job_role": "", "item": "course:1", "due_days": "20"}
+    )
     assert bad.status_code == 400
     # the manager cannot remove an automatic assignment by hand
     login_as(org["boss"])
@@ -79,17 +93,25 @@ def test_requirement_page_assigns_and_removes(client, login_as, org):
 
 def test_a_learner_acknowledges_and_is_asked_again_after_a_new_version(client, login_as, org):
     login_as(org["admin"])
-    response = client.post("/admin/policies/", data={"title": "Acceptable use", "slug": "acceptable-use",
-                                                     "body": "Use approved tools."})
+    response = client.post(
+        "/admin/policies/", data={"title": "Acceptable use", "slug": "acceptable-use", "body": "Use approved tools."}
+    )
     assert response.status_code == 302
     login_as(org["ann"])
     assert b"Please read and acknowledge" in client.get("/policies/").data
     assert client.post("/policies/acceptable-use/versions/1/acknowledge").status_code == 302
     assert b"You acknowledged this version" in client.get("/policies/").data
     login_as(org["admin"])
-    response = client.post("/admin/policies/acceptable-use/versions", data={
-        "body": "Use approved tools. Never paste personal data.", "change_note": "Data rule",
-        "check_question": "May you paste personal data?", "check_choices": "Yes\nNo", "check_answer": "2"})
+    response = client.post(
+        "/admin/policies/acceptable-use/versions",
+        data={
+            "body": "Use approved tools. Never paste personal data.",
+            "change_note": "Data rule",
+            "check_question": "May you paste personal data?",
+            "check_choices": "Yes\nNo",
+            "check_answer": "2",
+        },
+    )
     assert response.status_code == 302
     login_as(org["ann"])
     listing = client.get("/policies/").data
@@ -115,18 +137,32 @@ def test_the_privacy_page_states_the_settings_to_every_learner(client, login_as,
     assert "by a pseudonym" in page
     assert "12 months after you submitted it" in page
     login_as(org["admin"])
-    response = client.post("/admin/privacy/", data={"manager_visibility": "status_and_score",
-                                                    "aggregate_min_people": "0", "attempt_retention_months": ""})
+    response = client.post(
+        "/admin/privacy/",
+        data={"manager_visibility": "status_and_score", "aggregate_min_people": "0", "attempt_retention_months": ""},
+    )
     assert response.status_code == 302
     assert privacy.settings().attempt_retention_months is None and not privacy.settings().pseudonymise_exports
 
 
 def _bulk(team, count, prefix):
     password = accounts.hash_password("x" * 12)
-    db.session.execute(insert(User), [
-        {"email": f"{prefix}{i}@example.org", "display_name": f"{prefix} {i}", "password_hash": password,
-         "role": "learner", "team_id": team.id, "job_role": "Analyst", "session_token": f"{prefix}{i}",
-         "active": True} for i in range(count)])
+    db.session.execute(
+        insert(User),
+        [
+            {
+                "email": f"{prefix}{i}@example.org",
+                "display_name": f"{prefix} {i}",
+                "password_hash": password,
+                "role": "learner",
+                "team_id": team.id,
+                "job_role": "Analyst",
+                "session_token": f"{prefix}{i}",
+                "active": True,
+            }
+            for i in range(count)
+        ],
+    )
     db.session.commit()
 
 
@@ -188,11 +224,21 @@ def test_evidence_pack_downloads_for_admins_and_a_managers_team(client, login_as
 
 def test_the_course_template_opens_in_the_editor_and_publishes_like_any_course(client, login_as, org):
     assert loader.check_course_text(course_template.template_yaml("Org"), "empty.yaml")  # valid with nothing set up
-    inventory.create_system(None, inventory.SystemInput("Chat", owner_email="ada@example.org", status="approved",
-                                                        data_classes=["Public"], team_ids=[org["team"].id]))
+    inventory.create_system(
+        None,
+        inventory.SystemInput(
+            "Chat", owner_email="ada@example.org", status="approved", data_classes=["Public"], team_ids=[org["team"].id]
+        ),
+    )
     inventory.create_system(None, inventory.SystemInput("Old tool", status="retired"))
-    policies.create_policy(None, "aup", "Acceptable use", policies.VersionInput(
-        "Rules.", check_question="Which tools?", check_choices=("Any", "Approved"), check_answer=1))
+    policies.create_policy(
+        None,
+        "aup",
+        "Acceptable use",
+        policies.VersionInput(
+            "Rules.", check_question="Which tools?", check_choices=("Any", "Approved"), check_answer=1
+        ),
+    )
     db.session.commit()
     login_as(org["admin"])
     page = client.get("/admin/programme/course-template")
@@ -206,15 +252,18 @@ def test_the_course_template_opens_in_the_editor_and_publishes_like_any_course(c
 
 def test_programme_api(client, login_as, org):
     login_as(org["admin"])
-    created = client.post("/api/v1/ai-systems", json={"name": "Chat", "risk_class": "transparency",
-                                                      "team_ids": [org["team"].id]})
+    created = client.post(
+        "/api/v1/ai-systems", json={"name": "Chat", "risk_class": "transparency", "team_ids": [org["team"].id]}
+    )
     assert created.status_code == 201, created.get_json()
     system = created.get_json()
     assert system["history"][0]["action"] == "created"
     bad = client.post("/api/v1/ai-systems", json={"name": "X", "risk_class": "very risky"})
     assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "risk_class"
-    requirement = client.post("/api/v1/requirements", json={"item": f"course:{org['course'].id}",
-                                                            "ai_system_id": system["id"], "due_days": 10})
+    requirement = client.post(
+        "/api/v1/requirements",
+        json={"item": f"course:{org['course'].id}", "ai_system_id": system["id"], "due_days": 10},
+    )
     assert requirement.status_code == 201 and requirement.get_json()["people_assigned"] == 1
     assert len(client.get("/api/v1/requirements").get_json()["requirements"]) == 1
     coverage = client.get(f"/api/v1/coverage?system={system['id']}&status=missing").get_json()

@@ -21,10 +21,13 @@ AUP_V1 = """## Our rules for AI tools
 5. Report anything odd, harmful or discriminatory to the tool's owner.
 """
 
-AUP_V2 = AUP_V1 + """6. AI tools that rank or screen job applicants are used only by trained reviewers, who check every
+AUP_V2 = (
+    AUP_V1
+    + """6. AI tools that rank or screen job applicants are used only by trained reviewers, who check every
    result and decide themselves. Nobody is rejected by a tool alone.
 7. If personal data may have gone where it should not, tell the data protection officer at once.
 """
+)
 
 
 def _course(courses: list[Course], slug: str, fallback: int) -> Course:
@@ -89,10 +92,15 @@ def load(users: dict[str, User], courses: list[Course], now: datetime) -> None:
     inventory.update_system(
         admin,
         chat,
-        inventory.SystemInput(**{**inventory.as_input(chat).__dict__, "links": [
-            {"label": "Instructions for use", "url": "https://intranet.example.com/ai/askit"},
-            {"label": "Provider's model card", "url": "https://northwind.example.com/model-card"},
-        ]}),
+        inventory.SystemInput(
+            **{
+                **inventory.as_input(chat).__dict__,
+                "links": [
+                    {"label": "Instructions for use", "url": "https://intranet.example.com/ai/askit"},
+                    {"label": "Provider's model card", "url": "https://northwind.example.com/model-card"},
+                ],
+            }
+        ),
         now=now - timedelta(days=20),
     )
 
@@ -109,8 +117,11 @@ def load(users: dict[str, User], courses: list[Course], now: datetime) -> None:
             AUP_V2,
             change_note="Rules for screening applicants and for possible data leaks added.",
             check_question="Who decides about a job applicant when a screening tool has ranked them?",
-            check_choices=("The tool, if its score is high enough", "A trained reviewer, after checking the result",
-                           "Nobody: ranked applicants are invited automatically"),
+            check_choices=(
+                "The tool, if its score is high enough",
+                "A trained reviewer, after checking the result",
+                "Nobody: ranked applicants are invited automatically",
+            ),
             check_answer=1,
         ),
         now - timedelta(days=5),
@@ -125,8 +136,12 @@ def load(users: dict[str, User], courses: list[Course], now: datetime) -> None:
         (cv.id, None, f"course:{_course(courses, 'ai-in-hr', 1).id}", 30),
         (cv.id, None, f"course:{_course(courses, 'ai-ethics-governance-eu-ai-act', 2).id}", 30),
         (cv.id, None, f"policy:{policy.id}", 14),
-        (aiops.id, "Site reliability engineer", f"course:{_course(courses, 'aiops-and-continuous-learning', 3).id}",
-         45),
+        (
+            aiops.id,
+            "Site reliability engineer",
+            f"course:{_course(courses, 'aiops-and-continuous-learning', 3).id}",
+            45,
+        ),
         (aiops.id, "Platform engineer", f"course:{_course(courses, 'aiops-and-continuous-learning', 3).id}", 45),
         (None, "Service desk analyst", f"course:{_course(courses, 'ai-in-customer-service', 4).id}", 60),
     ):

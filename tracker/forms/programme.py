@@ -38,10 +38,12 @@ class SystemForm(Form):
     owner_email = EmailField(_l("Owner (email)"), validators=[Optional(), Length(max=254)])
     data_classes = TextAreaField(_l("Approved data classes (one per line)"), validators=[Optional(), Length(max=6000)])
     status = SelectField(_l("Status"))
-    links = TextAreaField(_l("Links (one per line: address, then a space and a label)"),
-                          validators=[Optional(), Length(max=20000)])
-    team_ids = SelectMultipleField(_l("Teams that use it (and the teams below them)"), coerce=int,
-                                   validate_choice=False)
+    links = TextAreaField(
+        _l("Links (one per line: address, then a space and a label)"), validators=[Optional(), Length(max=20000)]
+    )
+    team_ids = SelectMultipleField(
+        _l("Teams that use it (and the teams below them)"), coerce=int, validate_choice=False
+    )
     job_roles = TextAreaField(_l("Job roles that use it (one per line)"), validators=[Optional(), Length(max=6000)])
     submit = SubmitField(_l("Save AI system"))
 
@@ -86,8 +88,11 @@ class RequirementForm(Form):
     system_id = SelectField(_l("AI system"), validators=[Optional()])
     job_role = StringField(_l("Job role"), validators=[Optional(), Length(max=120)])
     item = SelectField(_l("What they must hold"), validators=[DataRequired(message=_l("Choose what is required."))])
-    due_days = IntegerField(_l("Days to complete, from the start of use"), default=30,
-                            validators=[DataRequired(message=_l("Enter a number of days.")), NumberRange(0, 3650)])
+    due_days = IntegerField(
+        _l("Days to complete, from the start of use"),
+        default=30,
+        validators=[DataRequired(message=_l("Enter a number of days.")), NumberRange(0, 3650)],
+    )
     submit = SubmitField(_l("Add requirement"))
 
 

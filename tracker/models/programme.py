@@ -154,9 +154,7 @@ class PolicyVersion(db.Model):
     __table_args__ = (
         UniqueConstraint("policy_id", "number"),
         CheckConstraint("number >= 1", name="number_positive"),
-        CheckConstraint(
-            "(check_question IS NULL) = (check_answer IS NULL)", name="check_question_has_answer"
-        ),
+        CheckConstraint("(check_question IS NULL) = (check_answer IS NULL)", name="check_question_has_answer"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

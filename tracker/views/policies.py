@@ -67,8 +67,12 @@ def acknowledge(policy_slug: str, number: int):
         form.answer.errors = [*form.answer.errors, str(exc)]
         return _render_show(policy, version, form, status=400)
     db.session.commit()
-    flash(_("Thank you: your acknowledgement of version %(number)s is recorded.", number=version.number)
-          if created else _("You had already acknowledged this version."), "success")
+    flash(
+        _("Thank you: your acknowledgement of version %(number)s is recorded.", number=version.number)
+        if created
+        else _("You had already acknowledged this version."),
+        "success",
+    )
     return redirect(url_for("policies.index"))
 
 

@@ -60,8 +60,12 @@ def coverage_csv():
         "coverage.exported",
         actor=current_user,
         target_type="coverage",
-        details={"system": result.filters.system_id, "team": result.filters.team_id,
-                 "status": result.filters.status, "rows": len(lines)},
+        details={
+            "system": result.filters.system_id,
+            "team": result.filters.team_id,
+            "status": result.filters.status,
+            "rows": len(lines),
+        },
     )
     db.session.commit()
     body = "".join(csv_text(coverage.EXPORT_COLUMNS, lines)).encode("utf-8")
@@ -88,7 +92,9 @@ def evidence_pack_page():
         (str(team_id), label) for team_id, label in choices
     ]
     return render_template(
-        "programme/evidence_pack.html", form=form, settings=privacy.settings(),
+        "programme/evidence_pack.html",
+        form=form,
+        settings=privacy.settings(),
         public_key=issuing.current.key.public_key_multibase,
     )
 
@@ -103,8 +109,11 @@ def evidence_pack_zip():
         actor=current_user,
         target_type="team" if scope.team_id else "organisation",
         target_id=scope.team_id,
-        details={**scope.as_details(), "files": len(pack.manifest["files"]), "pseudonymised":
-                 pack.manifest["pseudonymised"]},
+        details={
+            **scope.as_details(),
+            "files": len(pack.manifest["files"]),
+            "pseudonymised": pack.manifest["pseudonymised"],
+        },
     )
     db.session.commit()
     return download_response(pack.data, pack.file_name, "application/zip")

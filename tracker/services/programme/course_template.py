@@ -51,10 +51,15 @@ def _tool_questions(in_use: list, retired: list, organisation: str) -> list[dict
             {
                 "id": f"tool-{system.id}-status",
                 "type": "true_false",
-                "prompt": _("%(system)s is approved for general use at %(organisation)s.", system=system.name,
-                            organisation=organisation),
+                "prompt": _(
+                    "%(system)s is approved for general use at %(organisation)s.",
+                    system=system.name,
+                    organisation=organisation,
+                ),
                 "answer": approved,
-                "explanation": _("Its status in the inventory is: %(status)s.", status=SystemStatus(system.status).label),
+                "explanation": _(
+                    "Its status in the inventory is: %(status)s.", status=SystemStatus(system.status).label
+                ),
             }
         )
         if system.owner is not None:
@@ -68,8 +73,11 @@ def _tool_questions(in_use: list, retired: list, organisation: str) -> list[dict
                         {"text": _("The provider's public forum")},
                         {"text": _("Nobody: an approved tool needs no owner")},
                     ],
-                    "explanation": _("%(owner)s owns %(system)s in the inventory.", owner=system.owner.display_name,
-                                     system=system.name),
+                    "explanation": _(
+                        "%(owner)s owns %(system)s in the inventory.",
+                        owner=system.owner.display_name,
+                        system=system.name,
+                    ),
                 }
             )
     for system in retired:
@@ -115,8 +123,15 @@ def _policy_lessons_and_questions(versions: list[PolicyVersion]) -> tuple[list[d
                 "objectives": [_("Know what %(policy)s asks of you.", policy=policy.title)],
                 "body": version.body_markdown,
                 "key_points": [_("Read and acknowledge the current version of %(policy)s.", policy=policy.title)],
-                "sources": [{"citation": _("%(policy)s, version %(number)s (internal policy).", policy=policy.title,
-                                           number=version.number)}],
+                "sources": [
+                    {
+                        "citation": _(
+                            "%(policy)s, version %(number)s (internal policy).",
+                            policy=policy.title,
+                            number=version.number,
+                        )
+                    }
+                ],
             }
         )
         if version.check_question:
@@ -136,8 +151,10 @@ def _policy_lessons_and_questions(versions: list[PolicyVersion]) -> tuple[list[d
             {
                 "id": f"policy-{policy.id}-new-version",
                 "type": "true_false",
-                "prompt": _("When %(policy)s changes, you are asked to read and acknowledge the new version.",
-                            policy=policy.title),
+                "prompt": _(
+                    "When %(policy)s changes, you are asked to read and acknowledge the new version.",
+                    policy=policy.title,
+                ),
                 "answer": True,
                 "explanation": _("Each new version asks everyone it concerns again."),
             }
@@ -153,19 +170,27 @@ def template(organisation: str, now: datetime | None = None) -> dict:
     retired = [s for s in systems if not s.in_use]
     current = policies.current_versions()
     versions = list(
-        db.session.scalars(
-            select(PolicyVersion).where(PolicyVersion.id.in_([vid for vid, _n in current.values()]))
-        )
+        db.session.scalars(select(PolicyVersion).where(PolicyVersion.id.in_([vid for vid, _n in current.values()])))
     )
     versions.sort(key=lambda v: v.policy.title.casefold())
     tools_body = "\n\n".join(
-        [_("These are the AI tools %(organisation)s has approved or is piloting, with the data each may receive "
-           "and who to ask.", organisation=organisation)]
+        [
+            _(
+                "These are the AI tools %(organisation)s has approved or is piloting, with the data each may receive "
+                "and who to ask.",
+                organisation=organisation,
+            )
+        ]
         + [_system_section(s) for s in in_use]
         + ([_("No longer used: %(names)s.", names=", ".join(s.name for s in retired))] if retired else [])
     )
-    inventory_source = {"citation": _("%(organisation)s, inventory of AI systems, as of %(date)s.",
-                                      organisation=organisation, date=now.date().isoformat())}
+    inventory_source = {
+        "citation": _(
+            "%(organisation)s, inventory of AI systems, as of %(date)s.",
+            organisation=organisation,
+            date=now.date().isoformat(),
+        )
+    }
     tool_questions = _tool_questions(in_use, retired, organisation)
     policy_lessons, policy_questions = _policy_lessons_and_questions(versions)
     if not policy_lessons:
@@ -174,8 +199,10 @@ def template(organisation: str, now: datetime | None = None) -> dict:
                 "slug": "our-rules",
                 "title": _("Our rules for AI at work"),
                 "objectives": [_("Know the rules for using AI tools at work.")],
-                "body": _("[Edit: publish your AI acceptable-use policy under Admin → Policies, then generate this "
-                          "template again, or write the rules here.]"),
+                "body": _(
+                    "[Edit: publish your AI acceptable-use policy under Admin → Policies, then generate this "
+                    "template again, or write the rules here.]"
+                ),
                 "key_points": [_("Use only approved tools, with only the data they are approved for.")],
                 "sources": [inventory_source],
             }
@@ -186,7 +213,8 @@ def template(organisation: str, now: datetime | None = None) -> dict:
                 "id": f"rules-data-{len(policy_questions) + 1}",
                 "type": "true_false",
                 "prompt": _("Personal data may go into any AI tool, as long as you delete the conversation afterwards.")
-                if not policy_questions else _("Confidential data goes only into tools approved for it."),
+                if not policy_questions
+                else _("Confidential data goes only into tools approved for it."),
                 "answer": bool(policy_questions),
                 "explanation": _("Each tool is approved for certain data classes only; check the list of tools."),
             }
@@ -194,17 +222,22 @@ def template(organisation: str, now: datetime | None = None) -> dict:
     report_body = "\n\n".join(
         [
             _("### Who to ask"),
-            "\n".join(
-                f"- {s.name}: {s.owner.display_name if s.owner else _('[Edit: the owner]')}" for s in in_use
-            ) or _("[Edit: who to ask about AI tools]"),
+            "\n".join(f"- {s.name}: {s.owner.display_name if s.owner else _('[Edit: the owner]')}" for s in in_use)
+            or _("[Edit: who to ask about AI tools]"),
             _("### How to report an incident"),
-            _("[Edit: the address or form for AI incidents.] Report at once when an AI tool gives a harmful or "
-              "discriminatory result, when you notice data going where it should not, or when a tool behaves "
-              "unexpectedly."),
-            _("If personal data may have leaked, tell the data protection officer straight away: a personal-data "
-              "breach must be notified to the authority within 72 hours where required (GDPR Art. 33)."),
-            _("For a high-risk AI system, a risk you notice can mean suspending its use and informing the provider "
-              "(AI Act Art. 26(5))."),
+            _(
+                "[Edit: the address or form for AI incidents.] Report at once when an AI tool gives a harmful or "
+                "discriminatory result, when you notice data going where it should not, or when a tool behaves "
+                "unexpectedly."
+            ),
+            _(
+                "If personal data may have leaked, tell the data protection officer straight away: a personal-data "
+                "breach must be notified to the authority within 72 hours where required (GDPR Art. 33)."
+            ),
+            _(
+                "For a high-risk AI system, a risk you notice can mean suspending its use and informing the provider "
+                "(AI Act Art. 26(5))."
+            ),
         ]
     )
     report_questions = [
@@ -217,8 +250,10 @@ def template(organisation: str, now: datetime | None = None) -> dict:
                 {"text": _("Wait and see whether the data is misused")},
                 {"text": _("Delete the chat and tell no one")},
             ],
-            "explanation": _("It may be a personal-data breach; the 72-hour clock for notifying it runs from when "
-                             "the organisation becomes aware."),
+            "explanation": _(
+                "It may be a personal-data breach; the 72-hour clock for notifying it runs from when "
+                "the organisation becomes aware."
+            ),
             "scenario": True,
         },
         {
@@ -241,8 +276,11 @@ def template(organisation: str, now: datetime | None = None) -> dict:
     return {
         "slug": SLUG,
         "title": _("Our AI tools and rules"),
-        "summary": _("The AI tools %(organisation)s uses, what data may go where, the rules everyone follows, who "
-                     "to ask and how to report an incident.", organisation=organisation),
+        "summary": _(
+            "The AI tools %(organisation)s uses, what data may go where, the rules everyone follows, who "
+            "to ask and how to report an incident.",
+            organisation=organisation,
+        ),
         "audience": _("Everyone who uses AI tools at work"),
         "facts_checked": now.date(),
         "certificate_valid_months": 12,

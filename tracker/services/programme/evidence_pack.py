@@ -96,8 +96,10 @@ class _People:
             query = query.where(User.team_id.in_(sorted(scope.team_ids)))
         self.rows = {row.id: row for row in db.session.execute(query)}
         self.pseudonymise = pseudonymise
-        self.ids = select(User.id).where(User.team_id.in_(sorted(scope.team_ids))) if scope.team_ids is not None else (
-            select(User.id)
+        self.ids = (
+            select(User.id).where(User.team_id.in_(sorted(scope.team_ids)))
+            if scope.team_ids is not None
+            else (select(User.id))
         )
 
     def columns(self, user_id: int) -> list[str]:
@@ -117,8 +119,11 @@ PERSON = ("person", "email", "team", "job_role")
 
 def _inventory() -> tuple[bytes, bytes, list[dict]]:
     owner = aliased(User)
-    systems = db.session.execute(select(AISystem, owner.email).outerjoin(owner, owner.id == AISystem.owner_id).order_by(
-        func.lower(AISystem.name))).all()
+    systems = db.session.execute(
+        select(AISystem, owner.email)
+        .outerjoin(owner, owner.id == AISystem.owner_id)
+        .order_by(func.lower(AISystem.name))
+    ).all()
     teams_of: dict[int, list[str]] = {}
     for system_id, name in db.session.execute(
         select(AISystemTeam.system_id, Team.name).join(Team, Team.id == AISystemTeam.team_id)
@@ -148,20 +153,53 @@ def _inventory() -> tuple[bytes, bytes, list[dict]]:
             }
         )
     inventory = _csv(
-        ("id", "name", "vendor_or_provider", "organisation_role", "purpose", "risk_class", "risk_class_note", "owner",
-         "approved_data_classes", "status", "links", "used_by_teams", "used_by_job_roles", "updated_at_utc"),
         (
-            [s["id"], s["name"], s["vendor"], s["organisation_role"].value, s["purpose"], s["risk_class"].value,
-             s["risk_note"], s["owner"], "; ".join(s["data_classes"]), s["status"].value, " ".join(s["links"]),
-             "; ".join(s["teams"]), "; ".join(s["job_roles"]), _iso(s["updated_at"])]
+            "id",
+            "name",
+            "vendor_or_provider",
+            "organisation_role",
+            "purpose",
+            "risk_class",
+            "risk_class_note",
+            "owner",
+            "approved_data_classes",
+            "status",
+            "links",
+            "used_by_teams",
+            "used_by_job_roles",
+            "updated_at_utc",
+        ),
+        (
+            [
+                s["id"],
+                s["name"],
+                s["vendor"],
+                s["organisation_role"].value,
+                s["purpose"],
+                s["risk_class"].value,
+                s["risk_note"],
+                s["owner"],
+                "; ".join(s["data_classes"]),
+                s["status"].value,
+                " ".join(s["links"]),
+                "; ".join(s["teams"]),
+                "; ".join(s["job_roles"]),
+                _iso(s["updated_at"]),
+            ]
             for s in listed
         ),
     )
     history = _csv(
         ("system_id", "system", "at_utc", "actor_email", "action", "changes_json"),
         (
-            [change.system_id, name, _iso(change.at), change.actor_email or "", change.action,
-             json.dumps(change.changes, ensure_ascii=False, sort_keys=True)]
+            [
+                change.system_id,
+                name,
+                _iso(change.at),
+                change.actor_email or "",
+                change.action,
+                json.dumps(change.changes, ensure_ascii=False, sort_keys=True),
+            ]
             for change, name in db.session.execute(
                 select(AISystemChange, AISystem.name)
                 .join(AISystem, AISystem.id == AISystemChange.system_id)
@@ -174,8 +212,16 @@ def _inventory() -> tuple[bytes, bytes, list[dict]]:
 
 def _requirements() -> list[dict]:
     rows = db.session.execute(
-        select(TrainingRequirement, AISystem.name, Course.slug, Course.title, LearningPath.slug, LearningPath.title,
-               Policy.slug, Policy.title)
+        select(
+            TrainingRequirement,
+            AISystem.name,
+            Course.slug,
+            Course.title,
+            LearningPath.slug,
+            LearningPath.title,
+            Policy.slug,
+            Policy.title,
+        )
         .outerjoin(AISystem, AISystem.id == TrainingRequirement.system_id)
         .outerjoin(Course, Course.id == TrainingRequirement.course_id)
         .outerjoin(LearningPath, LearningPath.id == TrainingRequirement.path_id)
@@ -191,8 +237,15 @@ def _requirements() -> list[dict]:
         else:
             kind, slug, title = "policy", pol_slug, pol_title
         result.append(
-            {"id": req.id, "system": system, "job_role": req.job_role, "kind": kind, "slug": slug, "title": title,
-             "due_days": req.due_days}
+            {
+                "id": req.id,
+                "system": system,
+                "job_role": req.job_role,
+                "kind": kind,
+                "slug": slug,
+                "title": title,
+                "due_days": req.due_days,
+            }
         )
     return result
 
@@ -209,30 +262,58 @@ def _role_map(requirements: list[dict], inventory: list[dict]) -> bytes:
     for role in roles:
         for req in requirements:
             if req["job_role"] == role or (req["job_role"] is None and req["system"] in systems_by_role.get(role, [])):
-                lines.append([role, req["system"] or "", req["kind"], req["slug"], req["title"], req["due_days"],
-                              "job role" if req["job_role"] == role else "AI system used by the job role"])
+                lines.append(
+                    [
+                        role,
+                        req["system"] or "",
+                        req["kind"],
+                        req["slug"],
+                        req["title"],
+                        req["due_days"],
+                        "job role" if req["job_role"] == role else "AI system used by the job role",
+                    ]
+                )
     for req in requirements:
         if req["job_role"] is None:
-            lines.append(["(every user of the system)", req["system"] or "", req["kind"], req["slug"], req["title"],
-                          req["due_days"], "AI system (through team or job role)"])
-    return _csv(("job_role", "ai_system", "requirement_kind", "item_slug", "item_title", "due_within_days",
-                 "reason"), lines)
+            lines.append(
+                [
+                    "(every user of the system)",
+                    req["system"] or "",
+                    req["kind"],
+                    req["slug"],
+                    req["title"],
+                    req["due_days"],
+                    "AI system (through team or job role)",
+                ]
+            )
+    return _csv(
+        ("job_role", "ai_system", "requirement_kind", "item_slug", "item_title", "due_within_days", "reason"), lines
+    )
 
 
 def _curriculum() -> tuple[bytes, list[dict]]:
     live_module = and_(Module.course_id == Course.id, Module.retired.is_(False))
     modules = select(func.count(Module.id)).where(live_module).correlate(Course).scalar_subquery()
     lessons = (
-        select(func.count(Lesson.id)).join(Module, Module.id == Lesson.module_id)
-        .where(live_module, Lesson.retired.is_(False)).correlate(Course).scalar_subquery()
+        select(func.count(Lesson.id))
+        .join(Module, Module.id == Lesson.module_id)
+        .where(live_module, Lesson.retired.is_(False))
+        .correlate(Course)
+        .scalar_subquery()
     )
     questions = (
-        select(func.count(Question.id)).join(Quiz, Quiz.id == Question.quiz_id).join(Module, Module.id == Quiz.module_id)
-        .where(live_module, Question.retired.is_(False)).correlate(Course).scalar_subquery()
+        select(func.count(Question.id))
+        .join(Quiz, Quiz.id == Question.quiz_id)
+        .join(Module, Module.id == Quiz.module_id)
+        .where(live_module, Question.retired.is_(False))
+        .correlate(Course)
+        .scalar_subquery()
     )
     paths: dict[int, list[str]] = {}
     for course_id, slug in db.session.execute(
-        select(LearningPathCourse.course_id, LearningPath.slug).join(LearningPath, LearningPath.id == LearningPathCourse.path_id)
+        select(LearningPathCourse.course_id, LearningPath.slug).join(
+            LearningPath, LearningPath.id == LearningPathCourse.path_id
+        )
     ):
         paths.setdefault(course_id, []).append(slug)
     courses = []
@@ -240,21 +321,60 @@ def _curriculum() -> tuple[bytes, list[dict]]:
         select(Course, modules, lessons, questions).order_by(Course.title)
     ):
         courses.append(
-            {"slug": course.slug, "title": course.title, "version": course.version, "fingerprint": course.content_hash,
-             "published": course.published, "language": course.source_language,
-             "translations": sorted(course.translations or {}), "valid_months": course.certificate_valid_months,
-             "minutes": course.estimated_minutes, "facts_checked": course.facts_checked, "modules": m,
-             "lessons": n_lessons, "questions": n_questions, "updated_at": course.updated_at,
-             "paths": sorted(paths.get(course.id, []))}
+            {
+                "slug": course.slug,
+                "title": course.title,
+                "version": course.version,
+                "fingerprint": course.content_hash,
+                "published": course.published,
+                "language": course.source_language,
+                "translations": sorted(course.translations or {}),
+                "valid_months": course.certificate_valid_months,
+                "minutes": course.estimated_minutes,
+                "facts_checked": course.facts_checked,
+                "modules": m,
+                "lessons": n_lessons,
+                "questions": n_questions,
+                "updated_at": course.updated_at,
+                "paths": sorted(paths.get(course.id, [])),
+            }
         )
     data = _csv(
-        ("course_slug", "title", "version", "content_fingerprint_sha256", "published", "language", "translations",
-         "certificate_valid_months", "estimated_minutes", "facts_checked", "modules", "lessons", "questions",
-         "learning_paths", "updated_at_utc"),
         (
-            [c["slug"], c["title"], c["version"], c["fingerprint"], "yes" if c["published"] else "no", c["language"],
-             " ".join(c["translations"]), c["valid_months"] or "", c["minutes"], _iso(c["facts_checked"]),
-             c["modules"], c["lessons"], c["questions"], " ".join(c["paths"]), _iso(c["updated_at"])]
+            "course_slug",
+            "title",
+            "version",
+            "content_fingerprint_sha256",
+            "published",
+            "language",
+            "translations",
+            "certificate_valid_months",
+            "estimated_minutes",
+            "facts_checked",
+            "modules",
+            "lessons",
+            "questions",
+            "learning_paths",
+            "updated_at_utc",
+        ),
+        (
+            [
+                c["slug"],
+                c["title"],
+                c["version"],
+                c["fingerprint"],
+                "yes" if c["published"] else "no",
+                c["language"],
+                " ".join(c["translations"]),
+                c["valid_months"] or "",
+                c["minutes"],
+                _iso(c["facts_checked"]),
+                c["modules"],
+                c["lessons"],
+                c["questions"],
+                " ".join(c["paths"]),
+                _iso(c["updated_at"]),
+            ]
             for c in courses
         ),
     )
@@ -264,21 +384,55 @@ def _curriculum() -> tuple[bytes, list[dict]]:
 def _completions(people: _People, now: datetime) -> tuple[bytes, bytes, dict]:
     """The completion log and the refresher schedule (what expires when)."""
     rows = db.session.execute(
-        select(Completion.user_id, Course.slug, Course.title, Completion.cycle, Completion.course_version,
-               Completion.completed_at, Completion.score, Completion.attempts, Completion.language,
-               Certificate.code, Certificate.issued_at, Certificate.expires_at, Certificate.revoked_at,
-               Certificate.pdf_sha256)
+        select(
+            Completion.user_id,
+            Course.slug,
+            Course.title,
+            Completion.cycle,
+            Completion.course_version,
+            Completion.completed_at,
+            Completion.score,
+            Completion.attempts,
+            Completion.language,
+            Certificate.code,
+            Certificate.issued_at,
+            Certificate.expires_at,
+            Certificate.revoked_at,
+            Certificate.pdf_sha256,
+        )
         .join(Course, Course.id == Completion.course_id)
         .outerjoin(Certificate, and_(Certificate.completion_id == Completion.id, is_current_revision()))
         .where(Completion.user_id.in_(people.ids))
         .order_by(Completion.completed_at, Completion.id)
     ).all()
     completions = _csv(
-        (*PERSON, "course_slug", "course_title", "cycle", "course_version", "completed_at_utc", "score_percent",
-         "quiz_attempts", "language", "certificate_code", "certificate_status"),
         (
-            [*people.columns(r.user_id), r.slug, r.title, r.cycle, r.course_version, _iso(r.completed_at),
-             "" if r.score is None else r.score, r.attempts, r.language, r.code or "", _certificate_status(r, now)]
+            *PERSON,
+            "course_slug",
+            "course_title",
+            "cycle",
+            "course_version",
+            "completed_at_utc",
+            "score_percent",
+            "quiz_attempts",
+            "language",
+            "certificate_code",
+            "certificate_status",
+        ),
+        (
+            [
+                *people.columns(r.user_id),
+                r.slug,
+                r.title,
+                r.cycle,
+                r.course_version,
+                _iso(r.completed_at),
+                "" if r.score is None else r.score,
+                r.attempts,
+                r.language,
+                r.code or "",
+                _certificate_status(r, now),
+            ]
             for r in rows
         ),
     )
@@ -293,16 +447,39 @@ def _completions(people: _People, now: datetime) -> tuple[bytes, bytes, dict]:
     for r in schedule:
         months[r.expires_at.strftime("%Y-%m")] = months.get(r.expires_at.strftime("%Y-%m"), 0) + 1
     refresher = _csv(
-        (*PERSON, "course_slug", "course_title", "certificate_code", "issued_at_utc", "expires_at_utc",
-         "renewal_opens_utc", "status"),
         (
-            [*people.columns(r.user_id), r.slug, r.title, r.code, _iso(r.issued_at), _iso(r.expires_at),
-             _iso(r.expires_at - EXPIRING_WINDOW), _certificate_status(r, now)]
+            *PERSON,
+            "course_slug",
+            "course_title",
+            "certificate_code",
+            "issued_at_utc",
+            "expires_at_utc",
+            "renewal_opens_utc",
+            "status",
+        ),
+        (
+            [
+                *people.columns(r.user_id),
+                r.slug,
+                r.title,
+                r.code,
+                _iso(r.issued_at),
+                _iso(r.expires_at),
+                _iso(r.expires_at - EXPIRING_WINDOW),
+                _certificate_status(r, now),
+            ]
             for r in schedule
         ),
     )
-    return completions, refresher, {"completions": len(rows), "expiring_by_month": months,
-                                    "expired": sum(1 for r in schedule if r.expires_at <= now)}
+    return (
+        completions,
+        refresher,
+        {
+            "completions": len(rows),
+            "expiring_by_month": months,
+            "expired": sum(1 for r in schedule if r.expires_at <= now),
+        },
+    )
 
 
 def _certificate_status(row, now: datetime) -> str:
@@ -318,9 +495,20 @@ def _certificate_status(row, now: datetime) -> str:
 
 def _attempts(people: _People) -> tuple[bytes, int]:
     rows = db.session.execute(
-        select(Attempt.user_id, Course.slug, Module.slug.label("module"), Attempt.number, Attempt.course_version,
-               Attempt.language, Attempt.started_at, Attempt.submitted_at, Attempt.score, Attempt.passed,
-               Attempt.pass_mark, Attempt.details_removed_at)
+        select(
+            Attempt.user_id,
+            Course.slug,
+            Module.slug.label("module"),
+            Attempt.number,
+            Attempt.course_version,
+            Attempt.language,
+            Attempt.started_at,
+            Attempt.submitted_at,
+            Attempt.score,
+            Attempt.passed,
+            Attempt.pass_mark,
+            Attempt.details_removed_at,
+        )
         .join(Quiz, Quiz.id == Attempt.quiz_id)
         .join(Module, Module.id == Quiz.module_id)
         .join(Course, Course.id == Module.course_id)
@@ -328,12 +516,35 @@ def _attempts(people: _People) -> tuple[bytes, int]:
         .order_by(Attempt.started_at, Attempt.id)
     ).all()
     data = _csv(
-        (*PERSON, "course_slug", "module_slug", "attempt_number", "course_version", "language", "started_at_utc",
-         "submitted_at_utc", "score_percent", "pass_mark", "passed", "details_removed_at_utc"),
         (
-            [*people.columns(r.user_id), r.slug, r.module, r.number, r.course_version, r.language,
-             _iso(r.started_at), _iso(r.submitted_at), "" if r.score is None else r.score, r.pass_mark,
-             "" if r.passed is None else ("yes" if r.passed else "no"), _iso(r.details_removed_at)]
+            *PERSON,
+            "course_slug",
+            "module_slug",
+            "attempt_number",
+            "course_version",
+            "language",
+            "started_at_utc",
+            "submitted_at_utc",
+            "score_percent",
+            "pass_mark",
+            "passed",
+            "details_removed_at_utc",
+        ),
+        (
+            [
+                *people.columns(r.user_id),
+                r.slug,
+                r.module,
+                r.number,
+                r.course_version,
+                r.language,
+                _iso(r.started_at),
+                _iso(r.submitted_at),
+                "" if r.score is None else r.score,
+                r.pass_mark,
+                "" if r.passed is None else ("yes" if r.passed else "no"),
+                _iso(r.details_removed_at),
+            ]
             for r in rows
         ),
     )
@@ -342,21 +553,46 @@ def _attempts(people: _People) -> tuple[bytes, int]:
 
 def _acknowledgements(people: _People) -> tuple[bytes, int]:
     rows = db.session.execute(
-        select(PolicyAcknowledgement.user_id, Policy.slug, Policy.title, PolicyVersion.number,
-               PolicyAcknowledgement.body_sha256, PolicyAcknowledgement.acknowledged_at,
-               PolicyAcknowledgement.channel, PolicyAcknowledgement.ip_address, PolicyAcknowledgement.check_passed)
+        select(
+            PolicyAcknowledgement.user_id,
+            Policy.slug,
+            Policy.title,
+            PolicyVersion.number,
+            PolicyAcknowledgement.body_sha256,
+            PolicyAcknowledgement.acknowledged_at,
+            PolicyAcknowledgement.channel,
+            PolicyAcknowledgement.ip_address,
+            PolicyAcknowledgement.check_passed,
+        )
         .join(PolicyVersion, PolicyVersion.id == PolicyAcknowledgement.version_id)
         .join(Policy, Policy.id == PolicyAcknowledgement.policy_id)
         .where(PolicyAcknowledgement.user_id.in_(people.ids))
         .order_by(PolicyAcknowledgement.acknowledged_at, PolicyAcknowledgement.id)
     ).all()
     data = _csv(
-        (*PERSON, "policy_slug", "policy_title", "version", "text_sha256", "acknowledged_at_utc", "channel",
-         "ip_address", "check_question"),
         (
-            [*people.columns(r.user_id), r.slug, r.title, r.number, r.body_sha256, _iso(r.acknowledged_at),
-             r.channel, "" if people.pseudonymise else (r.ip_address or ""),
-             "none" if r.check_passed is None else ("answered correctly" if r.check_passed else "not answered")]
+            *PERSON,
+            "policy_slug",
+            "policy_title",
+            "version",
+            "text_sha256",
+            "acknowledged_at_utc",
+            "channel",
+            "ip_address",
+            "check_question",
+        ),
+        (
+            [
+                *people.columns(r.user_id),
+                r.slug,
+                r.title,
+                r.number,
+                r.body_sha256,
+                _iso(r.acknowledged_at),
+                r.channel,
+                "" if people.pseudonymise else (r.ip_address or ""),
+                "none" if r.check_passed is None else ("answered correctly" if r.check_passed else "not answered"),
+            ]
             for r in rows
         ),
     )
@@ -365,15 +601,24 @@ def _acknowledgements(people: _People) -> tuple[bytes, int]:
 
 def _policy_versions() -> tuple[bytes, list[dict]]:
     rows = db.session.execute(
-        select(Policy.slug, Policy.title, PolicyVersion.number, PolicyVersion.body_sha256, PolicyVersion.published_at,
-               PolicyVersion.change_note, PolicyVersion.check_question)
+        select(
+            Policy.slug,
+            Policy.title,
+            PolicyVersion.number,
+            PolicyVersion.body_sha256,
+            PolicyVersion.published_at,
+            PolicyVersion.change_note,
+            PolicyVersion.check_question,
+        )
         .join(Policy, Policy.id == PolicyVersion.policy_id)
         .order_by(Policy.slug, PolicyVersion.number)
     ).all()
     data = _csv(
         ("policy_slug", "policy_title", "version", "text_sha256", "published_at_utc", "change_note", "check_question"),
-        ([r.slug, r.title, r.number, r.body_sha256, _iso(r.published_at), r.change_note, r.check_question or ""]
-         for r in rows),
+        (
+            [r.slug, r.title, r.number, r.body_sha256, _iso(r.published_at), r.change_note, r.check_question or ""]
+            for r in rows
+        ),
     )
     return data, [dict(r._mapping) for r in rows]
 
@@ -382,8 +627,14 @@ def _audit_excerpt(scope: Scope, people: _People, now: datetime) -> bytes:
     since = now - timedelta(days=AUDIT_MONTHS * 31)
     prefixes = AUDIT_PREFIXES if scope.team_ids is None else ORGANISATION_AUDIT_PREFIXES
     query = (
-        select(AuditEvent.at, AuditEvent.actor_email, AuditEvent.action, AuditEvent.target_type, AuditEvent.target_id,
-               AuditEvent.details)
+        select(
+            AuditEvent.at,
+            AuditEvent.actor_email,
+            AuditEvent.action,
+            AuditEvent.target_type,
+            AuditEvent.target_id,
+            AuditEvent.details,
+        )
         .where(AuditEvent.at >= since, or_(*(AuditEvent.action.startswith(p) for p in prefixes)))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(AUDIT_LIMIT)
@@ -391,8 +642,14 @@ def _audit_excerpt(scope: Scope, people: _People, now: datetime) -> bytes:
     return _csv(
         ("at_utc", "actor", "action", "target_type", "target_id", "details_json"),
         (
-            [_iso(r.at), "" if people.pseudonymise else (r.actor_email or ""), r.action, r.target_type or "",
-             r.target_id or "", json.dumps(r.details, ensure_ascii=False, sort_keys=True)]
+            [
+                _iso(r.at),
+                "" if people.pseudonymise else (r.actor_email or ""),
+                r.action,
+                r.target_type or "",
+                r.target_id or "",
+                json.dumps(r.details, ensure_ascii=False, sort_keys=True),
+            ]
             for r in db.session.execute(query)
         ),
     )
@@ -401,8 +658,10 @@ def _audit_excerpt(scope: Scope, people: _People, now: datetime) -> bytes:
 def _plan_csv(requirements: list[dict]) -> bytes:
     return _csv(
         ("requirement_id", "ai_system", "job_role", "requirement_kind", "item_slug", "item_title", "due_within_days"),
-        ([r["id"], r["system"] or "", r["job_role"] or "", r["kind"], r["slug"], r["title"], r["due_days"]]
-         for r in requirements),
+        (
+            [r["id"], r["system"] or "", r["job_role"] or "", r["kind"], r["slug"], r["title"], r["due_days"]]
+            for r in requirements
+        ),
     )
 
 
@@ -455,7 +714,9 @@ def build_pack(scope: Scope, issuer: Issuer, now: datetime | None = None, *, pse
     attempts_csv, attempt_count = _attempts(people)
     acks_csv, ack_count = _acknowledgements(people)
     versions_csv, versions = _policy_versions()
-    cover = coverage.build(None if scope.team_ids is None else set(scope.team_ids), coverage.Filters(), now, paged=False)
+    cover = coverage.build(
+        None if scope.team_ids is None else set(scope.team_ids), coverage.Filters(), now, paged=False
+    )
     coverage_csv = _csv(coverage.EXPORT_COLUMNS, coverage.export_rows(cover, pseudonymise=pseudonymise))
     plan = PlanDocument(
         organisation=issuer.organisation_name,
@@ -466,10 +727,15 @@ def build_pack(scope: Scope, issuer: Issuer, now: datetime | None = None, *, pse
         courses=courses,
         policies=versions,
         coverage=[
-            (c.name, c.risk_class, cover.totals[c.id].people, cover.totals[c.id].by_status[CoverageStatus.COVERED],
-             cover.totals[c.id].by_status[CoverageStatus.EXPIRING],
-             cover.totals[c.id].by_status[CoverageStatus.MISSING],
-             cover.totals[c.id].by_status[CoverageStatus.NO_REQUIREMENT])
+            (
+                c.name,
+                c.risk_class,
+                cover.totals[c.id].people,
+                cover.totals[c.id].by_status[CoverageStatus.COVERED],
+                cover.totals[c.id].by_status[CoverageStatus.EXPIRING],
+                cover.totals[c.id].by_status[CoverageStatus.MISSING],
+                cover.totals[c.id].by_status[CoverageStatus.NO_REQUIREMENT],
+            )
             for c in cover.systems
         ],
         people=len([r for r in people.rows.values() if r.active]),
@@ -485,7 +751,8 @@ def build_pack(scope: Scope, issuer: Issuer, now: datetime | None = None, *, pse
             scope=scope.label,
             generated=signing.iso_utc(now),
             pseudonymised="\nPeople are named by pseudonyms (P-...) in this pack, as the privacy settings ask.\n"
-            if pseudonymise else "",
+            if pseudonymise
+            else "",
         ).encode("utf-8"),
         "training-plan.pdf": render_plan_pdf(plan),
         "training-plan.csv": _plan_csv(requirements),

@@ -103,9 +103,18 @@ def _statement(plan: PlanDocument) -> Table:
         organisation=plan.organisation,
     )
     box = Table([[_p(_e(text))]], colWidths=[515])
-    box.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), NOTE_BG), ("BOX", (0, 0), (-1, -1), 0.5, LINE),
-                             ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-                             ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    box.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), NOTE_BG),
+                ("BOX", (0, 0), (-1, -1), 0.5, LINE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
     return box
 
 
@@ -124,38 +133,73 @@ def render_plan_pdf(plan: PlanDocument) -> bytes:
     )
     story: list = [
         _p(_e(_("AI-literacy training plan")), "title"),
-        _p(_e(_("%(organisation)s · %(scope)s · as of %(date)s (UTC)", organisation=plan.organisation,
-                scope=plan.scope_label, date=_day(plan.generated_at)))),
+        _p(
+            _e(
+                _(
+                    "%(organisation)s · %(scope)s · as of %(date)s (UTC)",
+                    organisation=plan.organisation,
+                    scope=plan.scope_label,
+                    date=_day(plan.generated_at),
+                )
+            )
+        ),
         Spacer(1, 8),
         _statement(plan),
         _p(_e(_("1. Scope")), "h2"),
-        _p(_e(_(
-            "%(systems)s AI systems in the inventory (%(in_use)s in use); %(people)s active people in scope; "
-            "%(requirements)s training requirements; %(completions)s course completions, %(attempts)s quiz attempts "
-            "and %(acks)s policy acknowledgements recorded.",
-            systems=len(plan.inventory), in_use=sum(1 for s in plan.inventory if s["status"].in_use),
-            people=plan.people, requirements=len(plan.requirements), completions=plan.completions,
-            attempts=plan.attempts, acks=plan.acknowledgements,
-        ))),
+        _p(
+            _e(
+                _(
+                    "%(systems)s AI systems in the inventory (%(in_use)s in use); %(people)s active people in "
+                    "scope; %(requirements)s training requirements; %(completions)s course completions, "
+                    "%(attempts)s quiz attempts and %(acks)s policy acknowledgements recorded.",
+                    systems=len(plan.inventory),
+                    in_use=sum(1 for s in plan.inventory if s["status"].in_use),
+                    people=plan.people,
+                    requirements=len(plan.requirements),
+                    completions=plan.completions,
+                    attempts=plan.attempts,
+                    acks=plan.acknowledgements,
+                )
+            )
+        ),
     ]
     if plan.pseudonymised:
         story.append(_p(_e(_("People are named by pseudonyms in this pack, as the privacy settings ask.")), "note"))
     story += [
         _p(_e(_("2. Measures per AI system and job role")), "h2"),
-        _p(_e(_("What each group must hold: a course or learning path (current, not expired) or the acknowledgement "
-                "of the current version of a policy, within the days given from the start of use."))),
+        _p(
+            _e(
+                _(
+                    "What each group must hold: a course or learning path (current, not expired) or the "
+                    "acknowledgement of the current version of a policy, within the days given from the start of use."
+                )
+            )
+        ),
         Spacer(1, 4),
         _table(
             [_("AI system"), _("Job role"), _("Requirement"), _("Item"), _("Within (days)")],
-            [[r["system"] or _("(any)"), r["job_role"] or _("(every user)"), r["kind"], r["title"], r["due_days"]]
-             for r in plan.requirements] or [[_("No requirements are set."), "", "", "", ""]],
+            [
+                [r["system"] or _("(any)"), r["job_role"] or _("(every user)"), r["kind"], r["title"], r["due_days"]]
+                for r in plan.requirements
+            ]
+            or [[_("No requirements are set."), "", "", "", ""]],
             [120, 110, 70, 170, 45],
         ),
         _p(_e(_("3. AI-system inventory")), "h2"),
         _table(
             [_("AI system"), _("Provider"), _("Our role"), _("Risk class"), _("Status"), _("Owner"), _("Used by")],
-            [[s["name"], s["vendor"], s["organisation_role"].label, s["risk_class"].label, s["status"].label,
-              s["owner"], "; ".join(s["teams"] + s["job_roles"])] for s in plan.inventory]
+            [
+                [
+                    s["name"],
+                    s["vendor"],
+                    s["organisation_role"].label,
+                    s["risk_class"].label,
+                    s["status"].label,
+                    s["owner"],
+                    "; ".join(s["teams"] + s["job_roles"]),
+                ]
+                for s in plan.inventory
+            ]
             or [[_("The inventory is empty."), "", "", "", "", "", ""]],
             [85, 65, 55, 85, 50, 80, 95],
         ),
@@ -167,8 +211,16 @@ def render_plan_pdf(plan: PlanDocument) -> bytes:
         _p(_e(_("4. Curriculum")), "h2"),
         _table(
             [_("Course"), _("Version"), _("Content fingerprint (SHA-256)"), _("Valid (months)"), _("Facts checked")],
-            [[c["title"], c["version"], c["fingerprint"], c["valid_months"] or _("no expiry"),
-              c["facts_checked"].isoformat() if c["facts_checked"] else ""] for c in plan.courses],
+            [
+                [
+                    c["title"],
+                    c["version"],
+                    c["fingerprint"],
+                    c["valid_months"] or _("no expiry"),
+                    c["facts_checked"].isoformat() if c["facts_checked"] else "",
+                ]
+                for c in plan.courses
+            ],
             [150, 40, 205, 55, 65],
         ),
         _p(_e(_("5. Policies")), "h2"),
@@ -180,24 +232,48 @@ def render_plan_pdf(plan: PlanDocument) -> bytes:
         ),
         _p(_e(_("6. Coverage on the date")), "h2"),
         _table(
-            [_("AI system"), _("Risk class"), _("Users"), _("Trained and acknowledged"), _("Expiring"),
-             _("Missing"), _("No requirement set")],
-            [[name, risk.label, users, covered, expiring, missing, none]
-             for name, risk, users, covered, expiring, missing, none in plan.coverage]
+            [
+                _("AI system"),
+                _("Risk class"),
+                _("Users"),
+                _("Trained and acknowledged"),
+                _("Expiring"),
+                _("Missing"),
+                _("No requirement set"),
+            ],
+            [
+                [name, risk.label, users, covered, expiring, missing, none]
+                for name, risk, users, covered, expiring, missing, none in plan.coverage
+            ]
             or [[_("No AI system in use."), "", "", "", "", "", ""]],
             [120, 110, 45, 75, 50, 50, 65],
         ),
         _p(_e(_("7. Refresher schedule")), "h2"),
-        _p(_e(_("Certificates expire after the months given per course; renewal opens 30 days before. "
-                "Current certificates expiring per month (details in refresher-schedule.csv):"))),
+        _p(
+            _e(
+                _(
+                    "Certificates expire after the months given per course; renewal opens 30 days before. "
+                    "Current certificates expiring per month (details in refresher-schedule.csv):"
+                )
+            )
+        ),
         Spacer(1, 4),
-        _table([_("Month"), _("Certificates expiring")],
-               [[month, count] for month, count in sorted(plan.expiring_by_month.items())]
-               or [[_("None"), ""]], [120, 120]),
+        _table(
+            [_("Month"), _("Certificates expiring")],
+            [[month, count] for month, count in sorted(plan.expiring_by_month.items())] or [[_("None"), ""]],
+            [120, 120],
+        ),
         Spacer(1, 10),
-        _p(_e(_("The completion, attempt and acknowledgement logs and the audit excerpt are in the CSV files of "
-                "this pack; manifest.json lists the SHA-256 of every file and is signed with the organisation's "
-                "Ed25519 key.")), "note"),
+        _p(
+            _e(
+                _(
+                    "The completion, attempt and acknowledgement logs and the audit excerpt are in the CSV files of "
+                    "this pack; manifest.json lists the SHA-256 of every file and is signed with the organisation's "
+                    "Ed25519 key."
+                )
+            ),
+            "note",
+        ),
     ]
     doc.build(story)
     return buffer.getvalue()

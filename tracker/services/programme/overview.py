@@ -13,9 +13,9 @@ def counts() -> dict[str, int]:
     """Three grouped queries."""
     by_status = dict(db.session.execute(select(AISystem.status, func.count()).group_by(AISystem.status)).all())
     high_risk = db.session.scalar(
-        select(func.count()).select_from(AISystem).where(
-            AISystem.risk_class == RiskClass.HIGH_RISK.value, AISystem.status != SystemStatus.RETIRED.value
-        )
+        select(func.count())
+        .select_from(AISystem)
+        .where(AISystem.risk_class == RiskClass.HIGH_RISK.value, AISystem.status != SystemStatus.RETIRED.value)
     )
     return {
         "systems_in_use": sum(n for s, n in by_status.items() if s != SystemStatus.RETIRED.value),

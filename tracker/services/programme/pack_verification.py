@@ -59,8 +59,10 @@ def verify_pack(data: bytes, public_key_multibase: str) -> PackCheck:
         except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError):
             check.problems.append(_("manifest.json cannot be read."))
             return check
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(
-            manifest.get("files"), list
+        if (
+            not isinstance(manifest, dict)
+            or manifest.get("format") != FORMAT
+            or not isinstance(manifest.get("files"), list)
         ):
             check.problems.append(_("manifest.json is not the manifest of an evidence pack."))
             return check
@@ -71,8 +73,10 @@ def verify_pack(data: bytes, public_key_multibase: str) -> PackCheck:
         check.signature_valid = signing.verify_credential(manifest, public_key_multibase)
         if not check.signature_valid:
             check.problems.append(
-                _("The manifest's signature does not verify with the organisation's public key: the manifest was "
-                  "changed, or another key signed it.")
+                _(
+                    "The manifest's signature does not verify with the organisation's public key: the manifest was "
+                    "changed, or another key signed it."
+                )
             )
         listed: dict[str, dict] = {}
         for item in manifest["files"]:

@@ -88,8 +88,10 @@ def publish_version(
     """A new current version: everyone it concerns is asked to acknowledge it."""
     values = _checked_version(data)
     current = current_version(policy)
-    if current is not None and current.body_sha256 == values["body_sha256"] and (
-        current.check_question == values["check_question"]
+    if (
+        current is not None
+        and current.body_sha256 == values["body_sha256"]
+        and (current.check_question == values["check_question"])
     ):
         raise FieldError("body", _("The text is the same as the current version; nothing to publish."))
     number = (current.number if current else 0) + 1
@@ -225,14 +227,18 @@ def statuses_for(user: User) -> list[PolicyStatus]:
     versions = {
         v.id: v
         for v in db.session.scalars(
-            select(PolicyVersion).options(selectinload(PolicyVersion.policy)).where(
-                PolicyVersion.id.in_([vid for vid, _n in current.values()])
-            )
+            select(PolicyVersion)
+            .options(selectinload(PolicyVersion.policy))
+            .where(PolicyVersion.id.in_([vid for vid, _n in current.values()]))
         )
     }
     mine = db.session.execute(
-        select(PolicyAcknowledgement.policy_id, PolicyAcknowledgement.version_id, PolicyAcknowledgement.acknowledged_at,
-               PolicyVersion.number)
+        select(
+            PolicyAcknowledgement.policy_id,
+            PolicyAcknowledgement.version_id,
+            PolicyAcknowledgement.acknowledged_at,
+            PolicyVersion.number,
+        )
         .join(PolicyVersion, PolicyVersion.id == PolicyAcknowledgement.version_id)
         .where(PolicyAcknowledgement.user_id == user.id)
     ).all()
@@ -261,8 +267,14 @@ def acknowledgements_of(user: User) -> list[PolicyAcknowledgement]:
 def version_acknowledgements(version: PolicyVersion, scope: set[int] | None = None) -> list[tuple]:
     """(name, email, team, acknowledged_at, channel, ip) of who acknowledged a version, newest first."""
     query = (
-        select(User.display_name, User.email, Team.name, PolicyAcknowledgement.acknowledged_at,
-               PolicyAcknowledgement.channel, PolicyAcknowledgement.ip_address)
+        select(
+            User.display_name,
+            User.email,
+            Team.name,
+            PolicyAcknowledgement.acknowledged_at,
+            PolicyAcknowledgement.channel,
+            PolicyAcknowledgement.ip_address,
+        )
         .join(User, User.id == PolicyAcknowledgement.user_id)
         .outerjoin(Team, Team.id == User.team_id)
         .where(PolicyAcknowledgement.version_id == version.id)

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 
 from ...enums import ManagerVisibility
 from ...extensions import db
@@ -118,7 +118,9 @@ def apply_retention(now: datetime | None = None, months: int | None = None) -> R
     cutoff = add_months(now, -months)
     result = db.session.execute(
         update(Attempt)
-        .where(and_(Attempt.submitted_at.is_not(None), Attempt.submitted_at < cutoff, Attempt.details_removed_at.is_(None)))
+        .where(
+            and_(Attempt.submitted_at.is_not(None), Attempt.submitted_at < cutoff, Attempt.details_removed_at.is_(None))
+        )
         .values(served=[], answers=None, results=None, details_removed_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -135,14 +137,17 @@ def apply_retention(now: datetime | None = None, months: int | None = None) -> R
 
 def pending_retention(now: datetime | None = None) -> int:
     """How many attempts the next run would anonymise (for the settings page)."""
-    from sqlalchemy import func
-
     months = settings().attempt_retention_months
     if months is None:
         return 0
     cutoff = add_months(now or utcnow(), -months)
-    return db.session.scalar(
-        select(func.count()).select_from(Attempt).where(
-            Attempt.submitted_at.is_not(None), Attempt.submitted_at < cutoff, Attempt.details_removed_at.is_(None)
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Attempt)
+            .where(
+                Attempt.submitted_at.is_not(None), Attempt.submitted_at < cutoff, Attempt.details_removed_at.is_(None)
+            )
         )
-    ) or 0
+        or 0
+    )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import selectinload
 
 from ...enums import SystemStatus
@@ -119,7 +119,7 @@ def requirement_rows() -> list[RequirementRow]:
 
 def requirements_for(person: Person, use: Usage, rows: list[RequirementRow]) -> list[RequirementRow]:
     systems = use.systems_of(person.team_id, person.job_role)
-    return [r for r in rows if r.reaches(systems, person.job_role) and (r.system_id is None or r.system_id in use.names)]
+    return [r for r in rows if r.reaches(systems, person.job_role)]
 
 
 @dataclass(frozen=True)
@@ -187,9 +187,7 @@ def create_requirement(actor: User | None, data: RequirementInput) -> TrainingRe
 
 def remove_requirement(actor: User | None, requirement: TrainingRequirement) -> int:
     """Remove a requirement and the assignments that followed from it; returns how many assignments ended."""
-    ended = db.session.execute(
-        delete(Assignment).where(Assignment.requirement_id == requirement.id)
-    ).rowcount
+    ended = db.session.execute(delete(Assignment).where(Assignment.requirement_id == requirement.id)).rowcount
     audit.record(
         "requirement.removed",
         actor=actor,
@@ -212,8 +210,12 @@ def requirements_list() -> list[TrainingRequirement]:
                 selectinload(TrainingRequirement.path),
                 selectinload(TrainingRequirement.policy),
             )
-            .order_by(TrainingRequirement.system_id.is_(None), TrainingRequirement.system_id,
-                      TrainingRequirement.job_role, TrainingRequirement.id)
+            .order_by(
+                TrainingRequirement.system_id.is_(None),
+                TrainingRequirement.system_id,
+                TrainingRequirement.job_role,
+                TrainingRequirement.id,
+            )
         )
     )
 
@@ -309,8 +311,6 @@ def sync(
 
 def auto_assignment_counts() -> dict[int, int]:
     """requirement id -> number of people it has an assignment for (one grouped query)."""
-    from sqlalchemy import func
-
     return dict(
         db.session.execute(
             select(Assignment.requirement_id, func.count())

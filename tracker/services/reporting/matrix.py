@@ -257,7 +257,8 @@ def build(scope: set[int] | None, filters: Filters, now: datetime | None = None)
     # Admins (scope None) see everything; managers see what the works-council settings allow.
     settings = privacy.settings() if scope is not None else privacy.Settings()
     aggregate_only = settings.aggregate_only(len(people))
-    rows = [] if aggregate_only else _detailed_rows(page, course_ids, in_scope if len(page) > 500 else [p.id for p, _, _ in page])
+    shown_ids = in_scope if len(page) > 500 else [p.id for p, _, _ in page]
+    rows = [] if aggregate_only else _detailed_rows(page, course_ids, shown_ids)
     if not settings.managers_see_scores:
         for row in rows:
             for cell in row.cells.values():

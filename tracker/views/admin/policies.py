@@ -80,7 +80,9 @@ def publish(policy_slug: str):
             form.error_on(exc.field, str(exc))
         else:
             db.session.commit()
-            flash(_("Version %(number)s is published; everyone is asked to acknowledge it.", number=version.number),
-                  "success")
+            flash(
+                _("Version %(number)s is published; everyone is asked to acknowledge it.", number=version.number),
+                "success",
+            )
             return redirect(url_for("admin.policies.show", policy_slug=policy.slug))
     return _render_show(policy, form, status=400)

@@ -74,8 +74,14 @@ def delete(requirement_id: int):
     if ConfirmForm().validate_on_submit():
         ended = service.remove_requirement(current_user, requirement)
         db.session.commit()
-        flash(_("Requirement removed; %(ended)s assignments that followed from it ended. Progress and certificates "
-                "are kept.", ended=ended), "success")
+        flash(
+            _(
+                "Requirement removed; %(ended)s assignments that followed from it ended. Progress and certificates "
+                "are kept.",
+                ended=ended,
+            ),
+            "success",
+        )
     return redirect(url_for("admin.requirements.index"))
 
 
@@ -85,6 +91,12 @@ def sync():
     if ConfirmForm().validate_on_submit():
         result = service.sync(current_user)
         db.session.commit()
-        flash(_("Assignments brought in line: %(created)s started, %(ended)s ended.", created=result.created,
-                ended=result.ended), "success")
+        flash(
+            _(
+                "Assignments brought in line: %(created)s started, %(ended)s ended.",
+                created=result.created,
+                ended=result.ended,
+            ),
+            "success",
+        )
     return redirect(url_for("admin.requirements.index"))

@@ -101,8 +101,11 @@ def retire(system_id: int):
         result = requirements.sync(current_user)
         db.session.commit()
         flash(
-            _("“%(name)s” is retired; %(ended)s assignments that followed from it ended.", name=system.name,
-              ended=result.ended),
+            _(
+                "“%(name)s” is retired; %(ended)s assignments that followed from it ended.",
+                name=system.name,
+                ended=result.ended,
+            ),
             "success",
         )
     return redirect(url_for("admin.systems.edit", system_id=system.id))

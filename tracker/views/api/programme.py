@@ -68,8 +68,18 @@ def _system_json(system: AISystem, *, history: bool = False) -> dict:
 
 
 SYSTEM_FIELDS = (
-    "name", "vendor", "organisation_role", "purpose", "risk_class", "risk_note", "owner_email", "data_classes",
-    "status", "links", "team_ids", "job_roles",
+    "name",
+    "vendor",
+    "organisation_role",
+    "purpose",
+    "risk_class",
+    "risk_note",
+    "owner_email",
+    "data_classes",
+    "status",
+    "links",
+    "team_ids",
+    "job_roles",
 )
 LIST_FIELDS = {"data_classes", "links", "team_ids", "job_roles"}
 
@@ -171,8 +181,11 @@ def create_requirement():
     _admin_only()
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return _error(422, "Invalid requirement", 'Send {"item": "course:ID" | "path:ID" | "policy:ID", '
-                      '"ai_system_id" and/or "job_role", "due_days"}.')
+        return _error(
+            422,
+            "Invalid requirement",
+            'Send {"item": "course:ID" | "path:ID" | "policy:ID", "ai_system_id" and/or "job_role", "due_days"}.',
+        )
     system_id, due_days = data.get("ai_system_id"), data.get("due_days", 30)
     if (system_id is not None and not isinstance(system_id, int)) or not isinstance(due_days, int):
         return _error(422, "Invalid requirement", "ai_system_id and due_days must be whole numbers.")
@@ -180,8 +193,10 @@ def create_requirement():
         requirement = requirements.create_requirement(
             current_user,
             requirements.RequirementInput(
-                item=str(data.get("item") or ""), system_id=system_id,
-                job_role=str(data["job_role"]) if data.get("job_role") else None, due_days=due_days,
+                item=str(data.get("item") or ""),
+                system_id=system_id,
+                job_role=str(data["job_role"]) if data.get("job_role") else None,
+                due_days=due_days,
             ),
         )
         requirements.sync(current_user)
@@ -299,8 +314,7 @@ def coverage_report():
             for s in result.systems
         ],
         "job_roles": [
-            {"job_role": t.key or None, "people": t.people,
-             "by_status": {k.value: v for k, v in t.by_status.items()}}
+            {"job_role": t.key or None, "people": t.people, "by_status": {k.value: v for k, v in t.by_status.items()}}
             for t in result.roles
         ],
         "people": [

@@ -41,18 +41,32 @@ SCHEMAS: dict[str, Any] = {
             "vendor": {"type": "string", "maxLength": 120},
             "organisation_role": {"type": "string", "enum": [r.value for r in OrganisationRole]},
             "purpose": {"type": "string"},
-            "risk_class": {"type": "string", "enum": [r.value for r in RiskClass],
-                           "description": "The class the organisation recorded under the AI Act"},
+            "risk_class": {
+                "type": "string",
+                "enum": [r.value for r in RiskClass],
+                "description": "The class the organisation recorded under the AI Act",
+            },
             "risk_note": {"type": "string"},
             "owner_email": {"type": ["string", "null"], "format": "email"},
             "data_classes": {"type": "array", "items": {"type": "string"}},
-            "status": {"type": "string", "enum": [s.value for s in SystemStatus],
-                       "description": "retired ends the assignments that followed from the system's requirements"},
-            "links": {"type": "array", "items": {"type": "object", "required": ["url"],
-                                                 "properties": {"url": {"type": "string", "format": "uri"},
-                                                                "label": {"type": "string"}}}},
-            "team_ids": {"type": "array", "items": {"type": "integer"},
-                         "description": "teams that use the system (with the teams below them)"},
+            "status": {
+                "type": "string",
+                "enum": [s.value for s in SystemStatus],
+                "description": "retired ends the assignments that followed from the system's requirements",
+            },
+            "links": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["url"],
+                    "properties": {"url": {"type": "string", "format": "uri"}, "label": {"type": "string"}},
+                },
+            },
+            "team_ids": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": "teams that use the system (with the teams below them)",
+            },
             "job_roles": {"type": "array", "items": {"type": "string"}},
         },
     },
@@ -124,8 +138,11 @@ SCHEMAS: dict[str, Any] = {
             "text_sha256": {"type": "string"},
             "check_question": {"type": ["string", "null"]},
             "check_choices": {"type": "array", "items": {"type": "string"}},
-            "acknowledged_at": {"type": ["string", "null"], "format": "date-time",
-                                "description": "when the caller acknowledged the current version"},
+            "acknowledged_at": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "when the caller acknowledged the current version",
+            },
             "needs_acknowledgement": {"type": "boolean"},
         },
     },
@@ -148,24 +165,62 @@ SCHEMAS: dict[str, Any] = {
             "page": {"type": "integer"},
             "per_page": {"type": "integer"},
             "total_people": {"type": "integer"},
-            "aggregate_only": {"type": "boolean",
-                               "description": "true when the privacy settings hide individual people"},
-            "ai_systems": {"type": "array", "items": {"type": "object", "properties": {
-                "id": {"type": "integer"}, "name": {"type": "string"},
-                "risk_class": {"type": "string", "enum": [r.value for r in RiskClass]},
-                "users": {"type": "integer"}, "by_status": _STATUS_COUNTS}}},
-            "job_roles": {"type": "array", "items": {"type": "object", "properties": {
-                "job_role": {"type": ["string", "null"]}, "people": {"type": "integer"},
-                "by_status": _STATUS_COUNTS}}},
-            "people": {"type": "array", "items": {"type": "object", "properties": {
-                "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"},
-                "team": {"type": ["string", "null"]}, "job_role": {"type": ["string", "null"]},
-                "cells": {"type": "array", "items": {"type": "object", "properties": {
-                    "ai_system_id": {"type": ["integer", "null"],
-                                     "description": "null: the job role's own requirements"},
-                    "status": {"type": "string", "enum": [s.value for s in CoverageStatus]},
-                    "missing": {"type": "array", "items": {"type": "string"}},
-                    "expiring": {"type": "array", "items": {"type": "string"}}}}}}}},
+            "aggregate_only": {
+                "type": "boolean",
+                "description": "true when the privacy settings hide individual people",
+            },
+            "ai_systems": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "risk_class": {"type": "string", "enum": [r.value for r in RiskClass]},
+                        "users": {"type": "integer"},
+                        "by_status": _STATUS_COUNTS,
+                    },
+                },
+            },
+            "job_roles": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "job_role": {"type": ["string", "null"]},
+                        "people": {"type": "integer"},
+                        "by_status": _STATUS_COUNTS,
+                    },
+                },
+            },
+            "people": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "email": {"type": "string"},
+                        "team": {"type": ["string", "null"]},
+                        "job_role": {"type": ["string", "null"]},
+                        "cells": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "ai_system_id": {
+                                        "type": ["integer", "null"],
+                                        "description": "null: the job role's own requirements",
+                                    },
+                                    "status": {"type": "string", "enum": [s.value for s in CoverageStatus]},
+                                    "missing": {"type": "array", "items": {"type": "string"}},
+                                    "expiring": {"type": "array", "items": {"type": "string"}},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
         },
     },
 }
@@ -175,17 +230,26 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "The inventory of AI systems (managers and admins)",
             "operationId": "listAISystems",
-            "parameters": [_query("include_retired", "false leaves retired systems out",
-                                  {"type": "boolean", "default": True})],
-            "responses": {"200": _json({"type": "object", "properties": {
-                "ai_systems": {"type": "array", "items": _ref("AISystem")}}}, "The systems"), **_MANAGERS},
+            "parameters": [
+                _query("include_retired", "false leaves retired systems out", {"type": "boolean", "default": True})
+            ],
+            "responses": {
+                "200": _json(
+                    {"type": "object", "properties": {"ai_systems": {"type": "array", "items": _ref("AISystem")}}},
+                    "The systems",
+                ),
+                **_MANAGERS,
+            },
         },
         "post": {
             "summary": "Add an AI system (admins); its requirements assign training at once",
             "operationId": "createAISystem",
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AISystemInput")}}},
-            "responses": {"201": _json(_ref("AISystem"), "The system with its history"),
-                          "422": _error("A field is missing or invalid (the error names it)"), **_ADMIN},
+            "responses": {
+                "201": _json(_ref("AISystem"), "The system with its history"),
+                "422": _error("A field is missing or invalid (the error names it)"),
+                **_ADMIN,
+            },
         },
     },
     "/api/v1/ai-systems/{system_id}": {
@@ -193,33 +257,46 @@ PATHS: dict[str, Any] = {
             "summary": "One AI system with the history of its changes (admins)",
             "operationId": "getAISystem",
             "parameters": [_SYSTEM_ID],
-            "responses": {"200": _json(_ref("AISystem"), "The system"),
-                          "404": _error("No such system, or the caller is not an administrator"), **_COMMON},
+            "responses": {
+                "200": _json(_ref("AISystem"), "The system"),
+                "404": _error("No such system, or the caller is not an administrator"),
+                **_COMMON,
+            },
         },
         "patch": {
             "summary": "Change an AI system (admins); status retired ends the assignments that followed from it",
             "operationId": "updateAISystem",
             "parameters": [_SYSTEM_ID],
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AISystemInput")}}},
-            "responses": {"200": _json(_ref("AISystem"), "The system"),
-                          "404": _error("No such system, or the caller is not an administrator"),
-                          "422": _error("A field is invalid"), **_COMMON},
+            "responses": {
+                "200": _json(_ref("AISystem"), "The system"),
+                "404": _error("No such system, or the caller is not an administrator"),
+                "422": _error("A field is invalid"),
+                **_COMMON,
+            },
         },
     },
     "/api/v1/requirements": {
         "get": {
             "summary": "Training requirements per AI system and/or job role (admins)",
             "operationId": "listRequirements",
-            "responses": {"200": _json({"type": "object", "properties": {
-                "requirements": {"type": "array", "items": _ref("Requirement")}}}, "The requirements"), **_ADMIN},
+            "responses": {
+                "200": _json(
+                    {"type": "object", "properties": {"requirements": {"type": "array", "items": _ref("Requirement")}}},
+                    "The requirements",
+                ),
+                **_ADMIN,
+            },
         },
         "post": {
             "summary": "Add a requirement (admins); assignments follow for everyone it reaches",
             "operationId": "createRequirement",
-            "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": _ref("RequirementInput")}}},
-            "responses": {"201": _json(_ref("Requirement"), "The requirement"),
-                          "422": _error("Invalid, or the same requirement exists"), **_ADMIN},
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("RequirementInput")}}},
+            "responses": {
+                "201": _json(_ref("Requirement"), "The requirement"),
+                "422": _error("Invalid, or the same requirement exists"),
+                **_ADMIN,
+            },
         },
     },
     "/api/v1/requirements/{requirement_id}": {
@@ -227,16 +304,24 @@ PATHS: dict[str, Any] = {
             "summary": "Remove a requirement and the assignments that followed from it (admins)",
             "operationId": "deleteRequirement",
             "parameters": [_REQUIREMENT_ID],
-            "responses": {"204": {"description": "Removed"},
-                          "404": _error("No such requirement, or the caller is not an administrator"), **_COMMON},
+            "responses": {
+                "204": {"description": "Removed"},
+                "404": _error("No such requirement, or the caller is not an administrator"),
+                **_COMMON,
+            },
         }
     },
     "/api/v1/policies": {
         "get": {
             "summary": "Every policy's current version and whether the caller acknowledged it",
             "operationId": "listPolicies",
-            "responses": {"200": _json({"type": "object", "properties": {
-                "policies": {"type": "array", "items": _ref("PolicyStatus")}}}, "Policies"), **_COMMON},
+            "responses": {
+                "200": _json(
+                    {"type": "object", "properties": {"policies": {"type": "array", "items": _ref("PolicyStatus")}}},
+                    "Policies",
+                ),
+                **_COMMON,
+            },
         }
     },
     "/api/v1/policies/{policy_slug}/acknowledgements": {
@@ -245,55 +330,103 @@ PATHS: dict[str, Any] = {
             "description": "Acknowledging the same version again returns the first record (200).",
             "operationId": "acknowledgePolicy",
             "parameters": [_POLICY_SLUG],
-            "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                "type": "object", "properties": {
-                    "version": {"type": "integer"},
-                    "answer": {"type": "integer", "description": "index of the chosen answer to the check question"},
-                }}}}},
-            "responses": {"201": _json(_ref("Acknowledgement"), "Recorded"),
-                          "200": _json(_ref("Acknowledgement"), "Already recorded"),
-                          "404": _error("No such policy or version"),
-                          "409": _error("A newer version exists"),
-                          "422": _error("The answer to the check question is not right"), **_COMMON},
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "version": {"type": "integer"},
+                                "answer": {
+                                    "type": "integer",
+                                    "description": "index of the chosen answer to the check question",
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "201": _json(_ref("Acknowledgement"), "Recorded"),
+                "200": _json(_ref("Acknowledgement"), "Already recorded"),
+                "404": _error("No such policy or version"),
+                "409": _error("A newer version exists"),
+                "422": _error("The answer to the check question is not right"),
+                **_COMMON,
+            },
         },
         "get": {
             "summary": "Who acknowledged a version (managers: their teams; admins: everyone)",
             "operationId": "listPolicyAcknowledgements",
             "parameters": [_POLICY_SLUG, _query("version", "Version number (default: current)", {"type": "integer"})],
-            "responses": {"200": _json({"type": "object", "properties": {
-                "policy": {"type": "string"}, "version": {"type": "integer"},
-                "acknowledgements": {"type": "array", "items": {"type": "object", "properties": {
-                    "name": {"type": "string"}, "email": {"type": "string"}, "team": {"type": ["string", "null"]},
-                    "acknowledged_at": {"type": "string", "format": "date-time"},
-                    "channel": {"type": "string"}}}}}}, "Acknowledgements"),
-                "404": _error("No such policy or version"), **_MANAGERS},
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "policy": {"type": "string"},
+                            "version": {"type": "integer"},
+                            "acknowledgements": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "name": {"type": "string"},
+                                        "email": {"type": "string"},
+                                        "team": {"type": ["string", "null"]},
+                                        "acknowledged_at": {"type": "string", "format": "date-time"},
+                                        "channel": {"type": "string"},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                    "Acknowledgements",
+                ),
+                "404": _error("No such policy or version"),
+                **_MANAGERS,
+            },
         },
     },
     "/api/v1/acknowledgements": {
         "get": {
             "summary": "The caller's own acknowledgements, newest first",
             "operationId": "listMyAcknowledgements",
-            "responses": {"200": _json({"type": "object", "properties": {
-                "acknowledgements": {"type": "array", "items": _ref("Acknowledgement")}}}, "Acknowledgements"),
-                **_COMMON},
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {"acknowledgements": {"type": "array", "items": _ref("Acknowledgement")}},
+                    },
+                    "Acknowledgements",
+                ),
+                **_COMMON,
+            },
         }
     },
     "/api/v1/coverage": {
         "get": {
             "summary": "AI systems x people: who is trained and has acknowledged, per system and job role",
             "description": "Managers see their teams (totals only below the privacy settings' minimum); admins "
-            "everyone. status=missing with system=ID answers \"who uses this system without current training\".",
+            'everyone. status=missing with system=ID answers "who uses this system without current training".',
             "operationId": "getCoverage",
             "parameters": [
                 _query("system", "AI system id", {"type": "integer"}),
                 _query("team", "A team and the teams below it", {"type": "integer"}),
-                _query("status", "Only people with a cell in this status",
-                       {"type": "string", "enum": [s.value for s in CoverageStatus]}),
+                _query(
+                    "status",
+                    "Only people with a cell in this status",
+                    {"type": "string", "enum": [s.value for s in CoverageStatus]},
+                ),
                 _query("page", "Page number", {"type": "integer", "minimum": 1, "default": 1}),
                 _query("per_page", "Page size", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),
             ],
-            "responses": {"200": _json(_ref("Coverage"), "The coverage"),
-                          "404": _error("The team is not visible to the caller"), **_MANAGERS},
+            "responses": {
+                "200": _json(_ref("Coverage"), "The coverage"),
+                "404": _error("The team is not visible to the caller"),
+                **_MANAGERS,
+            },
         }
     },
 }
