@@ -154,6 +154,8 @@ class _Facts:
     policy_titles: dict[int, str]
     course_state: dict[tuple[int, int], CellStatus]  # (user, course) -> matrix status (no due dates)
     acknowledged: set[tuple[int, int]]  # (user, policy) with the current version acknowledged
+    by_system: dict[int, list[RequirementRow]] = field(default_factory=dict)  # system id -> its requirements
+    by_role: dict[str, list[RequirementRow]] = field(default_factory=dict)  # job role -> requirements without system
 
 
 def _facts(in_scope, now: datetime) -> _Facts:
@@ -205,7 +207,24 @@ def _facts(in_scope, now: datetime) -> _Facts:
                 )
             )
         }
-    return _Facts(use, requirements, dict(path_courses), course_titles, policy_titles, course_state, acknowledged)
+    by_system: dict[int, list[RequirementRow]] = defaultdict(list)
+    by_role: dict[str, list[RequirementRow]] = defaultdict(list)
+    for requirement in requirements:
+        if requirement.system_id is not None:
+            by_system[requirement.system_id].append(requirement)
+        else:
+            by_role[requirement.job_role].append(requirement)
+    return _Facts(
+        use,
+        requirements,
+        dict(path_courses),
+        course_titles,
+        policy_titles,
+        course_state,
+        acknowledged,
+        dict(by_system),
+        dict(by_role),
+    )
 
 
 def _cell(person_id: int, requirements: list[RequirementRow], facts: _Facts) -> Cell:
@@ -237,18 +256,13 @@ def person_cells(person: Person, facts: _Facts, shown: set[int]) -> dict[int, Ce
     """The cells of one person: one per AI system they use (of those shown) and one for their job role's own
     requirements when it has any."""
     systems = facts.use.systems_of(person.team_id, person.job_role) & shown
-    by_system: dict[int, list[RequirementRow]] = {system_id: [] for system_id in systems}
-    role_only: list[RequirementRow] = []
-    for requirement in facts.requirements:
-        if requirement.job_role is not None and requirement.job_role != person.job_role:
-            continue
-        if requirement.system_id is None:
-            role_only.append(requirement)
-        elif requirement.system_id in by_system:
-            by_system[requirement.system_id].append(requirement)
-    cells = {system_id: _cell(person.id, reqs, facts) for system_id, reqs in by_system.items()}
+    cells = {}
+    for system_id in systems:
+        applicable = [r for r in facts.by_system.get(system_id, ()) if r.job_role in (None, person.job_role)]
+        cells[system_id] = _cell(person.id, applicable, facts)
+    role_only = facts.by_role.get(person.job_role, ()) if person.job_role else ()
     if role_only:
-        cells[ROLE_COLUMN] = _cell(person.id, role_only, facts)
+        cells[ROLE_COLUMN] = _cell(person.id, list(role_only), facts)
     return cells
 
 

@@ -12,6 +12,7 @@ large organisation; the page calls it directly.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -54,7 +55,6 @@ from ...models import (
 from ..certification import EXPIRING_WINDOW, expiry_status
 from ..queries import is_current_revision
 from ..reporting.evidence import Scope
-from ..reporting.records import csv_text
 from . import coverage, privacy
 from .evidence_pack_pdf import PlanDocument, render_plan_pdf
 
@@ -64,6 +64,7 @@ AUDIT_PREFIXES = ("ai_system.", "requirement.", "policy.", "privacy.", "content.
 ORGANISATION_AUDIT_PREFIXES = ("ai_system.", "requirement.", "policy.version_published", "privacy.", "content.")
 AUDIT_MONTHS = 12
 AUDIT_LIMIT = 20_000
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # text a spreadsheet would run: guarded as in records.csv_cell
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,21 @@ def _iso(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return signing.iso_utc(value)
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")  # stored in UTC (UTCDateTime hands back UTC)
     return value.isoformat()
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    return "".join(csv_text(header, rows)).encode("utf-8")
+    """CSV with a byte-order mark, cells guarded against spreadsheet formulas as in the other exports; one writer
+    for the whole file (tens of thousands of lines)."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(
+        [("'" + v) if v.__class__ is str and v.startswith(FORMULA_START) else v for v in row] for row in rows
+    )
+    return buffer.getvalue().encode("utf-8")
 
 
 class _People:
