@@ -15,6 +15,7 @@ from .services import DomainError, accounts
 from .services.certification import verification
 from .services.content import loader, quality
 from .services.content.schema import ContentError
+from .services.programme import requirements
 
 
 def register(app: Flask) -> None:
@@ -97,6 +98,7 @@ def create_user(
     """Create an account."""
     try:
         user = accounts.create_user(accounts.NewUser(email, display_name, password, role, team, job_role))
+        requirements.sync(people_ids=[user.id])  # the AI systems of their team or job role assign training
     except DomainError as exc:
         db.session.rollback()
         click.echo(str(exc), err=True)
@@ -227,8 +229,6 @@ def apply_retention(months: int | None) -> None:
 @click.command("sync-requirements")
 def sync_requirements() -> None:
     """Bring the assignments that follow from training requirements in line with who uses which AI system."""
-    from .services.programme import requirements
-
     result = requirements.sync()
     db.session.commit()
     click.echo(f"{result.created} assignments started, {result.ended} ended.")

@@ -281,9 +281,17 @@ def _people(scope: set[int] | None, filters: Filters):
     return query
 
 
-def build(scope: set[int] | None, filters: Filters, now: datetime | None = None, *, paged: bool = True) -> Coverage:
+def build(
+    scope: set[int] | None,
+    filters: Filters,
+    now: datetime | None = None,
+    *,
+    paged: bool = True,
+    totals_only_below_minimum: bool = True,
+) -> Coverage:
     """scope: the viewer's team ids (None: everyone, for admins). A manager's view of fewer people than the
-    privacy settings' minimum shows totals only."""
+    privacy settings' minimum shows totals only (the evidence pack, which carries per-person logs anyway and
+    follows the pseudonymisation setting instead, turns this off)."""
     now = now or utcnow()
     people_sub = _people(scope, filters).subquery()
     people = db.session.execute(select(people_sub)).all()
@@ -321,7 +329,7 @@ def build(scope: set[int] | None, filters: Filters, now: datetime | None = None,
         role_totals.by_status[row.status] += 1
         kept.append(row)
     kept.sort(key=lambda r: (r.name.casefold(), r.email))
-    aggregate_only = scope is not None and privacy.settings().aggregate_only(len(people))
+    aggregate_only = totals_only_below_minimum and scope is not None and privacy.settings().aggregate_only(len(people))
     if paged:
         filters = replace(filters, page=clamp_page(filters.page, len(kept), filters.per_page))
         start = (filters.page - 1) * filters.per_page

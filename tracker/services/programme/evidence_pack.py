@@ -725,7 +725,11 @@ def build_pack(scope: Scope, issuer: Issuer, now: datetime | None = None, *, pse
     acks_csv, ack_count = _acknowledgements(people)
     versions_csv, versions = _policy_versions()
     cover = coverage.build(
-        None if scope.team_ids is None else set(scope.team_ids), coverage.Filters(), now, paged=False
+        None if scope.team_ids is None else set(scope.team_ids),
+        coverage.Filters(),
+        now,
+        paged=False,
+        totals_only_below_minimum=False,
     )
     coverage_csv = _csv(coverage.EXPORT_COLUMNS, coverage.export_rows(cover, pseudonymise=pseudonymise))
     plan = PlanDocument(
