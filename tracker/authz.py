@@ -17,6 +17,7 @@ from . import enums
 from .enums import Role
 from .extensions import db
 from .models import (
+    AISystem,
     ApiToken,
     Assignment,
     Attempt,
@@ -26,8 +27,11 @@ from .models import (
     Lesson,
     Module,
     NameChangeRequest,
+    Policy,
+    PolicyVersion,
     Quiz,
     Team,
+    TrainingRequirement,
     User,
     UserSession,
 )
@@ -113,8 +117,9 @@ def is_admin(user: User) -> bool:
     return user.is_authenticated and user.role == Role.ADMIN
 
 
-# People, content, the audit log and organisation-wide evidence are admin matters.
-can_manage_people = can_manage_content = can_view_audit = can_manage_teams = is_admin
+# People, content, the audit log, organisation-wide evidence and the AI-literacy programme (inventory,
+# requirements, policies, privacy settings) are admin matters.
+can_manage_people = can_manage_content = can_view_audit = can_manage_teams = can_manage_programme = is_admin
 
 
 def visible_team_ids(user: User) -> set[int] | None:
@@ -151,7 +156,10 @@ def can_view_team(user: User, team_id: int) -> bool:
 
 
 def can_manage_assignment(user: User, assignment: Assignment) -> bool:
-    """Admins manage every assignment; managers those aimed at their teams or their people (not job roles)."""
+    """Admins manage every assignment; managers those aimed at their teams or their people (not job roles).
+    Assignments that follow from a training requirement end with the requirement, not by hand."""
+    if assignment.requirement_id is not None:
+        return False
     if user.role == Role.ADMIN:
         return True
     if user.role != Role.MANAGER:
@@ -279,6 +287,39 @@ def get_name_request_or_404(request_id: int) -> NameChangeRequest:
     return request
 
 
+def get_ai_system_or_404(system_id: int) -> AISystem:
+    from .services.programme import inventory
+
+    system = inventory.system_by_id(system_id) if is_admin(current_user) else None
+    if system is None:
+        abort(404)
+    return system
+
+
+def get_requirement_or_404(requirement_id: int) -> TrainingRequirement:
+    requirement = db.session.get(TrainingRequirement, requirement_id) if is_admin(current_user) else None
+    if requirement is None:
+        abort(404)
+    return requirement
+
+
+def get_policy_or_404(slug: str) -> Policy:
+    """Any signed-in person may read a published policy (every policy has at least one version)."""
+    policy = db.session.scalar(select(Policy).where(Policy.slug == slug))
+    if policy is None or not current_user.is_authenticated:
+        abort(404)
+    return policy
+
+
+def get_policy_version_or_404(policy: Policy, number: int) -> PolicyVersion:
+    version = db.session.scalar(
+        select(PolicyVersion).where(PolicyVersion.policy_id == policy.id, PolicyVersion.number == number)
+    )
+    if version is None:
+        abort(404)
+    return version
+
+
 def get_own_api_token_or_404(token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None:
@@ -305,6 +346,7 @@ def init_app(app: Flask) -> None:
         can_manage_people=can_manage_people,
         can_manage_content=can_manage_content,
         can_manage_teams=can_manage_teams,
+        can_manage_programme=can_manage_programme,
         can_view_audit=can_view_audit,
         can_assign_to_job_role=can_assign_to_job_role,
         can_see_team_progress=can_see_team_progress,

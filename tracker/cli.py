@@ -15,6 +15,7 @@ from .services import DomainError, accounts
 from .services.certification import backfill, verification
 from .services.content import loader, quality
 from .services.content.schema import ContentError
+from .services.programme import requirements
 
 
 def register(app: Flask) -> None:
@@ -24,6 +25,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(verify_certificate)
     app.cli.add_command(content_check)
     app.cli.add_command(backfill_certificates)
+    app.cli.add_command(verify_evidence_pack)
+    app.cli.add_command(evidence_pack_command)
+    app.cli.add_command(apply_retention)
+    app.cli.add_command(sync_requirements)
 
 
 @click.command("seed")
@@ -94,6 +99,7 @@ def create_user(
     """Create an account."""
     try:
         user = accounts.create_user(accounts.NewUser(email, display_name, password, role, team, job_role))
+        requirements.sync(people_ids=[user.id])  # the AI systems of their team or job role assign training
     except DomainError as exc:
         db.session.rollback()
         click.echo(str(exc), err=True)
@@ -197,3 +203,73 @@ def backfill_certificates() -> None:
         click.echo("Every completion has its certificate; nothing to issue.")
     if already:
         click.echo(f"Skipped {already} that another run issued meanwhile.")
+@click.command("verify-evidence-pack")
+@click.argument("zip_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--public-key",
+    default=None,
+    help="The organisation's Ed25519 public key as a Multikey (z6Mk...), from its /.well-known/did.json. "
+    "Default: the public half of this installation's issuer key.",
+)
+def verify_evidence_pack(zip_file: Path, public_key: str | None) -> None:
+    """Check an evidence pack with the public key only (exit status 0 only for a genuine, unchanged pack)."""
+    from .extensions import issuing
+    from .services.programme import pack_verification
+
+    key = public_key or issuing.current.key.public_key_multibase
+    result = pack_verification.verify_pack(zip_file.read_bytes(), key)
+    if result.ok:
+        click.echo(f"Genuine: the manifest is signed by {result.issuer} and all {result.files_checked} files match.")
+        click.echo(f"  {result.organisation}, {result.scope}, generated {result.generated_at}.")
+        sys.exit(0)
+    click.echo("Does not check out:")
+    for problem in result.problems:
+        click.echo(f"  {problem}")
+    sys.exit(1)
+
+
+@click.command("evidence-pack")
+@click.option("--team", "team_id", type=int, default=None, help="A team (with the teams below it); default: all.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Where to write it.")
+def evidence_pack_command(team_id: int | None, output: Path | None) -> None:
+    """Build and sign the evidence pack (ZIP) for the organisation or a team."""
+    from .extensions import issuing
+    from .models import Team
+    from .services.programme import evidence_pack
+    from .services.reporting import evidence
+
+    if team_id is None:
+        scope = evidence.organisation_scope()
+    else:
+        team = db.session.get(Team, team_id)
+        if team is None:
+            click.echo(f"No team has the id {team_id}.", err=True)
+            sys.exit(1)
+        scope = evidence.team_scope(team)
+    pack = evidence_pack.build_pack(scope, issuing.current)
+    target = output or Path(pack.file_name)
+    target.write_bytes(pack.data)
+    click.echo(f"Wrote {target} ({len(pack.data) // 1024} KB, {len(pack.manifest['files'])} files).")
+
+
+@click.command("apply-retention")
+@click.option("--months", type=click.IntRange(1, 240), default=None, help="Override the privacy setting.")
+def apply_retention(months: int | None) -> None:
+    """Remove the questions and answers of quiz attempts older than the retention period (scores, results and
+    completions stay). Run it daily; without a retention setting it does nothing."""
+    from .services.programme import privacy
+
+    result = privacy.apply_retention(months=months)
+    db.session.commit()
+    if result.cutoff is None:
+        click.echo("No retention period is set; nothing was changed.")
+    else:
+        click.echo(f"Removed the details of {result.anonymised} attempts submitted before {result.cutoff:%Y-%m-%d}.")
+
+
+@click.command("sync-requirements")
+def sync_requirements() -> None:
+    """Bring the assignments that follow from training requirements in line with who uses which AI system."""
+    result = requirements.sync()
+    db.session.commit()
+    click.echo(f"{result.created} assignments started, {result.ended} ended.")

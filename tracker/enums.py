@@ -15,13 +15,18 @@ __all__ = [
     "AttemptStatus",
     "CellStatus",
     "CertificateStatus",
+    "CoverageStatus",
     "ItemFlag",
+    "ManagerVisibility",
+    "OrganisationRole",
     "ProgressStatus",
     "QuestionKind",
     "RequestStatus",
     "ReviewLevel",
+    "RiskClass",
     "Role",
     "StepKind",
+    "SystemStatus",
 ]
 
 
@@ -125,6 +130,81 @@ class AssignmentTarget(Labelled):
     JOB_ROLE = "job_role"
 
 
+class OrganisationRole(Labelled):
+    """The organisation's role for an AI system under the AI Act."""
+
+    PROVIDER = "provider"
+    DEPLOYER = "deployer"
+    BOTH = "both"
+
+
+class RiskClass(Labelled):
+    """The risk class an organisation recorded for an AI system; `guide` is a short, dated orientation."""
+
+    NOT_ASSESSED = "not_assessed"
+    PROHIBITED = "prohibited"
+    HIGH_RISK = "high_risk"
+    TRANSPARENCY = "transparency"
+    MINIMAL = "minimal"
+
+    @property
+    def guide(self) -> str:
+        return str(_RISK_GUIDES[self])
+
+
+class SystemStatus(Labelled):
+    PILOT = "pilot"
+    APPROVED = "approved"
+    RETIRED = "retired"
+
+    @property
+    def in_use(self) -> bool:
+        """People still use pilot and approved systems; a retired one ends its training requirements."""
+        return self != SystemStatus.RETIRED
+
+
+class CoverageStatus(Labelled):
+    """One person and one AI system they use, most urgent first."""
+
+    MISSING = "missing"
+    EXPIRING = "expiring"
+    NO_REQUIREMENT = "no_requirement"
+    COVERED = "covered"
+
+
+class ManagerVisibility(Labelled):
+    """What managers see of their people's results (a works-council setting)."""
+
+    STATUS_AND_SCORE = "status_and_score"
+    STATUS_ONLY = "status_only"
+
+
+_RISK_GUIDES = {
+    RiskClass.NOT_ASSESSED: _l(
+        "No one has assessed this system against the AI Act yet. Record an assessment before wider use."
+    ),
+    RiskClass.PROHIBITED: _l(
+        "A practice banned by Article 5 of the AI Act (applies since 2 February 2025), such as emotion recognition "
+        "at work or social scoring; further bans on non-consensual intimate imagery and child sexual abuse "
+        "material apply from 2 December 2026. Such a system must not be used."
+    ),
+    RiskClass.HIGH_RISK: _l(
+        "High-risk under Article 6: a safety component of a product covered by Annex I, or a use listed in Annex "
+        "III (for example recruitment and worker management, credit scoring, education). As amended by Regulation "
+        "(EU) 2026/1744, the Annex III rules apply from 2 December 2027 and the Annex I rules from 2 August 2028; "
+        "deployers then owe the Article 26 duties, including human oversight by trained people."
+    ),
+    RiskClass.TRANSPARENCY: _l(
+        "Transparency duties under Article 50: people are told they are dealing with AI (chatbots), and synthetic "
+        "or manipulated content is marked or disclosed. Article 50(1), (3) and (4) apply since 2 August 2026."
+    ),
+    RiskClass.MINIMAL: _l(
+        "Minimal risk: no specific duties under the AI Act beyond AI literacy (Article 4) and the bans of Article 5. "
+        "Internal rules and data protection law still apply."
+    ),
+}
+
+
 _LABELS: dict[type, dict] = {
     Role: {Role.LEARNER: _l("Learner"), Role.MANAGER: _l("Manager"), Role.ADMIN: _l("Admin")},
     QuestionKind: {
@@ -175,5 +255,32 @@ _LABELS: dict[type, dict] = {
         AssignmentTarget.TEAM: _l("A team (and the teams below it)"),
         AssignmentTarget.PERSON: _l("A person"),
         AssignmentTarget.JOB_ROLE: _l("Everyone with a job role"),
+    },
+    OrganisationRole: {
+        OrganisationRole.PROVIDER: _l("Provider"),
+        OrganisationRole.DEPLOYER: _l("Deployer"),
+        OrganisationRole.BOTH: _l("Provider and deployer"),
+    },
+    RiskClass: {
+        RiskClass.NOT_ASSESSED: _l("Not assessed"),
+        RiskClass.PROHIBITED: _l("Prohibited practice (Art. 5)"),
+        RiskClass.HIGH_RISK: _l("High-risk (Annex I or III)"),
+        RiskClass.TRANSPARENCY: _l("Transparency duties (Art. 50)"),
+        RiskClass.MINIMAL: _l("Minimal risk"),
+    },
+    SystemStatus: {
+        SystemStatus.PILOT: _l("Pilot"),
+        SystemStatus.APPROVED: _l("Approved"),
+        SystemStatus.RETIRED: _l("Retired"),
+    },
+    CoverageStatus: {
+        CoverageStatus.MISSING: _l("Training or acknowledgement missing"),
+        CoverageStatus.EXPIRING: _l("Expiring"),
+        CoverageStatus.NO_REQUIREMENT: _l("No requirement set"),
+        CoverageStatus.COVERED: _l("Trained and acknowledged"),
+    },
+    ManagerVisibility: {
+        ManagerVisibility.STATUS_AND_SCORE: _l("Status and score"),
+        ManagerVisibility.STATUS_ONLY: _l("Status only"),
     },
 }

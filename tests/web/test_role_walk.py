@@ -16,10 +16,11 @@ from tests import factories
 from tests.conftest import make_config
 from tests.web import route_policies
 from tracker.extensions import db
-from tracker.models import Assignment, AuditEvent, Certificate, Role
+from tracker.models import Assignment, AuditEvent, Certificate, Role, TrainingRequirement
 from tracker.services import accounts, sessions
 from tracker.services.learning import attempts, lessons
 from tracker.services.organisation import assignments, names
+from tracker.services.programme import inventory, policies, requirements
 
 ROLES = ("anonymous", "learner", "manager", "admin")
 
@@ -102,6 +103,15 @@ def world(app, make_user):
     owners_session, _ = sessions.start(owner, "192.0.2.1", "owner's browser", sessions.Timeouts.from_config(app.config))
     assignment, _ = assignments.assign(None, course=course, team=owners_team, due_on=date(2030, 1, 31))
     name_request = names.request_change(owner, "Owner Renamed")
+    system = inventory.create_system(None, inventory.SystemInput("Walked AI system", team_ids=[owners_team.id]))
+    policy = policies.create_policy(None, "walked-policy", "Walked policy", policies.VersionInput("Be careful."))
+
+    def make_requirement():
+        return requirements.create_requirement(
+            None, requirements.RequirementInput(f"course:{course.id}", system_id=system.id)
+        )
+
+    requirement = make_requirement()
     db.session.commit()
     cert = db.session.scalar(select(Certificate).where(Certificate.user_id == owner.id))
     users = {role: make_user(role, email=f"{role}@example.org") for role in ("learner", "manager", "admin")}
@@ -123,6 +133,10 @@ def world(app, make_user):
         "event_id": db.session.scalar(select(AuditEvent.id).limit(1)),
         "request_id": name_request.id,
         "filename": "css/app.css",
+        "system_id": system.id,
+        "requirement_id": requirement.id,
+        "policy_slug": policy.slug,
+        "number": 1,
     }
 
     def current_args():
@@ -131,6 +145,9 @@ def world(app, make_user):
             again, _ = assignments.assign(None, course=course, team=owners_team, due_on=date(2030, 1, 31))
             db.session.commit()
             args["assignment_id"] = again.id
+        if db.session.get(TrainingRequirement, args["requirement_id"]) is None:
+            args["requirement_id"] = make_requirement().id
+            db.session.commit()
         return args
 
     return {"users": users, "args": args, "current_args": current_args}

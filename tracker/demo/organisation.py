@@ -13,6 +13,7 @@ from ..models import Certificate, Course, LearningPath, Role, Team, User, utcnow
 from ..services import accounts, certification
 from ..services.learning import attempts, catalog, lessons
 from ..services.organisation import assignments
+from . import programme
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (documented demo login; demo data never loads in production)
 
@@ -92,6 +93,8 @@ def load_demo(rng: random.Random | None = None) -> bool:
             _act(users[person.email], person.plan, courses, rng, now)
         _revoke_one(users["zoe@example.com"], users["admin@example.com"], courses, rng, now)
         _assign(users, department, courses, now)
+        db.session.flush()
+        programme.load(users, courses, now)
     db.session.flush()
     return True
 

@@ -6,6 +6,17 @@ from .certificates import Certificate, Completion
 from .content_versions import CourseDraft, CourseVersion
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
 from .issuer_keys import IssuerKeyRecord
+from .programme import (
+    AISystem,
+    AISystemChange,
+    AISystemJobRole,
+    AISystemTeam,
+    Policy,
+    PolicyAcknowledgement,
+    PolicyVersion,
+    PrivacySettings,
+    TrainingRequirement,
+)
 from .progress import CourseProgress, LessonRead
 from .quizzes import Attempt, AttemptGrant, Question, Quiz
 from .sessions import UserSession
@@ -13,6 +24,10 @@ from .types import UTCDateTime, utcnow
 from .users import ApiToken, NameChangeRequest, Role, Team, User
 
 __all__ = [
+    "AISystem",
+    "AISystemChange",
+    "AISystemJobRole",
+    "AISystemTeam",
     "ApiToken",
     "Assignment",
     "Attempt",
@@ -31,10 +46,15 @@ __all__ = [
     "LessonRead",
     "Module",
     "NameChangeRequest",
+    "Policy",
+    "PolicyAcknowledgement",
+    "PolicyVersion",
+    "PrivacySettings",
     "Question",
     "Quiz",
     "Role",
     "Team",
+    "TrainingRequirement",
     "UTCDateTime",
     "User",
     "UserSession",

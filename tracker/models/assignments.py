@@ -44,6 +44,11 @@ class Assignment(db.Model):
     due_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Set on the assignments that follow from a training requirement (one per person it reaches): they start and
+    # end with the person's use of the AI system or job role. Manual assignments leave it empty.
+    requirement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("training_requirements.id", ondelete="CASCADE"), index=True
+    )
 
     course: Mapped[Course | None] = relationship()
     path: Mapped[LearningPath | None] = relationship()

@@ -115,6 +115,8 @@ class Attempt(db.Model):
     correct_count: Mapped[int | None]
     score: Mapped[int | None]
     passed: Mapped[bool | None]
+    # Set when the retention schedule removed the questions and answers; number, dates, score and result stay.
+    details_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     quiz: Mapped[Quiz] = relationship()
     user: Mapped[User] = relationship()

@@ -44,6 +44,8 @@ def register_blueprints(app: Flask) -> None:
         language,
         learner,
         manager,
+        policies,
+        programme,
         reports,
         status_lists,
         transcripts,
@@ -51,7 +53,7 @@ def register_blueprints(app: Flask) -> None:
         well_known,
     )
 
-    learning = (auth, learner, courses, attempts, certificates, verify, status_lists, well_known, account)
-    for module in (*learning, manager, transcripts, reports, admin, api, health, language):
+    learning = (auth, learner, courses, attempts, certificates, verify, status_lists, well_known, account, policies)
+    for module in (*learning, manager, transcripts, programme, reports, admin, api, health, language):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -1,13 +1,16 @@
-"""Public verification of certificates: by code (page and QR code target) or by uploading the PDF itself."""
+"""Public verification of certificates (by code, the QR code's target, or by uploading the PDF itself) and of
+evidence packs (by uploading the ZIP: checked with the organisation's public key only)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
-from ..extensions import limiter
+from ..extensions import issuing, limiter
 from ..forms.certificates import VerifyCodeForm, VerifyFileForm
+from ..forms.programme import VerifyPackForm
 from ..services import certification
 from ..services.certification import verification
+from ..services.programme import pack_verification
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
@@ -25,7 +28,12 @@ def index():
         if code:
             return redirect(url_for("verify.show", code=code))
         code_form.code.errors = ["This is not a certificate code. Codes look like 7KQ2M-X9HDC-4RTVB-N8WFZ."]
-    return render_template("verify/index.html", code_form=code_form, file_form=VerifyFileForm(formdata=None))
+    return render_template(
+        "verify/index.html",
+        code_form=code_form,
+        file_form=VerifyFileForm(formdata=None),
+        pack_form=VerifyPackForm(formdata=None),
+    )
 
 
 @bp.route("/", methods=["POST"])
@@ -33,9 +41,31 @@ def index():
 def check_file():
     form = VerifyFileForm()
     if not form.validate_on_submit():
-        return render_template("verify/index.html", code_form=VerifyCodeForm(formdata=None), file_form=form), 400
+        return render_template(
+            "verify/index.html",
+            code_form=VerifyCodeForm(formdata=None),
+            file_form=form,
+            pack_form=VerifyPackForm(formdata=None),
+        ), 400
     result = verification.check_pdf(form.file.data.read())
     return render_template("verify/file.html", result=result, status=certification.status)
+
+
+@bp.route("/evidence-pack", methods=["POST"])
+@limiter.limit(verify_limit)
+def check_evidence_pack():
+    form = VerifyPackForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "verify/index.html",
+            code_form=VerifyCodeForm(formdata=None),
+            file_form=VerifyFileForm(formdata=None),
+            pack_form=form,
+        ), 400
+    # Only the public half of the issuer key is handed to the check.
+    public_key = issuing.current.key.public_key_multibase
+    result = pack_verification.verify_pack(form.pack.data.read(), public_key)
+    return render_template("verify/evidence_pack.html", result=result, public_key=public_key)
 
 
 @bp.route("/<code>")

@@ -199,9 +199,11 @@ def due_dates(people: Iterable[Person]) -> dict[int, dict[int, date]]:
 
 
 def assignments_in_scope(team_ids: set[int] | None) -> list[Assignment]:
-    """Assignments a viewer may see: all (admins, team_ids None) or those targeting their teams or people."""
+    """Assignments a viewer may see: all (admins, team_ids None) or those targeting their teams or people. The
+    per-person assignments that follow from training requirements are listed with the requirements instead."""
     query = (
         select(Assignment)
+        .where(Assignment.requirement_id.is_(None))
         .options(
             selectinload(Assignment.course),
             selectinload(Assignment.path),

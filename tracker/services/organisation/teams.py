@@ -210,6 +210,10 @@ def update_team(actor: User, team: Team, data: TeamInput) -> dict[str, list[str 
     team.manager = manager
     db.session.flush()
     audit.record("team.updated", actor=actor, target_type="team", target_id=team.id, details=changes)
+    if "parent" in changes:  # the team's people now use the AI systems of its new department
+        from ..programme import requirements
+
+        requirements.sync(actor)
     return changes
 
 

@@ -23,6 +23,7 @@ from ..certification import expiry_status
 from ..organisation import teams
 from ..organisation.assignments import Person, due_dates
 from ..paging import Page, clamp_page
+from ..programme import privacy
 from ..queries import is_current_revision, published_courses
 
 SORTS = {  # allow-list: query-string value -> label
@@ -128,6 +129,9 @@ class Matrix:
     status_counts: Counter
     filters: Filters
     generated_at: datetime
+    # Privacy settings (works council) applied to a manager's view: totals only below N people; no scores.
+    aggregate_only: bool = False
+    scores_shown: bool = True
 
     @property
     def page(self) -> Page[Row]:
@@ -244,14 +248,25 @@ def build(scope: set[int] | None, filters: Filters, now: datetime | None = None)
     filters = replace(filters, page=clamp_page(filters.page, len(kept), filters.per_page))
     start = (filters.page - 1) * filters.per_page
     page = kept[start : start + filters.per_page]
+    # Admins (scope None) see everything; managers see what the works-council settings allow.
+    settings = privacy.settings() if scope is not None else privacy.Settings()
+    aggregate_only = settings.aggregate_only(len(people))
+    shown_ids = in_scope if len(page) > 500 else [p.id for p, _, _ in page]
+    rows = [] if aggregate_only else _detailed_rows(page, course_ids, shown_ids)
+    if not settings.managers_see_scores:
+        for row in rows:
+            for cell in row.cells.values():
+                cell.score = None
     return Matrix(
         courses=courses,
-        rows=_detailed_rows(page, course_ids, in_scope if len(page) > 500 else [p.id for p, _, _ in page]),
+        rows=rows,
         total_people=len(kept),
         totals=totals,
         status_counts=status_counts,
         filters=filters,
         generated_at=now,
+        aggregate_only=aggregate_only,
+        scores_shown=settings.managers_see_scores,
     )
 
 
@@ -323,9 +338,14 @@ def _sort_key(sort: str, course_ids: list[int]):
 
 
 def all_rows(scope: set[int] | None, filters: Filters, now: datetime | None = None) -> Matrix:
-    """The matrix with every filtered person on one page (for exports)."""
+    """The matrix with every filtered person on one page (for exports); people by pseudonym when the privacy
+    settings ask for pseudonymised exports."""
     unpaged = Filters(filters.team_id, filters.course_id, filters.status, filters.sort, 1, 10**9)
-    return build(scope, unpaged, now)
+    result = build(scope, unpaged, now)
+    if privacy.settings().pseudonymise_exports:
+        for row in result.rows:
+            row.name, row.email = privacy.pseudonym(row.id), ""
+    return result
 
 
 def completions_by_month(

@@ -7,10 +7,34 @@ from flask import Blueprint, render_template
 from ...authz import role_required
 from ...enums import Role
 from ...services.reporting import overview
-from . import analysis, audit, certificates, content, people, teams
+from . import (
+    analysis,
+    audit,
+    certificates,
+    content,
+    people,
+    policies,
+    privacy,
+    programme,
+    requirements,
+    systems,
+    teams,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-for child in (people, teams, content, analysis, certificates, audit):
+for child in (
+    people,
+    teams,
+    content,
+    analysis,
+    certificates,
+    audit,
+    programme,
+    systems,
+    requirements,
+    policies,
+    privacy,
+):
     bp.register_blueprint(child.bp)
 
 

@@ -13,10 +13,10 @@ from wtforms import ValidationError
 
 from ...extensions import csrf
 from ..errors import api_error
-from . import admin, certificates, docs, learning, manage
+from . import admin, certificates, docs, learning, manage, programme
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-for child in (learning, certificates, manage, admin, docs):
+for child in (learning, certificates, manage, admin, programme, docs):
     bp.register_blueprint(child.bp)
     csrf.exempt(child.bp)  # checked below, only for cookie sessions: browsers never send bearer tokens on their own
 

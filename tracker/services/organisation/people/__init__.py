@@ -20,6 +20,7 @@ from ....i18n import LANGUAGES
 from ....models import AuditEvent, Role, Team, User, utcnow
 from ... import DomainError, FieldError, accounts, audit, on_field
 from ...paging import Page, paginate
+from ...programme import requirements
 from .. import names
 
 PER_PAGE = 50
@@ -233,6 +234,7 @@ def create_person(data: NewPerson, actor: User) -> tuple[User, str | None]:
             "one_time_password": generated,
         },
     )
+    requirements.sync(actor, people_ids=[user.id])  # the AI systems of their team or job role assign training
     return user, (password if generated else None)
 
 
@@ -291,6 +293,8 @@ def update_person(person: User, changes: PersonChanges, actor: User) -> dict[str
     if changed:
         audit.record("user.updated", actor=actor, target_type="user", target_id=person.id, details=changed)
     db.session.flush()
+    if "team" in changed or "job_role" in changed:
+        requirements.sync(actor, people_ids=[person.id])
     return changed
 
 
@@ -314,6 +318,7 @@ def deactivate(person: User, actor: User) -> int:
         details={"tokens_revoked": revoked, "sessions_ended": ended},
     )
     db.session.flush()
+    requirements.sync(actor, people_ids=[person.id])
     return revoked
 
 
@@ -323,6 +328,7 @@ def reactivate(person: User, actor: User) -> None:
     person.active = True
     audit.record("user.reactivated", actor=actor, target_type="user", target_id=person.id)
     db.session.flush()
+    requirements.sync(actor, people_ids=[person.id])
 
 
 def reset_password(person: User, actor: User) -> str:

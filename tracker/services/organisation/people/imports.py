@@ -314,6 +314,10 @@ def apply_import(plan: ImportPlan, actor: User) -> ImportResult:
         details={"filename": plan.filename, "rows": len(plan.rows), **asdict(result)},
     )
     db.session.flush()
+    if result.created or result.changed:
+        from ...programme import requirements
+
+        requirements.sync(actor)  # newcomers and changed teams or job roles: training follows their AI systems
     return result
 
 

@@ -1,0 +1,377 @@
+"""Coverage: AI systems x the people who use them, with a status per cell, counts per system and per job role.
+
+A cell says whether a person meets every requirement of a system they use: each required course (or every course
+of a required path) completed with a current certificate, and the current version of each required policy
+acknowledged. Built like the team matrix: the whole population is read as plain rows in a fixed number of
+aggregate queries (the count does not depend on the number of people), and only one page is detailed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ...enums import CellStatus, CoverageStatus, RiskClass
+from ...extensions import db
+from ...models import (
+    AISystem,
+    Certificate,
+    Completion,
+    Course,
+    CourseProgress,
+    LearningPathCourse,
+    Policy,
+    PolicyAcknowledgement,
+    Team,
+    User,
+    utcnow,
+)
+from ..organisation import teams
+from ..organisation.assignments import Person
+from ..paging import Page, clamp_page
+from ..queries import is_current_revision
+from ..reporting.matrix import cell_status
+from . import policies, privacy
+from .requirements import RequirementRow, Usage, requirement_rows, usage
+
+PER_PAGE_CHOICES = (25, 50, 100)
+ROLE_COLUMN = 0  # the key of the cell for requirements of the job role alone (no AI system)
+URGENCY = (CoverageStatus.MISSING, CoverageStatus.EXPIRING, CoverageStatus.NO_REQUIREMENT, CoverageStatus.COVERED)
+
+
+@dataclass(frozen=True)
+class Filters:
+    system_id: int | None = None
+    team_id: int | None = None  # a team and everything below it
+    status: CoverageStatus | None = None
+    page: int = 1
+    per_page: int = 50
+
+    @classmethod
+    def from_query(cls, args: Mapping[str, str]) -> Filters:
+        def integer(value):
+            try:
+                return int(value) if value not in (None, "") else None
+            except ValueError:
+                return None
+
+        status = args.get("status") or None
+        per_page = integer(args.get("per_page"))
+        return cls(
+            system_id=integer(args.get("system")),
+            team_id=integer(args.get("team")),
+            status=CoverageStatus(status) if status in CoverageStatus.__members__.values() else None,
+            page=max(1, integer(args.get("page")) or 1),
+            per_page=per_page if per_page in PER_PAGE_CHOICES else 50,
+        )
+
+
+@dataclass(frozen=True)
+class Cell:
+    status: CoverageStatus
+    missing: tuple[str, ...] = ()  # what is missing: course and policy titles
+    expiring: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.status.label
+
+
+@dataclass
+class Row:
+    id: int
+    name: str
+    email: str
+    team: str | None
+    job_role: str | None
+    cells: dict[int, Cell] = field(default_factory=dict)  # system id (or ROLE_COLUMN) -> cell
+
+    @property
+    def status(self) -> CoverageStatus:
+        return worst(cell.status for cell in self.cells.values())
+
+
+@dataclass
+class Totals:
+    """Counts of people by status: for one system, or for one job role (by each person's worst status)."""
+
+    key: int | str
+    label: str
+    people: int = 0
+    by_status: Counter = field(default_factory=Counter)
+
+    @property
+    def covered(self) -> int:
+        return self.by_status[CoverageStatus.COVERED] + self.by_status[CoverageStatus.EXPIRING]
+
+    @property
+    def rate(self) -> int:
+        return 100 * self.covered // self.people if self.people else 0
+
+
+@dataclass(frozen=True)
+class SystemColumn:
+    id: int
+    name: str
+    risk_class: RiskClass
+
+
+@dataclass
+class Coverage:
+    systems: list[SystemColumn]
+    has_role_column: bool
+    rows: list[Row]  # this page (empty in aggregate-only mode)
+    total_people: int
+    totals: dict[int, Totals]  # per system (and ROLE_COLUMN)
+    roles: list[Totals]  # per job role
+    status_counts: Counter
+    filters: Filters
+    generated_at: datetime
+    aggregate_only: bool = False
+
+    @property
+    def page(self) -> Page[Row]:
+        return Page(self.rows, self.total_people, self.filters.page, self.filters.per_page)
+
+
+def worst(statuses) -> CoverageStatus:
+    found = set(statuses)
+    return next((s for s in URGENCY if s in found), CoverageStatus.NO_REQUIREMENT)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """Everything the cells are decided from, read once."""
+
+    use: Usage
+    requirements: list[RequirementRow]
+    path_courses: dict[int, list[int]]
+    course_titles: dict[int, str]
+    policy_titles: dict[int, str]
+    course_state: dict[tuple[int, int], CellStatus]  # (user, course) -> matrix status (no due dates)
+    acknowledged: set[tuple[int, int]]  # (user, policy) with the current version acknowledged
+    by_system: dict[int, list[RequirementRow]] = field(default_factory=dict)  # system id -> its requirements
+    by_role: dict[str, list[RequirementRow]] = field(default_factory=dict)  # job role -> requirements without system
+
+
+def _facts(in_scope, now: datetime) -> _Facts:
+    use = usage()
+    requirements = requirement_rows()
+    path_courses: dict[int, list[int]] = defaultdict(list)
+    for path_id, course_id in db.session.execute(
+        select(LearningPathCourse.path_id, LearningPathCourse.course_id).order_by(LearningPathCourse.position)
+    ):
+        path_courses[path_id].append(course_id)
+    course_ids = {r.course_id for r in requirements if r.course_id}
+    course_ids |= {c for r in requirements if r.path_id for c in path_courses.get(r.path_id, [])}
+    course_titles = dict(db.session.execute(select(Course.id, Course.title).where(Course.id.in_(course_ids))).all())
+    policy_titles = dict(db.session.execute(select(Policy.id, Policy.title)).all())
+    connection = db.session.connection()  # plain Core rows, as in the matrix
+    progress = {
+        (user_id, course_id): (percent, completed)
+        for user_id, course_id, percent, completed in connection.execute(
+            select(
+                CourseProgress.user_id,
+                CourseProgress.course_id,
+                CourseProgress.percent,
+                CourseProgress.completed_at.is_not(None),
+            ).where(CourseProgress.user_id.in_(in_scope), CourseProgress.course_id.in_(course_ids))
+        )
+    }
+    certs: dict[tuple[int, int], tuple[bool, datetime | None]] = {}
+    for user_id, course_id, revoked, expires_at in connection.execute(
+        select(Certificate.user_id, Certificate.course_id, Certificate.revoked_at.is_not(None), Certificate.expires_at)
+        .join(Completion, Completion.id == Certificate.completion_id)
+        .where(Certificate.user_id.in_(in_scope), Certificate.course_id.in_(course_ids), is_current_revision())
+        .order_by(Completion.cycle)
+    ):
+        certs[(user_id, course_id)] = (revoked, expires_at)  # the latest cycle wins
+    today = now.date()
+    course_state = {
+        key: cell_status(*(progress.get(key) or (0, False)), None, certs.get(key), today, now)
+        for key in set(progress) | set(certs)
+    }
+    current = policies.current_versions()
+    acknowledged: set[tuple[int, int]] = set()
+    if current:
+        version_ids = [vid for vid, _n in current.values()]
+        acknowledged = {
+            (user_id, policy_id)
+            for user_id, policy_id in connection.execute(
+                select(PolicyAcknowledgement.user_id, PolicyAcknowledgement.policy_id).where(
+                    PolicyAcknowledgement.version_id.in_(version_ids), PolicyAcknowledgement.user_id.in_(in_scope)
+                )
+            )
+        }
+    by_system: dict[int, list[RequirementRow]] = defaultdict(list)
+    by_role: dict[str, list[RequirementRow]] = defaultdict(list)
+    for requirement in requirements:
+        if requirement.system_id is not None:
+            by_system[requirement.system_id].append(requirement)
+        else:
+            by_role[requirement.job_role].append(requirement)
+    return _Facts(
+        use,
+        requirements,
+        dict(path_courses),
+        course_titles,
+        policy_titles,
+        course_state,
+        acknowledged,
+        dict(by_system),
+        dict(by_role),
+    )
+
+
+def _cell(person_id: int, requirements: list[RequirementRow], facts: _Facts) -> Cell:
+    if not requirements:
+        return Cell(CoverageStatus.NO_REQUIREMENT)
+    missing: list[str] = []
+    expiring: list[str] = []
+    for requirement in requirements:
+        if requirement.policy_id is not None:
+            if (person_id, requirement.policy_id) not in facts.acknowledged:
+                missing.append(facts.policy_titles.get(requirement.policy_id, "?"))
+            continue
+        courses = [requirement.course_id] if requirement.course_id else facts.path_courses.get(requirement.path_id, [])
+        for course_id in courses:
+            state = facts.course_state.get((person_id, course_id), CellStatus.NOT_STARTED)
+            title = facts.course_titles.get(course_id, "?")
+            if state == CellStatus.EXPIRING:
+                expiring.append(title)
+            elif state != CellStatus.COMPLETED:
+                missing.append(title)
+    if missing:
+        return Cell(CoverageStatus.MISSING, tuple(dict.fromkeys(missing)), tuple(dict.fromkeys(expiring)))
+    if expiring:
+        return Cell(CoverageStatus.EXPIRING, (), tuple(dict.fromkeys(expiring)))
+    return Cell(CoverageStatus.COVERED)
+
+
+def person_cells(person: Person, facts: _Facts, shown: set[int]) -> dict[int, Cell]:
+    """The cells of one person: one per AI system they use (of those shown) and one for their job role's own
+    requirements when it has any."""
+    systems = facts.use.systems_of(person.team_id, person.job_role) & shown
+    cells = {}
+    for system_id in systems:
+        applicable = [r for r in facts.by_system.get(system_id, ()) if r.job_role in (None, person.job_role)]
+        cells[system_id] = _cell(person.id, applicable, facts)
+    role_only = facts.by_role.get(person.job_role, ()) if person.job_role else ()
+    if role_only:
+        cells[ROLE_COLUMN] = _cell(person.id, list(role_only), facts)
+    return cells
+
+
+def _people(scope: set[int] | None, filters: Filters):
+    query = (
+        select(User.id, User.display_name, User.email, Team.name.label("team"), User.job_role, User.team_id)
+        .outerjoin(Team, Team.id == User.team_id)
+        .where(User.active.is_(True))
+    )
+    team_ids = scope
+    if filters.team_id is not None:
+        below = teams.descendant_ids_of(filters.team_id)
+        team_ids = below if scope is None else below & scope
+    if team_ids is not None:
+        query = query.where(User.team_id.in_(team_ids))
+    return query
+
+
+def build(
+    scope: set[int] | None,
+    filters: Filters,
+    now: datetime | None = None,
+    *,
+    paged: bool = True,
+    totals_only_below_minimum: bool = True,
+) -> Coverage:
+    """scope: the viewer's team ids (None: everyone, for admins). A manager's view of fewer people than the
+    privacy settings' minimum shows totals only (the evidence pack, which carries per-person logs anyway and
+    follows the pseudonymisation setting instead, turns this off)."""
+    now = now or utcnow()
+    people_sub = _people(scope, filters).subquery()
+    people = db.session.execute(select(people_sub)).all()
+    facts = _facts(select(people_sub.c.id), now)
+    risk = dict(db.session.execute(select(AISystem.id, AISystem.risk_class)).all())
+    columns = [
+        SystemColumn(system_id, name, RiskClass(risk[system_id]))
+        for system_id, name in facts.use.names.items()
+        if filters.system_id is None or system_id == filters.system_id
+    ]
+    shown = {c.id for c in columns}
+    has_role_column = filters.system_id is None and any(r.system_id is None for r in facts.requirements)
+    totals: dict[int, Totals] = {c.id: Totals(c.id, c.name) for c in columns}
+    if has_role_column:
+        totals[ROLE_COLUMN] = Totals(ROLE_COLUMN, "")
+    roles: dict[str, Totals] = {}
+    status_counts: Counter = Counter()
+    kept: list[Row] = []
+    for person in people:
+        cells = person_cells(Person(person.id, person.team_id, person.job_role), facts, shown)
+        if not has_role_column:
+            cells.pop(ROLE_COLUMN, None)
+        if not cells:
+            continue
+        if filters.status and filters.status not in {c.status for c in cells.values()}:
+            continue
+        row = Row(person.id, person.display_name, person.email, person.team, person.job_role, cells)
+        for key, cell in cells.items():
+            totals[key].people += 1
+            totals[key].by_status[cell.status] += 1
+            status_counts[cell.status] += 1
+        role = person.job_role or ""
+        role_totals = roles.setdefault(role, Totals(role, role))
+        role_totals.people += 1
+        role_totals.by_status[row.status] += 1
+        kept.append(row)
+    kept.sort(key=lambda r: (r.name.casefold(), r.email))
+    aggregate_only = totals_only_below_minimum and scope is not None and privacy.settings().aggregate_only(len(people))
+    if paged:
+        filters = replace(filters, page=clamp_page(filters.page, len(kept), filters.per_page))
+        start = (filters.page - 1) * filters.per_page
+        page_rows = kept[start : start + filters.per_page]
+    else:
+        page_rows = kept
+    return Coverage(
+        systems=columns,
+        has_role_column=has_role_column,
+        rows=[] if aggregate_only else page_rows,
+        total_people=len(kept),
+        totals=totals,
+        roles=sorted(roles.values(), key=lambda t: (t.key == "", str(t.key).casefold())),
+        status_counts=status_counts,
+        filters=filters,
+        generated_at=now,
+        aggregate_only=aggregate_only,
+    )
+
+
+EXPORT_COLUMNS = ("person", "email", "team", "job_role", "ai_system", "status", "missing", "expiring")
+
+
+def export_rows(coverage: Coverage, *, pseudonymise: bool) -> list[list[str]]:
+    """One line per person and AI system (and job-role requirements); people by pseudonym when asked."""
+    names = {c.id: c.name for c in coverage.systems}
+    lines = []
+    for row in coverage.rows:
+        person = privacy.pseudonym(row.id) if pseudonymise else row.name
+        email = "" if pseudonymise else row.email
+        for key, cell in row.cells.items():
+            system = names.get(key, "") if key != ROLE_COLUMN else "(job role)"
+            lines.append(
+                [
+                    person,
+                    email,
+                    row.team or "",
+                    row.job_role or "",
+                    system,
+                    cell.status.value,
+                    "; ".join(cell.missing),
+                    "; ".join(cell.expiring),
+                ]
+            )
+    return lines
