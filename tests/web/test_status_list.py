@@ -147,7 +147,9 @@ def test_every_worker_serves_the_revocation_at_once(app, app_config, make_user, 
 
     admin_client = first_worker.test_client()
     admin_client.post("/login", data={"email": admin.email, "password": factories.PASSWORD})
-    response = admin_client.post(f"/admin/certificates/{cert.code}/revoke", data={"reason": "Issued in error"})
+    response = admin_client.post(
+        f"/admin/certificates/{cert.code}/revoke", data={"reason": "Issued in error", "confirmed": "yes"}
+    )
     assert response.status_code == 302
 
     _, bits = fetch_list(second_worker.test_client())

@@ -25,7 +25,7 @@ from ..errors import api_error
 ERRORS = {
     400: "A query parameter is malformed or out of range; or, signed in by session, a change without X-CSRFToken",
     401: "Not signed in and no valid bearer token",
-    403: "The caller's role may not do this",
+    403: "The caller's role may not do this, or the caller must first choose a new password (on the web pages)",
     404: "Not found, or not visible to the caller",
     409: "Not possible now",
     422: "The body is malformed, or asks for something that can not be done",
@@ -116,9 +116,10 @@ def operation(
 ) -> Callable:
     """Declare one API operation: its success answers, the errors it may give, its query or body model.
 
-    401 is added unless `public`, 400 with a query model, 422 with a body model. `content` replaces the
+    401 and 403 are added unless `public`, 400 with a query model, 422 with a body model. `content` replaces the
     declared content of an answer that is not JSON (the reference page's HTML)."""
-    codes = set(errors) | ({400} if query else set()) | ({422} if json else set()) | (set() if public else {401})
+    # Every signed-in call may meet 401 and, while a one-time password must be replaced, 403.
+    codes = set(errors) | ({400} if query else set()) | ({422} if json else set()) | (set() if public else {401, 403})
     _DECLARED[operation_id] = _Declared(set(ok) | codes, content)
     answers: dict[str, Any] = {f"HTTP_{code}": (model, text) if model else text for code, (model, text) in ok.items()}
     no_model = [key for key, value in answers.items() if isinstance(value, str)]
