@@ -17,7 +17,7 @@ from tests.conftest import make_config
 from tests.web import route_policies
 from tracker.extensions import db
 from tracker.models import Assignment, AuditEvent, Certificate, Role
-from tracker.services import accounts, sessions
+from tracker.services import accounts, invitations, jobs, sessions
 from tracker.services.learning import attempts, lessons
 from tracker.services.organisation import assignments, names
 
@@ -102,6 +102,8 @@ def world(app, make_user):
     owners_session, _ = sessions.start(owner, "192.0.2.1", "owner's browser", sessions.Timeouts.from_config(app.config))
     assignment, _ = assignments.assign(None, course=course, team=owners_team, due_on=date(2030, 1, 31))
     name_request = names.request_change(owner, "Owner Renamed")
+    owners_job = jobs.submit("export.matrix_csv", {}, requested_by=owner)
+    message = invitations.invite(owner, None)
     db.session.commit()
     cert = db.session.scalar(select(Certificate).where(Certificate.user_id == owner.id))
     users = {role: make_user(role, email=f"{role}@example.org") for role in ("learner", "manager", "admin")}
@@ -120,6 +122,9 @@ def world(app, make_user):
         "event_id": db.session.scalar(select(AuditEvent.id).limit(1)),
         "request_id": name_request.id,
         "filename": "css/app.css",
+        "job_id": owners_job.id,
+        "message_id": message.id,
+        "token": "not-a-valid-link",
     }
 
     def current_args():

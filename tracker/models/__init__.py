@@ -3,6 +3,8 @@
 from .assignments import Assignment
 from .audit import AuditEvent
 from .certificates import Certificate, Completion
+from .jobs import Job
+from .mail import MailMessage, NotificationOptOut
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
 from .progress import CourseProgress, LessonRead
 from .quizzes import Attempt, AttemptGrant, Question, Quiz
@@ -20,12 +22,15 @@ __all__ = [
     "Completion",
     "Course",
     "CourseProgress",
+    "Job",
     "LearningPath",
     "LearningPathCourse",
     "Lesson",
     "LessonRead",
+    "MailMessage",
     "Module",
     "NameChangeRequest",
+    "NotificationOptOut",
     "Question",
     "Quiz",
     "Role",

@@ -41,15 +41,18 @@ def register_blueprints(app: Flask) -> None:
         courses,
         errors,
         health,
+        jobs,
         language,
         learner,
         manager,
+        notification_settings,
+        password_links,
         reports,
         verify,
         well_known,
     )
 
-    learning = (auth, learner, courses, attempts, certificates, verify, well_known, account)
-    for module in (*learning, manager, reports, admin, api, health, language):
+    learning = (auth, password_links, learner, courses, attempts, certificates, verify, well_known, account)
+    for module in (*learning, notification_settings, jobs, manager, reports, admin, api, health, language):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -10,7 +10,9 @@ from ..authz import get_certificate_or_404, manager_scope
 from ..extensions import db
 from ..forms.certificates import ReissueRequestForm
 from ..models import Certificate
-from ..services import DomainError, certification
+from ..enums import Role
+from ..forms import ConfirmForm
+from ..services import DomainError, certification, jobs
 from ..services.certification import listing, packaging
 from ..services.organisation import teams
 from . import download_response
@@ -89,6 +91,27 @@ def team():
         teams=teams.teams_in_scope(scope),
         selected_team=request.args.get("team", type=int),
     )
+
+
+@bp.route("/team.zip/prepare", methods=["POST"])
+@login_required
+def prepare_team_zip():
+    """The team's certificates as a ZIP made in the background; the progress page links to it when ready."""
+    scope = manager_scope(current_user)
+    selected = _selected_team_ids(scope)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    job = jobs.submit(
+        "export.certificates_zip",
+        {
+            "team_ids": None if selected is None else sorted(selected),
+            "scope": None if scope is None else sorted(scope),
+            "roles": [Role.MANAGER.value, Role.ADMIN.value],
+        },
+        requested_by=current_user,
+    )
+    db.session.commit()
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.route("/team.zip")

@@ -7,10 +7,10 @@ from flask import Blueprint, render_template
 from ...authz import role_required
 from ...enums import Role
 from ...services.reporting import overview
-from . import audit, certificates, content, people, teams
+from . import audit, certificates, content, jobs, people, teams
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-for child in (people, teams, content, certificates, audit):
+for child in (people, teams, content, certificates, audit, jobs):
     bp.register_blueprint(child.bp)
 
 
