@@ -49,7 +49,7 @@ def wants(user_id: int, kind: NotificationKind, opted_out: set[tuple[int, str]] 
 
 
 def all_opt_outs() -> set[tuple[int, str]]:
-    return set(db.session.execute(select(NotificationOptOut.user_id, NotificationOptOut.kind)).tuples())
+    return set(map(tuple, db.session.execute(select(NotificationOptOut.user_id, NotificationOptOut.kind))))
 
 
 def in_language_of(user: User):

@@ -69,7 +69,7 @@ def run_daily(now: datetime | None = None) -> DailyRun:
     people = list(db.session.scalars(select(User).where(User.active.is_(True))))
     by_id = {p.id: p for p in people}
     titles = dict(db.session.execute(select(Course.id, Course.title)).all())
-    completed = set(db.session.execute(select(Completion.user_id, Completion.course_id).distinct()).tuples())
+    completed = set(map(tuple, db.session.execute(select(Completion.user_id, Completion.course_id).distinct())))
     team_manager = managers_by_team()
     webhooks = dict(db.session.execute(select(Team.id, Team.webhook_url).where(Team.webhook_url.is_not(None))).all())
     teams_by_id = {t.id: t for t in db.session.scalars(select(Team).where(Team.id.in_(webhooks)))} if webhooks else {}
@@ -153,8 +153,8 @@ def _renewed_pairs(now: datetime) -> set[tuple[int, int]]:
         current_certificates(Certificate.user_id, Certificate.course_id).where(
             Certificate.revoked_at.is_(None), Certificate.renews_id.is_not(None), Certificate.expires_at > now
         )
-    ).tuples()
-    return set(later)
+    )
+    return set(map(tuple, later))
 
 
 def _bind(func, *args):

@@ -35,7 +35,7 @@ def run_weekly_digest(now: datetime | None = None) -> DailyRun:
         if person.team_id is not None:
             by_team[person.team_id].append(person)
     titles = dict(db.session.execute(select(Course.id, Course.title)).all())
-    completed_pairs = set(db.session.execute(select(Completion.user_id, Completion.course_id).distinct()).tuples())
+    completed_pairs = set(map(tuple, db.session.execute(select(Completion.user_id, Completion.course_id).distinct())))
     overdue_of: dict[int, list[str]] = defaultdict(list)
     for person_id, courses in due_items(Person(p.id, p.team_id, p.job_role) for p in people).items():
         for course_id, item in courses.items():
