@@ -22,5 +22,14 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def progress(job: Job, done: int, total: int) -> None:
+    """Show progress on the job's page: committed at once (work done so far is idempotent, and an export only
+    reads), which also ends the read transaction that would keep SQLite from writing it."""
+    from ..extensions import db
+
+    job.progress_done, job.progress_total = done, total
+    db.session.commit()
+
+
 def load_handlers() -> None:
     from . import exports, mail, notifications  # noqa: F401  (each registers its kinds)

@@ -14,7 +14,7 @@ from ..models import Job
 from ..services import jobs
 from ..services.certification import listing, packaging
 from ..services.reporting import matrix, matrix_export
-from . import handler
+from . import handler, progress
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -27,9 +27,9 @@ def _scope(job: Job) -> set[int] | None:
 def _matrix(job: Job):
     scope = _scope(job)
     filters = matrix.Filters.from_query(MultiDict(job.params.get("filters") or {}))
-    jobs.report_progress(job.id, 0, 2)
+    progress(job, 0, 2)
     result = matrix.all_rows(scope, filters)
-    jobs.report_progress(job.id, 1, 2)
+    progress(job, 1, 2)
     return scope, filters, result
 
 
@@ -58,7 +58,7 @@ def matrix_csv(job: Job) -> None:
 def certificates_zip(job: Job) -> None:
     team_ids = job.params.get("team_ids")
     certificates = [c for c in listing.of_teams(None if team_ids is None else set(team_ids), with_pdf=True) if c.pdf]
-    jobs.report_progress(job.id, 1, 2)
+    progress(job, 1, 2)
     path = jobs.new_result_path(job, "zip")
     path.write_bytes(packaging.zip_of(certificates))
     jobs.attach_result(job, path, "team-certificates.zip", "application/zip")

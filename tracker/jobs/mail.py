@@ -10,7 +10,7 @@ from ..extensions import db
 from ..mail import smtp, webhooks
 from ..models import Job, User
 from ..services import invitations, jobs, mail
-from . import handler
+from . import handler, progress
 
 
 class DeliveryIncomplete(Exception):
@@ -69,5 +69,5 @@ def send_invitations(job: Job) -> None:
         if invitations.invite(person, actor) is not None:
             sent += 1
         if index % 100 == 0:
-            jobs.report_progress(job.id, index, len(people))
+            progress(job, index, len(people))
     job.summary = f"{sent} invitations"

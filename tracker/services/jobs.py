@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..enums import JobStatus
@@ -110,16 +110,6 @@ def record_failure(job_id: int, error: str, *, will_retry: bool, now: datetime |
         )
         .execution_options(synchronize_session=False)
     )
-
-
-def report_progress(job_id: int, done: int, total: int) -> None:
-    """Progress for the page that waits, written on its own connection so it shows while the job's transaction
-    is still open. Best effort: a busy database only skips one update."""
-    try:
-        with db.engine.begin() as connection:
-            connection.execute(update(Job).where(Job.id == job_id).values(progress_done=done, progress_total=total))
-    except OperationalError:
-        pass
 
 
 def retry(job: Job, actor: User, now: datetime | None = None) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..enums import MailStatus, NotificationKind
@@ -96,32 +96,35 @@ def recorded_keys(keys) -> set[str]:
     return found
 
 
+COLUMNS = ("kind", "event_key", "user_id", "to_address", "subject", "body_text", "body_html", "unsubscribe_url",
+           "webhook_url", "status")
+
+
 def record(messages: list[MailMessage], chunk: int = 500) -> list[int]:
-    """Insert messages; one whose event key was recorded meanwhile (another consumer) is dropped, the unique key
-    deciding. Returns the ids recorded."""
+    """Insert messages (a multi-row INSERT per chunk); one whose event key was recorded meanwhile (another
+    consumer) is dropped, the unique key deciding. Each message gets its id. Returns the ids recorded."""
     ids: list[int] = []
+    # Ids are matched by event key: asking the database for rows in parameter order would send them one by one.
+    statement = insert(MailMessage).returning(MailMessage.event_key, MailMessage.id)
     for start in range(0, len(messages), chunk):
         part = messages[start : start + chunk]
+        rows = [{name: getattr(m, name) for name in COLUMNS} | {"created_at": utcnow()} for m in part]
+        new_ids: dict[str, int] = {}
         try:
             with db.session.begin_nested():
-                db.session.add_all(part)
-            ids.extend(m.id for m in part)
+                new_ids.update(tuple(row) for row in db.session.execute(statement, rows))
         except IntegrityError:  # someone recorded some of these at the same moment: one by one
-            for message in part:
-                fresh = _copy(message)
+            for row in rows:
                 try:
                     with db.session.begin_nested():
-                        db.session.add(fresh)
-                    ids.append(fresh.id)
+                        new_ids.update(tuple(r) for r in db.session.execute(statement, [row]))
                 except IntegrityError:
                     pass
+        for message in part:
+            message.id = new_ids.get(message.event_key)
+            if message.id is not None:
+                ids.append(message.id)
     return ids
-
-
-def _copy(message: MailMessage) -> MailMessage:
-    columns = ("kind", "event_key", "user_id", "to_address", "subject", "body_text", "body_html",
-               "unsubscribe_url", "webhook_url", "status")
-    return MailMessage(**{name: getattr(message, name) for name in columns})
 
 
 def compose(kind: NotificationKind, user: User, event_key: str, build) -> MailMessage | None:
@@ -136,7 +139,7 @@ def compose(kind: NotificationKind, user: User, event_key: str, build) -> MailMe
     if not ids:
         return None
     submit_delivery(ids)
-    return message
+    return db.session.get(MailMessage, ids[0])
 
 
 def submit_delivery(message_ids: list[int]) -> None:

@@ -178,9 +178,8 @@ def _record(planned: list[_Planned]) -> DailyRun:
             messages.append(message)
     run.message_ids = mail.record(messages)
     run.recorded = len(run.message_ids)
-    recorded = set(run.message_ids)
     for message in messages:
-        if message.id in recorded:
+        if message.id is not None:
             run.by_kind[message.kind] = run.by_kind.get(message.kind, 0) + 1
     return run
 
