@@ -26,8 +26,13 @@ SIZES = [int(n) for n in os.environ.get("BENCH_JOB_LEARNERS", "5000,50000").spli
 def _app(workdir: Path):
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(workdir), "SECRET_KEY": "b" * 40,
-         "JOBS_BACKEND": "memory", "RATELIMIT_ENABLED": False}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(workdir),
+            "SECRET_KEY": "b" * 40,
+            "JOBS_BACKEND": "memory",
+            "RATELIMIT_ENABLED": False,
+        }
     )
     with app.app_context():
         db.drop_all()

@@ -151,7 +151,7 @@ class NotificationKind(Labelled):
     the organisation made them mandatory; they carry a List-Unsubscribe header."""
 
     INVITATION = "invitation"
-    PASSWORD_RESET = "password_reset"
+    PASSWORD_RESET = "password_reset"  # noqa: S105  (a kind of message, not a secret)
     ASSIGNMENT_CREATED = "assignment_created"
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"

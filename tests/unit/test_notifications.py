@@ -42,7 +42,9 @@ def test_each_reminder_fires_once_on_its_day(app, make_user):
         fired[day] = _kinds_on(day)
         assert _kinds_on(day) == [], f"the schedule ran twice on {day}"
     due_soon, overdue, escalation = (
-        "due_soon>late@example.org", "overdue>late@example.org", "escalation>boss@example.org"
+        "due_soon>late@example.org",
+        "overdue>late@example.org",
+        "escalation>boss@example.org",
     )
     expected = {
         DUE - timedelta(days=7): [due_soon],  # 7 days before
@@ -108,9 +110,7 @@ def test_relative_due_date_counts_from_a_newcomers_start(app, make_user):
     newcomer = make_user(team=team)
     newcomer.team_joined_at = _at(date(2026, 12, 1))
     db.session.commit()
-    due = assignments.due_dates(
-        [assignments.Person(p.id, p.team_id, p.job_role) for p in (veteran, newcomer)]
-    )
+    due = assignments.due_dates([assignments.Person(p.id, p.team_id, p.job_role) for p in (veteran, newcomer)])
     veteran_start = max(date(2026, 11, 1), (veteran.team_joined_at or veteran.created_at).date())
     assert due[veteran.id][course.id] == veteran_start + timedelta(days=30)
     assert due[newcomer.id][course.id] == date(2026, 12, 31)  # not overdue on day one

@@ -12,10 +12,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests import factories
+from tracker.enums import NotificationKind
 from tracker.extensions import db
 from tracker.models import Assignment, Job, MailMessage, NotificationOptOut, Role, User
 from tracker.services import mail
-from tracker.enums import NotificationKind
 
 
 def _job_id(response) -> int:
@@ -40,7 +40,7 @@ def test_xlsx_export_runs_as_a_job_and_only_its_requester_downloads_it(app, clie
     download = client.get(f"/jobs/{job_id}/download")
     assert download.status_code == 200 and download.headers["Cache-Control"] == "private, no-store"
     sheet = load_workbook(io.BytesIO(download.data), read_only=True)["Matrix"]
-    values = [row for row in sheet.iter_rows(values_only=True)]
+    values = list(sheet.iter_rows(values_only=True))
     assert any("Zoe Export" in row for row in values) and any(course.title in row for row in values)
 
     other = make_user(Role.MANAGER)
@@ -80,8 +80,9 @@ def test_bulk_invite_deactivate_and_assign(app, client, login_as, make_user, run
     run_jobs()
     sent = db.session.scalars(select(MailMessage.to_address).where(MailMessage.kind == "invitation")).all()
     assert sorted(sent) == sorted(p.email for p in people)
-    client.post("/admin/people/bulk", data={"action": "assign", "user_ids": ids[:2], "course": str(course.id),
-                                           "due_days": "14"})
+    client.post(
+        "/admin/people/bulk", data={"action": "assign", "user_ids": ids[:2], "course": str(course.id), "due_days": "14"}
+    )
     rows = db.session.scalars(select(Assignment).where(Assignment.course_id == course.id)).all()
     assert {(a.user_id, a.due_rule, a.due_days) for a in rows} == {(p.id, "after_assigned", 14) for p in people[:2]}
     client.post("/admin/people/bulk", data={"action": "deactivate", "user_ids": [*ids, str(admin.id)]})
@@ -96,7 +97,9 @@ def test_one_click_unsubscribe_and_preferences(app, client, login_as, make_user)
     path = url.split("localhost", 1)[-1] if "localhost" in url else "/" + url.split("/", 3)[3]
     assert client.get(path).status_code == 200
     assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200  # no CSRF token: RFC 8058
-    assert db.session.scalar(select(NotificationOptOut.kind).where(NotificationOptOut.user_id == person.id)) == "due_soon"
+    assert (
+        db.session.scalar(select(NotificationOptOut.kind).where(NotificationOptOut.user_id == person.id)) == "due_soon"
+    )
     assert client.post(path.replace("/unsubscribe/", "/unsubscribe/x")).status_code == 410
     login_as(person)
     page = client.get("/account/notifications").get_data(as_text=True)
@@ -112,8 +115,13 @@ def test_assignment_form_warns_about_a_past_date_and_takes_relative_rules(app, c
     team = factories.make_team(manager=manager)
     login_as(manager)
     past = (date.today() - timedelta(days=3)).isoformat()
-    form = {"item": f"course:{course.id}", "target_type": "team", "team": str(team.id), "due_rule": "fixed",
-            "due_on": past}
+    form = {
+        "item": f"course:{course.id}",
+        "target_type": "team",
+        "team": str(team.id),
+        "due_rule": "fixed",
+        "due_on": past,
+    }
     warned = client.post("/manager/assignments", data=form)
     assert warned.status_code == 400 and b"in the past" in warned.data
     assert db.session.scalar(select(Assignment).where(Assignment.course_id == course.id)) is None

@@ -17,7 +17,6 @@ from tracker.enums import JobStatus
 from tracker.extensions import db
 from tracker.jobs import queue
 from tracker.models import Job, MailMessage, Role
-from tracker.services import jobs
 from tracker.services.organisation import assignments
 
 # The clock of the schedule is today's (the sweep compares it with when consumers really started jobs).
@@ -127,8 +126,18 @@ def test_failed_jobs_retry_with_backoff_then_wait_for_an_admin(database_url, tmp
     from tracker import create_app
 
     closed_port = mail_server.free_port()  # nothing listens there: delivery fails
-    app = create_app(make_config(database_url, tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port,
-                                 MAIL_USE_TLS=False, MAIL_TIMEOUT=2, JOBS_RETRIES=2, JOBS_RETRY_DELAY=10))
+    app = create_app(
+        make_config(
+            database_url,
+            tmp_path,
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=closed_port,
+            MAIL_USE_TLS=False,
+            MAIL_TIMEOUT=2,
+            JOBS_RETRIES=2,
+            JOBS_RETRY_DELAY=10,
+        )
+    )
     with app.app_context():
         huey = queue.state(app).huey
         huey.flush()

@@ -29,7 +29,11 @@ def smtp():
 def app_config(database_url, instance_path, smtp):
     _inbox, port = smtp
     return make_config(
-        database_url, instance_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False,
+        database_url,
+        instance_path,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        MAIL_USE_TLS=False,
         PUBLIC_BASE_URL="http://localhost",
     )
 
@@ -49,8 +53,12 @@ def test_invitation_then_choose_a_password_then_sign_in(app, client, inbox, run_
     login(client, admin)
     response = client.post(
         "/admin/people/new",
-        data={"email": "new.hire@example.org", "display_name": "New Hire", "role": "learner",
-              "password_choice": "invite"},
+        data={
+            "email": "new.hire@example.org",
+            "display_name": "New Hire",
+            "role": "learner",
+            "password_choice": "invite",
+        },
     )
     assert response.status_code == 302
     run_jobs()
@@ -110,7 +118,10 @@ def test_reset_flow_same_answer_expired_and_reused_links(app, client, inbox, run
     run_jobs()
     assert len(inbox.messages) == 1
 
-    assert client.post(_path(link), data={"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}).status_code == 302
+    assert (
+        client.post(_path(link), data={"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}).status_code
+        == 302
+    )
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(UserSession).where(UserSession.user_id == person.id)) == 0
     assert db.session.scalar(select(ApiToken).where(ApiToken.user_id == person.id)).revoked_at is not None
@@ -135,7 +146,9 @@ def test_reset_flow_same_answer_expired_and_reused_links(app, client, inbox, run
 def test_weak_password_through_a_link_is_refused(app, client, make_user):
     person = make_user()
     token = invitations.make_token(person, invitations.INVITE)
-    response = client.post(f"/password/choose/{token}", data={"new_password": "password", "confirm_password": "password"})
+    response = client.post(
+        f"/password/choose/{token}", data={"new_password": "password", "confirm_password": "password"}
+    )
     assert response.status_code == 400
     assert client.get(f"/password/choose/{token}").status_code == 200  # still usable
 
@@ -148,7 +161,9 @@ def test_forgot_password_is_rate_limited(database_url, tmp_path):
     from tracker import create_app
     from tracker.extensions import limiter
 
-    app = create_app(make_config(database_url, tmp_path, RATELIMIT_ENABLED=True, PASSWORD_RESET_RATE_LIMIT="2 per hour"))
+    app = create_app(
+        make_config(database_url, tmp_path, RATELIMIT_ENABLED=True, PASSWORD_RESET_RATE_LIMIT="2 per hour")
+    )
     limiter.reset()
     client = app.test_client()
     codes = [client.post("/password/forgot", data={"email": f"x{n}@example.org"}).status_code for n in range(3)]

@@ -8,7 +8,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import Optional, DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from . import Form
 

@@ -9,7 +9,7 @@ from flask import current_app
 from ..extensions import db
 from ..mail import smtp, webhooks
 from ..models import Job, User
-from ..services import invitations, jobs, mail
+from ..services import invitations, mail
 from . import handler, progress
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -45,8 +46,9 @@ class Connection:
         timeout = float(config["MAIL_TIMEOUT"])
         context = ssl.create_default_context()
         if config["MAIL_USE_SSL"]:
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout,
-                                                  context=context)
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout, context=context
+            )
         else:
             smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
             if config["MAIL_USE_TLS"]:
@@ -62,8 +64,6 @@ class Connection:
 
     def close(self) -> None:
         if self._smtp is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()
-            except smtplib.SMTPException:
-                pass
             self._smtp = None

@@ -3,9 +3,9 @@
 from .assignments import Assignment
 from .audit import AuditEvent
 from .certificates import Certificate, Completion
+from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
 from .jobs import Job
 from .mail import MailMessage, NotificationOptOut
-from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
 from .progress import CourseProgress, LessonRead
 from .quizzes import Attempt, AttemptGrant, Question, Quiz
 from .sessions import UserSession

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event, text
-from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.base import NO_VALUE
 
 from ..enums import Role
 from ..extensions import db

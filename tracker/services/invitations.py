@@ -88,8 +88,10 @@ def _link_content(user: User, purpose: str, url: str) -> Content:
             subject=_("Your account for AI-literacy training at %(organisation)s", organisation=organisation),
             greeting=_("Hello %(name)s,", name=user.display_name),
             paragraphs=[
-                _("%(organisation)s has created an account for you to take its AI-literacy training.",
-                  organisation=organisation),
+                _(
+                    "%(organisation)s has created an account for you to take its AI-literacy training.",
+                    organisation=organisation,
+                ),
                 _("Choose your password with the link below; you then sign in with %(email)s.", email=user.email),
             ],
             action=Action(_("Choose your password"), url),
@@ -99,11 +101,18 @@ def _link_content(user: User, purpose: str, url: str) -> Content:
     return Content(
         subject=_("Reset your password"),
         greeting=_("Hello %(name)s,", name=user.display_name),
-        paragraphs=[_("Someone asked to reset the password of your training account. If it was you, choose a new "
-                      "password with the link below.")],
+        paragraphs=[
+            _(
+                "Someone asked to reset the password of your training account. If it was you, choose a new "
+                "password with the link below."
+            )
+        ],
         action=Action(_("Choose a new password"), url),
-        footer=_("The link works once, for %(minutes)s minutes. If you did not ask, ignore this message: your "
-                 "password stays as it is.", minutes=minutes),
+        footer=_(
+            "The link works once, for %(minutes)s minutes. If you did not ask, ignore this message: your "
+            "password stays as it is.",
+            minutes=minutes,
+        ),
     )
 
 

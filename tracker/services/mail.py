@@ -96,8 +96,18 @@ def recorded_keys(keys) -> set[str]:
     return found
 
 
-COLUMNS = ("kind", "event_key", "user_id", "to_address", "subject", "body_text", "body_html", "unsubscribe_url",
-           "webhook_url", "status")
+COLUMNS = (
+    "kind",
+    "event_key",
+    "user_id",
+    "to_address",
+    "subject",
+    "body_text",
+    "body_html",
+    "unsubscribe_url",
+    "webhook_url",
+    "status",
+)
 
 
 def record(messages: list[MailMessage], chunk: int = 500) -> list[int]:

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..authz import get_certificate_or_404, manager_scope
+from ..enums import Role
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..forms.certificates import ReissueRequestForm
 from ..models import Certificate
-from ..enums import Role
-from ..forms import ConfirmForm
 from ..services import DomainError, certification, jobs
 from ..services.certification import listing, packaging
 from ..services.organisation import teams

@@ -80,7 +80,7 @@ def export_xlsx():
 def prepare_export():
     """Start an export as a background job (XLSX always, CSV when large) and show its progress page."""
     scope = manager_scope(current_user)
-    filters = _filters()
+    _filters()  # a team outside the viewer's reach answers 404 here, before any job is made
     kind = "export.matrix_xlsx" if request.args.get("format") != "csv" else "export.matrix_csv"
     if not ConfirmForm().validate_on_submit():
         abort(400)

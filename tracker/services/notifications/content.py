@@ -24,17 +24,15 @@ def assignment_created(name: str, title: str, due_on: date) -> Content:
     return Content(
         subject=_("New training for you: %(title)s", title=title),
         greeting=_hello(name),
-        paragraphs=[_("You have been asked to complete “%(title)s” by %(date)s.", title=title,
-                      date=localdate(due_on, "long"))],
+        paragraphs=[
+            _("You have been asked to complete “%(title)s” by %(date)s.", title=title, date=localdate(due_on, "long"))
+        ],
         action=_dashboard(),
     )
 
 
 def due_soon(name: str, title: str, due_on: date, days_left: int) -> Content:
-    if days_left <= 0:
-        when = _("today")
-    else:
-        when = ngettext("in %(num)d day", "in %(num)d days", days_left)
+    when = _("today") if days_left <= 0 else ngettext("in %(num)d day", "in %(num)d days", days_left)
     return Content(
         subject=_("Due %(when)s: %(title)s", when=when, title=title),
         greeting=_hello(name),
@@ -47,8 +45,9 @@ def overdue(name: str, title: str, due_on: date) -> Content:
     return Content(
         subject=_("Overdue: %(title)s", title=title),
         greeting=_hello(name),
-        paragraphs=[_("“%(title)s” was due on %(date)s and is not complete yet.", title=title,
-                      date=localdate(due_on, "long"))],
+        paragraphs=[
+            _("“%(title)s” was due on %(date)s and is not complete yet.", title=title, date=localdate(due_on, "long"))
+        ],
         action=_dashboard(),
     )
 
@@ -57,11 +56,16 @@ def escalation(manager: str, person: str, title: str, due_on: date, days_over: i
     return Content(
         subject=_("%(person)s is overdue with %(title)s", person=person, title=title),
         greeting=_hello(manager),
-        paragraphs=[ngettext(
-            "%(person)s has not completed “%(title)s”, due on %(date)s: %(num)d day overdue.",
-            "%(person)s has not completed “%(title)s”, due on %(date)s: %(num)d days overdue.",
-            days_over, person=person, title=title, date=localdate(due_on, "long"),
-        )],
+        paragraphs=[
+            ngettext(
+                "%(person)s has not completed “%(title)s”, due on %(date)s: %(num)d day overdue.",
+                "%(person)s has not completed “%(title)s”, due on %(date)s: %(num)d days overdue.",
+                days_over,
+                person=person,
+                title=title,
+                date=localdate(due_on, "long"),
+            )
+        ],
         action=Action(_("Open team progress"), absolute_url("manager.dashboard")),
     )
 
@@ -80,11 +84,17 @@ def certificate_expiring(name: str, title: str, expires: date, days_left: int) -
     return Content(
         subject=_("Your certificate for %(title)s expires soon", title=title),
         greeting=_hello(name),
-        paragraphs=[ngettext(
-            "Your certificate for “%(title)s” expires on %(date)s, in %(num)d day. Renew it by taking the course again.",
-            "Your certificate for “%(title)s” expires on %(date)s, in %(num)d days. Renew it by taking the course again.",
-            days_left, title=title, date=localdate(expires, "long"),
-        )],
+        paragraphs=[
+            ngettext(
+                "Your certificate for “%(title)s” expires on %(date)s, in %(num)d day. "
+                "Renew it by taking the course again.",
+                "Your certificate for “%(title)s” expires on %(date)s, in %(num)d days. "
+                "Renew it by taking the course again.",
+                days_left,
+                title=title,
+                date=localdate(expires, "long"),
+            )
+        ],
         action=Action(_("See your certificates"), absolute_url("certificates.mine")),
     )
 
@@ -93,8 +103,13 @@ def certificate_expired(name: str, title: str, expired: date) -> Content:
     return Content(
         subject=_("Your certificate for %(title)s has expired", title=title),
         greeting=_hello(name),
-        paragraphs=[_("Your certificate for “%(title)s” expired on %(date)s. Take the course again to renew it.",
-                      title=title, date=localdate(expired, "long"))],
+        paragraphs=[
+            _(
+                "Your certificate for “%(title)s” expired on %(date)s. Take the course again to renew it.",
+                title=title,
+                date=localdate(expired, "long"),
+            )
+        ],
         action=_dashboard(),
     )
 
@@ -110,8 +125,10 @@ def reissued(name: str, title: str, code: str) -> Content:
 
 def name_request_decided(name: str, approved: bool, requested: str, note: str) -> Content:
     paragraphs = [
-        _("Your request to print “%(requested)s” on your certificates is approved; they are reissued with it.",
-          requested=requested)
+        _(
+            "Your request to print “%(requested)s” on your certificates is approved; they are reissued with it.",
+            requested=requested,
+        )
         if approved
         else _("Your request to print “%(requested)s” on your certificates is declined.", requested=requested)
     ]
@@ -129,10 +146,12 @@ def digest(manager: str, overdue: list[str], expiring: list[str], completed: lis
     organisation = current_app.config["ORGANISATION_NAME"]
     paragraphs = [
         ngettext("%(num)d course assignment is overdue.", "%(num)d course assignments are overdue.", len(overdue)),
-        ngettext("%(num)d certificate expires within 30 days.", "%(num)d certificates expire within 30 days.",
-                 len(expiring)),
-        ngettext("%(num)d course was completed this week.", "%(num)d courses were completed this week.",
-                 len(completed)),
+        ngettext(
+            "%(num)d certificate expires within 30 days.", "%(num)d certificates expire within 30 days.", len(expiring)
+        ),
+        ngettext(
+            "%(num)d course was completed this week.", "%(num)d courses were completed this week.", len(completed)
+        ),
     ]
     items = [_("Overdue: %(what)s", what=line) for line in overdue[:20]]
     items += [_("Expiring: %(what)s", what=line) for line in expiring[:20]]

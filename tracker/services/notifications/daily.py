@@ -85,40 +85,66 @@ def run_daily(now: datetime | None = None) -> DailyRun:
             days_left = (due_on - today).days
             base = f"{person_id}:{course_id}:{due_on.isoformat()}"
             if days_left >= 0:
-                threshold = _first_threshold(days_left, _days(item.reminder_days) if item.reminder_days
-                                             else default_due_days)
+                threshold = _first_threshold(
+                    days_left, _days(item.reminder_days) if item.reminder_days else default_due_days
+                )
                 if threshold is not None:
-                    planned.append(_Planned(
-                        NotificationKind.DUE_SOON, person, f"due_soon:{base}:{threshold}",
-                        _bind(content.due_soon, person.display_name, title, due_on, days_left),
-                    ))
+                    planned.append(
+                        _Planned(
+                            NotificationKind.DUE_SOON,
+                            person,
+                            f"due_soon:{base}:{threshold}",
+                            _bind(content.due_soon, person.display_name, title, due_on, days_left),
+                        )
+                    )
                 continue
             days_over = -days_left
             week = (days_over - 1) // repeat  # the day after the due date, then every `repeat` days
-            planned.append(_Planned(
-                NotificationKind.OVERDUE, person, f"overdue:{base}:{week}",
-                _bind(content.overdue, person.display_name, title, due_on),
-            ))
+            planned.append(
+                _Planned(
+                    NotificationKind.OVERDUE,
+                    person,
+                    f"overdue:{base}:{week}",
+                    _bind(content.overdue, person.display_name, title, due_on),
+                )
+            )
             if days_over > escalate_after and person.team_id is not None:
                 manager = by_id.get(team_manager.get(person.team_id))
                 if manager is not None and manager.id != person.id:
-                    planned.append(_Planned(
-                        NotificationKind.ESCALATION, manager, f"escalation:{base}",
-                        _bind(content.escalation, manager.display_name, person.display_name, title, due_on, days_over),
-                    ))
+                    planned.append(
+                        _Planned(
+                            NotificationKind.ESCALATION,
+                            manager,
+                            f"escalation:{base}",
+                            _bind(
+                                content.escalation, manager.display_name, person.display_name, title, due_on, days_over
+                            ),
+                        )
+                    )
                 url = webhooks.get(person.team_id)
                 if url:
-                    planned.append(_Planned(
-                        NotificationKind.ESCALATION, person, f"escalation-webhook:{person.team_id}:{base}",
-                        _bind(content.escalation, teams_by_id[person.team_id].name, person.display_name, title,
-                              due_on, days_over),
-                        webhook=(teams_by_id[person.team_id], url),
-                    ))
+                    planned.append(
+                        _Planned(
+                            NotificationKind.ESCALATION,
+                            person,
+                            f"escalation-webhook:{person.team_id}:{base}",
+                            _bind(
+                                content.escalation,
+                                teams_by_id[person.team_id].name,
+                                person.display_name,
+                                title,
+                                due_on,
+                                days_over,
+                            ),
+                            webhook=(teams_by_id[person.team_id], url),
+                        )
+                    )
 
     horizon = now + timedelta(days=max(expiring_days, default=0) + 1)
     certificates = db.session.execute(
-        current_certificates(Certificate.id, Certificate.user_id, Certificate.course_id, Certificate.course_title,
-                             Certificate.expires_at).where(
+        current_certificates(
+            Certificate.id, Certificate.user_id, Certificate.course_id, Certificate.course_title, Certificate.expires_at
+        ).where(
             Certificate.revoked_at.is_(None),
             Certificate.expires_at.is_not(None),
             Certificate.expires_at <= horizon,
@@ -132,18 +158,26 @@ def run_daily(now: datetime | None = None) -> DailyRun:
             continue
         expires: date = cert.expires_at.date()
         if cert.expires_at <= now:
-            planned.append(_Planned(
-                NotificationKind.CERTIFICATE_EXPIRED, person, f"cert_expired:{cert.id}",
-                _bind(content.certificate_expired, person.display_name, cert.course_title, expires),
-            ))
+            planned.append(
+                _Planned(
+                    NotificationKind.CERTIFICATE_EXPIRED,
+                    person,
+                    f"cert_expired:{cert.id}",
+                    _bind(content.certificate_expired, person.display_name, cert.course_title, expires),
+                )
+            )
             continue
         days_left = (expires - today).days
         threshold = _first_threshold(days_left, expiring_days)
         if threshold is not None:
-            planned.append(_Planned(
-                NotificationKind.CERTIFICATE_EXPIRING, person, f"cert_expiring:{cert.id}:{threshold}",
-                _bind(content.certificate_expiring, person.display_name, cert.course_title, expires, days_left),
-            ))
+            planned.append(
+                _Planned(
+                    NotificationKind.CERTIFICATE_EXPIRING,
+                    person,
+                    f"cert_expiring:{cert.id}:{threshold}",
+                    _bind(content.certificate_expiring, person.display_name, cert.course_title, expires, days_left),
+                )
+            )
     return _record(planned)
 
 

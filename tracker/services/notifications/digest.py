@@ -44,7 +44,9 @@ def run_weekly_digest(now: datetime | None = None) -> DailyRun:
     expiring_of: dict[int, list[str]] = defaultdict(list)
     for user_id, title in db.session.execute(
         current_certificates(Certificate.user_id, Certificate.course_title).where(
-            Certificate.revoked_at.is_(None), Certificate.expires_at > now, Certificate.expires_at <= now + EXPIRING_WINDOW
+            Certificate.revoked_at.is_(None),
+            Certificate.expires_at > now,
+            Certificate.expires_at <= now + EXPIRING_WINDOW,
         )
     ):
         expiring_of[user_id].append(title)
@@ -66,15 +68,23 @@ def run_weekly_digest(now: datetime | None = None) -> DailyRun:
     manager_ids = set(db.session.scalars(select(Team.manager_id).where(Team.manager_id.is_not(None))))
     for manager in (p for p in people if p.id in manager_ids):
         overdue, expiring, completed = lines(managed_team_ids(manager))
-        planned.append(_Planned(
-            NotificationKind.MANAGER_DIGEST, manager, f"digest:{manager.id}:{week}",
-            _bind(content.digest, manager.display_name, overdue, expiring, completed),
-        ))
+        planned.append(
+            _Planned(
+                NotificationKind.MANAGER_DIGEST,
+                manager,
+                f"digest:{manager.id}:{week}",
+                _bind(content.digest, manager.display_name, overdue, expiring, completed),
+            )
+        )
     for team in db.session.scalars(select(Team).where(Team.webhook_url.is_not(None))):
         overdue, expiring, completed = lines({team.id})
-        planned.append(_Planned(
-            NotificationKind.MANAGER_DIGEST, None, f"digest-webhook:{team.id}:{week}",
-            _bind(content.digest, team.name, overdue, expiring, completed),
-            webhook=(team, team.webhook_url),
-        ))
+        planned.append(
+            _Planned(
+                NotificationKind.MANAGER_DIGEST,
+                None,
+                f"digest-webhook:{team.id}:{week}",
+                _bind(content.digest, team.name, overdue, expiring, completed),
+                webhook=(team, team.webhook_url),
+            )
+        )
     return _record(planned)

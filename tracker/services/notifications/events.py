@@ -37,10 +37,14 @@ def scan_recent(now: datetime | None = None) -> DailyRun:
         title = assignment.course.title if assignment.course is not None else assignment.path.title
         for person in _reached_by(assignment):
             due = _personal_due(assignment, person)
-            planned.append(_Planned(
-                NotificationKind.ASSIGNMENT_CREATED, person, f"assignment_created:{assignment.id}:{person.id}",
-                _bind(content.assignment_created, person.display_name, title, due),
-            ))
+            planned.append(
+                _Planned(
+                    NotificationKind.ASSIGNMENT_CREATED,
+                    person,
+                    f"assignment_created:{assignment.id}:{person.id}",
+                    _bind(content.assignment_created, person.display_name, title, due),
+                )
+            )
     users: dict[int, User] = {}
 
     def user(user_id: int) -> User | None:
@@ -57,29 +61,46 @@ def scan_recent(now: datetime | None = None) -> DailyRun:
         if person is None:
             continue
         if cert.revision == 1:
-            planned.append(_Planned(
-                NotificationKind.CERTIFICATE_ISSUED, person, f"cert_issued:{cert.id}",
-                _bind(content.certificate_issued, person.display_name, cert.course_title, cert.code),
-            ))
+            planned.append(
+                _Planned(
+                    NotificationKind.CERTIFICATE_ISSUED,
+                    person,
+                    f"cert_issued:{cert.id}",
+                    _bind(content.certificate_issued, person.display_name, cert.course_title, cert.code),
+                )
+            )
         else:
-            planned.append(_Planned(
-                NotificationKind.REISSUE_DECIDED, person, f"reissued:{cert.id}",
-                _bind(content.reissued, person.display_name, cert.course_title, cert.code),
-            ))
+            planned.append(
+                _Planned(
+                    NotificationKind.REISSUE_DECIDED,
+                    person,
+                    f"reissued:{cert.id}",
+                    _bind(content.reissued, person.display_name, cert.course_title, cert.code),
+                )
+            )
     for request in db.session.scalars(
         select(NameChangeRequest).where(
-            NameChangeRequest.decided_at > since, or_(NameChangeRequest.status == "approved",
-                                                      NameChangeRequest.status == "rejected")
+            NameChangeRequest.decided_at > since,
+            or_(NameChangeRequest.status == "approved", NameChangeRequest.status == "rejected"),
         )
     ):
         person = user(request.user_id)
         if person is None:
             continue
-        planned.append(_Planned(
-            NotificationKind.REISSUE_DECIDED, person, f"name_request:{request.id}",
-            _bind(content.name_request_decided, person.display_name, request.status == "approved",
-                  request.requested_name, request.decision_note),
-        ))
+        planned.append(
+            _Planned(
+                NotificationKind.REISSUE_DECIDED,
+                person,
+                f"name_request:{request.id}",
+                _bind(
+                    content.name_request_decided,
+                    person.display_name,
+                    request.status == "approved",
+                    request.requested_name,
+                    request.decision_note,
+                ),
+            )
+        )
     return _record(planned)
 
 
@@ -88,5 +109,6 @@ def _personal_due(assignment: Assignment, person: User):
 
     start = person.team_joined_at or person.created_at
     joined = start.date() if start else None
-    return relative_due(assignment.due_rule, assignment.due_days, assignment.due_on, assignment.created_at.date(),
-                        joined)
+    return relative_due(
+        assignment.due_rule, assignment.due_days, assignment.due_on, assignment.created_at.date(), joined
+    )

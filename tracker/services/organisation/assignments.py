@@ -123,7 +123,9 @@ def checked_reminder_days(raw: str | None) -> str | None:
     try:
         days = sorted({int(part) for part in text.split(",") if part}, reverse=True)
     except ValueError:
-        raise FieldError("reminder_days", _("Write the reminder days as numbers separated by commas, e.g. 7,1."))
+        raise FieldError(
+            "reminder_days", _("Write the reminder days as numbers separated by commas, e.g. 7,1.")
+        ) from None
     if not days or any(not 0 <= d <= 365 for d in days) or len(days) > 6:
         raise FieldError("reminder_days", _("Give up to six reminder days, each from 0 to 365."))
     return ",".join(str(d) for d in days)

@@ -80,8 +80,8 @@ def team_choices() -> list[tuple[int, str]]:
 
 def course_choices() -> list[tuple[int, str]]:
     """Published courses, by title (one query), for assigning from the list."""
-    from ...queries import published_courses
     from ....models import Course
+    from ...queries import published_courses
 
     return [tuple(row) for row in db.session.execute(published_courses(Course.id, Course.title).order_by(Course.title))]
 
