@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0010'  # DEV-ONLY
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
