@@ -120,9 +120,9 @@ def downgrade():
         batch_op.drop_column('webhook_url')
 
     with op.batch_alter_table('assignments', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_assignments_due_days_range', type_='check')
-        batch_op.drop_constraint('ck_assignments_due_days_with_rule', type_='check')
-        batch_op.drop_constraint('ck_assignments_due_rule_valid', type_='check')
+        batch_op.drop_constraint('due_days_range', type_='check')
+        batch_op.drop_constraint('due_days_with_rule', type_='check')
+        batch_op.drop_constraint('due_rule_valid', type_='check')
         batch_op.drop_column('reminder_days')
         batch_op.drop_column('due_days')
         batch_op.drop_column('due_rule')
