@@ -6,9 +6,11 @@ and the consumer.
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
@@ -45,6 +47,13 @@ def build_huey(config) -> Huey:
 
 def init_app(app: Flask) -> None:
     load_handlers()
+    # Built on first use: making the app opens no queue (a SQLite queue file would be created at once).
+    app.extensions[EXTENSION_KEY] = None
+
+
+def _build_state(app: Flask) -> QueueState:
+    if app.config["JOBS_BACKEND"] == "sqlite":
+        Path(app.config["JOBS_SQLITE_PATH"]).parent.mkdir(parents=True, exist_ok=True)
     huey = build_huey(app.config)
     retries = int(app.config["JOBS_RETRIES"])
 
@@ -61,7 +70,7 @@ def init_app(app: Flask) -> None:
             finally:
                 db.session.remove()
 
-    app.extensions[EXTENSION_KEY] = QueueState(
+    return QueueState(
         huey=huey,
         # Retried with backoff: JOBS_RETRY_DELAY seconds, then twice as long each time.
         run_job=huey.task(
@@ -75,8 +84,16 @@ def init_app(app: Flask) -> None:
     )
 
 
+_BUILD_LOCK = threading.Lock()
+
+
 def state(app: Flask | None = None) -> QueueState:
-    return (app or current_app).extensions[EXTENSION_KEY]
+    app = app or current_app._get_current_object()
+    if app.extensions.get(EXTENSION_KEY) is None:
+        with _BUILD_LOCK:
+            if app.extensions.get(EXTENSION_KEY) is None:
+                app.extensions[EXTENSION_KEY] = _build_state(app)
+    return app.extensions[EXTENSION_KEY]
 
 
 def execute(app: Flask, job_id: int, retries_left: int = 0) -> None:
