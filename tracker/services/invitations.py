@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..enums import NotificationKind
 from ..extensions import db
@@ -178,8 +178,6 @@ def pending_query():
 
 
 def pending_count() -> int:
-    from sqlalchemy import func
-
     return db.session.scalar(select(func.count()).select_from(pending_query().subquery())) or 0
 
 
