@@ -45,7 +45,12 @@ run: demo
 	@echo "    admin@example.com     administrator"
 	@echo "  More (all @example.com): zoe@ (expired and revoked certificates), fyodor@ (certificate expiring),"
 	@echo "  yamada@ (certificate waiting for an admin), noah@, priya@, tomas@, sokratis@, manager2@"
+	@echo "  Background jobs run in a consumer started beside the web server (queue: instance/jobs.sqlite);"
+	@echo "  with no MAIL_SERVER set, messages are kept in the outbox: Administration > Background jobs > Messages."
 	@echo ""
+	@# One consumer beside the web server; Ctrl-C (or the server ending) stops both.
+	@$(FLASK) jobs-worker --workers 2 & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Independent verifiers (Node) for the credentials the app publishes; tests/web/test_interop.py runs them.

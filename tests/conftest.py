@@ -48,6 +48,10 @@ def make_config(database_url: str, instance: Path, **extra) -> dict:
         "SERVER_NAME": None,
         "INSTANCE_PATH": str(instance),
         "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,
+        # Jobs wait in memory until a test runs them (`run_jobs`); tests of the real queues run consumers.
+        "JOBS_BACKEND": "memory",
+        "JOB_FILES_DIR": str(instance / "job-files"),
+        "MAIL_SERVER": "",
     }
     config.update(extra)
     return config
@@ -174,6 +178,18 @@ def app(request, app_config):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run every job waiting in the app's queue, in this process (the memory queue of the test config)."""
+    from tracker.jobs import queue
+
+    def run() -> int:
+        return queue.drain(app)
+
+    queue.state(app).huey.flush()  # nothing left from an earlier test
+    return run
 
 
 @pytest.fixture

@@ -80,6 +80,9 @@ def register_extensions(app: Flask) -> None:
     login.init_app(app)
     i18n.init_app(app)
     authz.init_app(app)
+    from .jobs import queue
+
+    queue.init_app(app)
 
 
 def register_security(app: Flask) -> None:

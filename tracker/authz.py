@@ -24,7 +24,9 @@ from .models import (
     Certificate,
     Course,
     CourseVersion,
+    Job,
     Lesson,
+    MailMessage,
     Module,
     NameChangeRequest,
     Policy,
@@ -336,6 +338,44 @@ def get_own_session_or_404(session_id: int) -> UserSession:
     if found.user_id != current_user.id:
         refuse("session", found.id)
     return found
+
+
+def can_use_job_result(user: User, job: Job) -> bool:
+    """A job's page and file belong to who asked for it, and only while they may still reach what it covers: the
+    same role, and (for a manager) the teams it was made for are still theirs."""
+    if not user.is_authenticated or job.requested_by_id != user.id:
+        return False
+    params = job.params or {}
+    if user.role not in params.get("roles", (user.role,)):
+        return False
+    scope = params.get("scope", None)
+    if scope is None:
+        return params.get("roles") is None or user.role == Role.ADMIN
+    visible = visible_team_ids(user)
+    return visible is None or set(scope) <= visible
+
+
+def get_job_or_404(job_id: int) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None or not can_use_job_result(current_user, job):
+        abort(404)
+    return job
+
+
+def get_any_job_or_404(job_id: int) -> Job:
+    """Any job, for the admins' jobs page."""
+    job = db.session.get(Job, job_id)
+    if job is None or not is_admin(current_user):
+        abort(404)
+    return job
+
+
+def get_mail_message_or_404(message_id: int) -> MailMessage:
+    """Messages are read by admins (the outbox)."""
+    message = db.session.get(MailMessage, message_id)
+    if message is None or not is_admin(current_user):
+        abort(404)
+    return message
 
 
 def init_app(app: Flask) -> None:

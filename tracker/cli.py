@@ -29,6 +29,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(evidence_pack_command)
     app.cli.add_command(apply_retention)
     app.cli.add_command(sync_requirements)
+    app.cli.add_command(jobs_worker)
+    app.cli.add_command(jobs_run_pending)
 
 
 @click.command("seed")
@@ -203,6 +205,8 @@ def backfill_certificates() -> None:
         click.echo("Every completion has its certificate; nothing to issue.")
     if already:
         click.echo(f"Skipped {already} that another run issued meanwhile.")
+
+
 @click.command("verify-evidence-pack")
 @click.argument("zip_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -273,3 +277,29 @@ def sync_requirements() -> None:
     result = requirements.sync()
     db.session.commit()
     click.echo(f"{result.created} assignments started, {result.ended} ended.")
+
+
+@click.command("jobs-worker")
+@click.option("--workers", default=2, show_default=True, help="Worker threads of this consumer.")
+@click.option("--no-periodic", is_flag=True, help="Do not run the minute tick here (another consumer does).")
+def jobs_worker(workers: int, no_periodic: bool) -> None:
+    """Run a job consumer in the foreground (Ctrl-C waits for running jobs, then stops)."""
+    from .jobs import queue
+
+    app = current_app._get_current_object()
+    click.echo(f"job consumer: {app.config['JOBS_BACKEND']} queue {app.config['JOBS_QUEUE_NAME']!r}, {workers} workers")
+    queue.run_consumer(app, workers=workers, periodic=not no_periodic)
+
+
+@click.command("jobs-run-pending")
+@click.option("--tick", is_flag=True, help="Run the minute tick first (schedules due work).")
+def jobs_run_pending(tick: bool) -> None:
+    """Run the jobs waiting in the queue now, in this process, and stop."""
+    from .jobs import queue
+    from .jobs.schedule import tick as run_tick
+
+    app = current_app._get_current_object()
+    if tick:
+        run_tick()
+        db.session.commit()
+    click.echo(f"{queue.drain(app)} queue tasks ran")

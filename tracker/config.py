@@ -90,6 +90,43 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SESSION_LIFETIME_HOURS": _number("SESSION_LIFETIME_HOURS", 12),
         # How long a one-time password set by an admin works.
         "ONE_TIME_PASSWORD_HOURS": _number("ONE_TIME_PASSWORD_HOURS", 72),
+        # Background jobs (Huey): Redis when JOBS_REDIS_URL (or REDIS_URL) is set, so consumers on any host share the
+        # queue; otherwise a SQLite file in the instance folder, which needs nothing else (one host only).
+        "JOBS_BACKEND": os.environ.get("JOBS_BACKEND", "").strip().lower()
+        or ("redis" if (os.environ.get("JOBS_REDIS_URL", "").strip() or redis_url) else "sqlite"),
+        "JOBS_REDIS_URL": os.environ.get("JOBS_REDIS_URL", "").strip() or redis_url,
+        "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH", "").strip() or str(instance_path / "jobs.sqlite"),
+        "JOBS_QUEUE_NAME": os.environ.get("JOBS_QUEUE_NAME", "tracker"),
+        # A failed job runs again after JOBS_RETRY_DELAY seconds, each further pause twice the last.
+        "JOBS_RETRIES": int(_number("JOBS_RETRIES", 3)),
+        "JOBS_RETRY_DELAY": _number("JOBS_RETRY_DELAY", 30),
+        # Files made by jobs (exports, ZIPs), kept this long for the person who asked.
+        "JOB_FILES_DIR": os.environ.get("JOB_FILES_DIR", "").strip() or str(instance_path / "job-files"),
+        "JOB_FILE_HOURS": _number("JOB_FILE_HOURS", 24),
+        # A CSV export of more rows than this is made by a job; smaller ones download at once.
+        "EXPORT_CSV_JOB_THRESHOLD": int(_number("EXPORT_CSV_JOB_THRESHOLD", 20000)),
+        # Mail: SMTP when MAIL_SERVER is set; otherwise (development) messages stay in the outbox admins read.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "").strip(),
+        "MAIL_PORT": int(_number("MAIL_PORT", 587)),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),  # STARTTLS
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),  # TLS from the first byte (port 465)
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "tracker <no-reply@localhost>"),
+        "MAIL_TIMEOUT": _number("MAIL_TIMEOUT", 30),
+        # Links that set a password: an invitation lasts days, a reset an hour; both die on use.
+        "INVITATION_HOURS": _number("INVITATION_HOURS", 168),
+        "PASSWORD_RESET_MINUTES": _number("PASSWORD_RESET_MINUTES", 60),
+        "PASSWORD_RESET_RATE_LIMIT": os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per 15 minutes"),
+        # Notifications: the organisation's defaults (an assignment may set its own reminder days).
+        "REMINDER_DUE_DAYS": os.environ.get("REMINDER_DUE_DAYS", "7,1"),
+        "REMINDER_OVERDUE_REPEAT_DAYS": int(_number("REMINDER_OVERDUE_REPEAT_DAYS", 7)),
+        "REMINDER_EXPIRING_DAYS": os.environ.get("REMINDER_EXPIRING_DAYS", "30,7"),
+        "ESCALATION_OVERDUE_DAYS": int(_number("ESCALATION_OVERDUE_DAYS", 14)),
+        "DIGEST_WEEKDAY": int(_number("DIGEST_WEEKDAY", 0)),  # 0 = Monday
+        "NOTIFY_HOUR_UTC": int(_number("NOTIFY_HOUR_UTC", 6)),  # the daily reminders are sent from this hour on
+        # Reminder kinds people cannot switch off (comma-separated, e.g. "overdue,escalation").
+        "NOTIFICATIONS_MANDATORY": os.environ.get("NOTIFICATIONS_MANDATORY", "overdue"),
         # `__Host-` binds the cookie to this host over HTTPS only (no Domain, Path=/, Secure).
         "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
         "SESSION_COOKIE_PATH": "/",

@@ -16,8 +16,12 @@ __all__ = [
     "CellStatus",
     "CertificateStatus",
     "CoverageStatus",
+    "DueRule",
     "ItemFlag",
+    "JobStatus",
+    "MailStatus",
     "ManagerVisibility",
+    "NotificationKind",
     "OrganisationRole",
     "ProgressStatus",
     "QuestionKind",
@@ -205,6 +209,59 @@ _RISK_GUIDES = {
 }
 
 
+class DueRule(Labelled):
+    """How an assignment's due date is set: a fixed date, or a number of days after an event of each person."""
+
+    FIXED = "fixed"
+    AFTER_ASSIGNED = "after_assigned"  # of the assignment reaching the person (newcomers: of their arrival)
+    AFTER_JOINING = "after_joining"  # of the person joining their team
+
+
+class JobStatus(Labelled):
+    QUEUED = "queued"
+    RUNNING = "running"
+    RETRYING = "retrying"  # failed, and will run again after a pause
+    DONE = "done"
+    FAILED = "failed"  # failed on its last try; an admin may run it again
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class MailStatus(Labelled):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    OUTBOX = "outbox"  # no mail server configured: kept for admins to read in the app
+
+
+class NotificationKind(Labelled):
+    """Every kind of message the product sends. Reminders (`optional`) can be switched off by each person unless
+    the organisation made them mandatory; they carry a List-Unsubscribe header."""
+
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105  (a kind of message, not a secret)
+    ASSIGNMENT_CREATED = "assignment_created"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    CERTIFICATE_ISSUED = "certificate_issued"
+    CERTIFICATE_EXPIRING = "certificate_expiring"
+    CERTIFICATE_EXPIRED = "certificate_expired"
+    REISSUE_DECIDED = "reissue_decided"
+    MANAGER_DIGEST = "manager_digest"
+    ESCALATION = "escalation"
+
+    @property
+    def optional(self) -> bool:
+        return self not in (NotificationKind.INVITATION, NotificationKind.PASSWORD_RESET)
+
+    @classmethod
+    def reminders(cls) -> list[NotificationKind]:
+        return [kind for kind in cls if kind.optional]
+
+
 _LABELS: dict[type, dict] = {
     Role: {Role.LEARNER: _l("Learner"), Role.MANAGER: _l("Manager"), Role.ADMIN: _l("Admin")},
     QuestionKind: {
@@ -282,5 +339,37 @@ _LABELS: dict[type, dict] = {
     ManagerVisibility: {
         ManagerVisibility.STATUS_AND_SCORE: _l("Status and score"),
         ManagerVisibility.STATUS_ONLY: _l("Status only"),
+    },
+    DueRule: {
+        DueRule.FIXED: _l("By a fixed date"),
+        DueRule.AFTER_ASSIGNED: _l("Within a number of days of being assigned"),
+        DueRule.AFTER_JOINING: _l("Within a number of days of joining the team"),
+    },
+    JobStatus: {
+        JobStatus.QUEUED: _l("Queued"),
+        JobStatus.RUNNING: _l("Running"),
+        JobStatus.RETRYING: _l("Failed, will try again"),
+        JobStatus.DONE: _l("Done"),
+        JobStatus.FAILED: _l("Failed"),
+    },
+    MailStatus: {
+        MailStatus.QUEUED: _l("Queued"),
+        MailStatus.SENDING: _l("Sending"),
+        MailStatus.SENT: _l("Delivered to the mail server"),
+        MailStatus.FAILED: _l("Failed"),
+        MailStatus.OUTBOX: _l("Kept in the outbox (no mail server)"),
+    },
+    NotificationKind: {
+        NotificationKind.INVITATION: _l("Invitation"),
+        NotificationKind.PASSWORD_RESET: _l("Password reset"),
+        NotificationKind.ASSIGNMENT_CREATED: _l("A course is assigned to me"),
+        NotificationKind.DUE_SOON: _l("An assigned course is due soon"),
+        NotificationKind.OVERDUE: _l("An assigned course is overdue"),
+        NotificationKind.CERTIFICATE_ISSUED: _l("A certificate is issued to me"),
+        NotificationKind.CERTIFICATE_EXPIRING: _l("A certificate of mine expires soon"),
+        NotificationKind.CERTIFICATE_EXPIRED: _l("A certificate of mine has expired"),
+        NotificationKind.REISSUE_DECIDED: _l("My reissue request is decided"),
+        NotificationKind.MANAGER_DIGEST: _l("Weekly digest of my teams (managers)"),
+        NotificationKind.ESCALATION: _l("Someone in my teams is long overdue (managers)"),
     },
 }

@@ -25,7 +25,6 @@ def app_config(app_config, request):
     return {**app_config, **getattr(request, "param", {})}
 
 
-
 def sign_in(client, user, password: str = PASSWORD) -> None:
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.data[:500]

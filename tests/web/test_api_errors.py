@@ -20,7 +20,6 @@ from .openapi_check import problems_with
 TOO_BIG = INT32_MAX + 1
 
 
-
 @pytest.fixture
 def world(app, make_user):
     course = factories.make_course()

@@ -134,7 +134,11 @@ def test_the_learner_sees_the_public_reason_of_a_revocation_never_the_internal_o
     login_as(admin)
     response = client.post(
         f"/admin/certificates/{cert.code}/revoke",
-        data={"reason": "Manager reported answers shared in chat", "public_reason": "Issued in error", "confirmed": "yes"},
+        data={
+            "reason": "Manager reported answers shared in chat",
+            "public_reason": "Issued in error",
+            "confirmed": "yes",
+        },
     )
     assert response.status_code == 302
     client.post("/logout")

@@ -17,7 +17,7 @@ from tests.conftest import make_config
 from tests.web import route_policies
 from tracker.extensions import db
 from tracker.models import Assignment, AuditEvent, Certificate, Role, TrainingRequirement
-from tracker.services import accounts, sessions
+from tracker.services import accounts, invitations, jobs, sessions
 from tracker.services.learning import attempts, lessons
 from tracker.services.organisation import assignments, names
 from tracker.services.programme import inventory, policies, requirements
@@ -112,6 +112,8 @@ def world(app, make_user):
         )
 
     requirement = make_requirement()
+    owners_job = jobs.submit("export.matrix_csv", {}, requested_by=owner)
+    message = invitations.invite(owner, None)
     db.session.commit()
     cert = db.session.scalar(select(Certificate).where(Certificate.user_id == owner.id))
     users = {role: make_user(role, email=f"{role}@example.org") for role in ("learner", "manager", "admin")}
@@ -137,6 +139,9 @@ def world(app, make_user):
         "requirement_id": requirement.id,
         "policy_slug": policy.slug,
         "number": 1,
+        "job_id": owners_job.id,
+        "message_id": message.id,
+        "token": "not-a-valid-link",
     }
 
     def current_args():

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..enums import AssignmentTarget
+from ..enums import AssignmentTarget, DueRule
 from ..services.organisation.assignments import AssignmentInput
 from . import Form
 
@@ -19,16 +19,30 @@ class AssignmentForm(Form):
     team = SelectField(_l("Team"), validators=[Optional()])
     person_email = EmailField(_l("Person's email"), validators=[Optional(), Length(max=254)])
     job_role = StringField(_l("Job role"), validators=[Optional(), Length(max=120)])
-    due_on = DateField(_l("Due date"), validators=[DataRequired(message=_l("Enter a due date."))])
+    due_rule = SelectField(
+        _l("Due"), choices=[(rule.value, rule.label) for rule in DueRule], default=DueRule.FIXED.value
+    )
+    due_on = DateField(_l("Due date"), validators=[Optional()])
+    due_days = IntegerField(
+        _l("Number of days"),
+        validators=[Optional(), NumberRange(min=1, max=3650, message=_l("Enter a number of days from 1 to 3650."))],
+    )
+    confirm_past = BooleanField(_l("The due date is in the past on purpose"))
+    reminder_days = StringField(_l("Reminder days before the due date"), validators=[Optional(), Length(max=40)])
     submit = SubmitField(_l("Assign"))
+    show_confirm_past = False  # set by the view when a past date must be confirmed
 
     def to_input(self) -> AssignmentInput:
         """The request in the service's terms: only the target the person chose counts."""
         kind, _, item_id = (self.item.data or "").partition(":")
         target = self.target_type.data
         team = self.team.data or ""
+        rule = self.due_rule.data or DueRule.FIXED.value
         return AssignmentInput(
-            due_on=self.due_on.data,
+            due_on=self.due_on.data if rule == DueRule.FIXED else None,
+            due_rule=rule,
+            due_days=self.due_days.data if rule != DueRule.FIXED else None,
+            reminder_days=self.reminder_days.data,
             course_id=int(item_id) if kind == "course" and item_id.isdigit() else None,
             path_id=int(item_id) if kind == "path" and item_id.isdigit() else None,
             team_id=int(team) if target == AssignmentTarget.TEAM and team.isdigit() else None,

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import EmailField, HiddenField, PasswordField, RadioField, SearchField, SelectField, StringField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..inputs import database_id
 from ..models import Role
@@ -18,6 +28,7 @@ ROLE_CHOICES = [
     SelectChoice(Role.ADMIN.value, _l("Admin")),
 ]
 PASSWORD_CHOICES = [
+    SelectChoice("invite", _l("Email an invitation to choose a password (a link that works once)")),
     SelectChoice("generate", _l("Generate a one-time password (shown once; they choose their own at first sign-in)")),
     SelectChoice("set", _l("Set an initial password")),
 ]
@@ -82,3 +93,23 @@ class ImportUploadForm(Form):
 
 class ImportConfirmForm(Form):
     payload = HiddenField(validators=[DataRequired(_l("Upload the file again."))])
+
+
+BULK_ACTIONS = [
+    SelectChoice("invite", _l("Send an invitation")),
+    SelectChoice("deactivate", _l("Deactivate")),
+    SelectChoice("assign", _l("Assign a course")),
+]
+
+
+class BulkPeopleForm(Form):
+    """An action on the people ticked in the list."""
+
+    action = SelectField(_l("With the people ticked"), choices=BULK_ACTIONS)
+    user_ids = SelectMultipleField(_l("People"), coerce=int, validate_choice=False)
+    course = SelectField(_l("Course"), validators=[Optional()], validate_choice=False)
+    due_days = IntegerField(
+        _l("Due within days of being assigned"),
+        default=30,
+        validators=[Optional(), NumberRange(min=1, max=3650)],
+    )

@@ -8,7 +8,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..inputs import database_id
 from . import Form
@@ -30,4 +30,8 @@ class TeamForm(Form):
     # so the select does not reject values outside its options with a bare "Not a valid choice".
     parent_id = SelectField(_l("Part of"), coerce=optional_id, validate_choice=False)
     manager_id = SelectField(_l("Manager"), coerce=optional_id, validate_choice=False)
+    webhook_url = StringField(
+        _l("Teams or Slack webhook for the weekly digest and escalations (optional)"),
+        validators=[Optional(), Length(max=500)],
+    )
     submit = SubmitField(_l("Save team"))

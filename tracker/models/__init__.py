@@ -6,6 +6,8 @@ from .certificates import Certificate, Completion
 from .content_versions import CourseDraft, CourseVersion
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
 from .issuer_keys import IssuerKeyRecord
+from .jobs import Job
+from .mail import MailMessage, NotificationOptOut
 from .programme import (
     AISystem,
     AISystemChange,
@@ -40,12 +42,15 @@ __all__ = [
     "CourseProgress",
     "CourseVersion",
     "IssuerKeyRecord",
+    "Job",
     "LearningPath",
     "LearningPathCourse",
     "Lesson",
     "LessonRead",
+    "MailMessage",
     "Module",
     "NameChangeRequest",
+    "NotificationOptOut",
     "Policy",
     "PolicyAcknowledgement",
     "PolicyVersion",

@@ -31,6 +31,9 @@ class Assignment(db.Model):
         # item_key/target_key ("course:3", "team:5") make "the same assignment twice" a constraint violation,
         # which nullable columns alone cannot express on PostgreSQL.
         UniqueConstraint("item_key", "target_key"),
+        CheckConstraint("due_rule IN ('fixed', 'after_assigned', 'after_joining')", name="due_rule_valid"),
+        CheckConstraint("(due_rule = 'fixed') = (due_days IS NULL)", name="due_days_with_rule"),
+        CheckConstraint("due_days IS NULL OR (due_days >= 1 AND due_days <= 3650)", name="due_days_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +44,12 @@ class Assignment(db.Model):
     job_role: Mapped[str | None] = mapped_column(String(120), index=True)
     item_key: Mapped[str] = mapped_column(String(40))
     target_key: Mapped[str] = mapped_column(String(160))
+    # The fixed due date; for a relative rule, the date of the people the assignment reached when it was made.
     due_on: Mapped[date] = mapped_column(Date)
+    due_rule: Mapped[str] = mapped_column(String(16), default="fixed", server_default="fixed")
+    due_days: Mapped[int | None]
+    # Reminder days before the due date ("7,1"); None: the organisation's default.
+    reminder_days: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Set on the assignments that follow from a training requirement (one per person it reaches): they start and

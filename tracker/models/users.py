@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.base import NO_VALUE
 
 from ..enums import Role
 from ..extensions import db
@@ -24,6 +25,8 @@ class Team(db.Model):
         ForeignKey("users.id", ondelete="SET NULL", use_alter=True), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Optional Microsoft Teams or Slack incoming-webhook address for the managers' digest and escalations.
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
 
     parent: Mapped[Team | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Team]] = relationship(back_populates="parent")
@@ -63,6 +66,10 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the person joined their current team (relative due dates count from it); None: when the account was made.
+    team_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the last invitation to choose a password was sent (None: never invited).
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
     api_tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -135,3 +142,13 @@ class NameChangeRequest(db.Model):
     decision_note: Mapped[str] = mapped_column(Text, default="")
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+@event.listens_for(User.team, "set")
+@event.listens_for(User.team_id, "set")
+def _joined_team(target: User, value, oldvalue, _initiator) -> None:
+    # Relative due dates count from the day a person joined their team, whichever way the team was set.
+    old = getattr(oldvalue, "id", oldvalue)
+    new = getattr(value, "id", value)
+    if new is not None and (old is None or old is NO_VALUE or old != new or isinstance(oldvalue, type(NO_VALUE))):
+        target.team_joined_at = utcnow()

@@ -41,9 +41,12 @@ def register_blueprints(app: Flask) -> None:
         courses,
         errors,
         health,
+        jobs,
         language,
         learner,
         manager,
+        notification_settings,
+        password_links,
         policies,
         programme,
         reports,
@@ -53,7 +56,31 @@ def register_blueprints(app: Flask) -> None:
         well_known,
     )
 
-    learning = (auth, learner, courses, attempts, certificates, verify, status_lists, well_known, account, policies)
-    for module in (*learning, manager, transcripts, programme, reports, admin, api, health, language):
+    learning = (
+        auth,
+        password_links,
+        learner,
+        courses,
+        attempts,
+        certificates,
+        verify,
+        status_lists,
+        well_known,
+        account,
+        policies,
+    )
+    for module in (
+        *learning,
+        notification_settings,
+        jobs,
+        manager,
+        transcripts,
+        programme,
+        reports,
+        admin,
+        api,
+        health,
+        language,
+    ):
         app.register_blueprint(module.bp)
     errors.register(app)

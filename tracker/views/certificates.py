@@ -7,11 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..authz import can_download_withdrawn_files, get_certificate_or_404, manager_scope
+from ..enums import Role
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..forms.certificates import ReissueRequestForm
 from ..inputs import database_id
 from ..models import Certificate
-from ..services import DomainError, audit, certification
+from ..services import DomainError, audit, certification, jobs
 from ..services.certification import listing, packaging, standing, verification
 from ..services.organisation import teams
 from . import download_response
@@ -114,6 +116,27 @@ def team():
         teams=teams.teams_in_scope(scope),
         selected_team=database_id(request.args.get("team")),
     )
+
+
+@bp.route("/team.zip/prepare", methods=["POST"])
+@login_required
+def prepare_team_zip():
+    """The team's certificates as a ZIP made in the background; the progress page links to it when ready."""
+    scope = manager_scope(current_user)
+    selected = _selected_team_ids(scope)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    job = jobs.submit(
+        "export.certificates_zip",
+        {
+            "team_ids": None if selected is None else sorted(selected),
+            "scope": None if scope is None else sorted(scope),
+            "roles": [Role.MANAGER.value, Role.ADMIN.value],
+        },
+        requested_by=current_user,
+    )
+    db.session.commit()
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.route("/team.zip")

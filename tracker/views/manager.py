@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..authz import can_assign_to_job_role, can_view_team, get_assignment_or_404, manager_scope, role_required
-from ..enums import AssignmentTarget, CellStatus, Role
+from ..enums import AssignmentTarget, CellStatus, DueRule, Role
 from ..extensions import db
-from ..forms import ConfirmedForm
+from ..forms import ConfirmedForm, ConfirmForm
 from ..forms.assignments import AssignmentForm
-from ..services import FieldError, audit
+from ..services import FieldError, audit, jobs
 from ..services.organisation import assignments, teams
 from ..services.reporting import matrix, matrix_export
 from . import download_response
@@ -49,6 +49,7 @@ def dashboard():
         sorts=matrix.SORTS,
         per_page_choices=matrix.PER_PAGE_CHOICES,
         scope_label=matrix.scope_label(scope, filters),
+        csv_as_job=result.total_people * max(1, len(result.courses)) > current_app.config["EXPORT_CSV_JOB_THRESHOLD"],
     )
 
 
@@ -87,10 +88,33 @@ def export_xlsx():
     )
 
 
+@bp.route("/exports", methods=["POST"])
+@role_required(*MANAGERS)
+def prepare_export():
+    """Start an export as a background job (XLSX always, CSV when large) and show its progress page."""
+    scope = manager_scope(current_user)
+    _filters()  # a team outside the viewer's reach answers 404 here, before any job is made
+    kind = "export.matrix_xlsx" if request.args.get("format") != "csv" else "export.matrix_csv"
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    job = jobs.submit(
+        kind,
+        {
+            "scope": None if scope is None else sorted(scope),
+            "filters": {k: v for k, v in request.args.items() if k != "format"},
+            "roles": [r.value for r in MANAGERS],
+        },
+        requested_by=current_user,
+    )
+    db.session.commit()
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
 def _assignment_form(scope: set[int] | None, *, empty: bool = False) -> AssignmentForm:
     form = AssignmentForm(formdata=None) if empty else AssignmentForm()
     form.item.choices = [("", _("Choose a course or a learning path"))] + assignments.item_choices()
     form.team.choices = [("", "—")] + [(str(t.id), t.name) for t in teams.teams_in_scope(scope)]
+    form.due_rule.choices = [(rule.value, rule.label) for rule in DueRule]
     form.target_type.choices = [
         (target.value, target.label)
         for target in AssignmentTarget
@@ -120,7 +144,7 @@ def _render_assignments(scope, form, status=200):
 def create_assignment():
     scope = manager_scope(current_user)
     form = _assignment_form(scope)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _past_date_confirmed(form):
         try:
             _assignment, created = assignments.assign_from_input(current_user, scope, form.to_input())
         except FieldError as exc:
@@ -133,6 +157,20 @@ def create_assignment():
             )
             return redirect(url_for("manager.assignment_list"))
     return _render_assignments(scope, form, status=400)
+
+
+def _past_date_confirmed(form: AssignmentForm) -> bool:
+    """A fixed date in the past makes everyone overdue at once: ask once more before assigning it."""
+    if form.due_rule.data != DueRule.FIXED or form.due_on.data is None or form.due_on.data >= date.today():
+        return True
+    if form.confirm_past.data:
+        return True
+    form.due_on.errors = [
+        *form.due_on.errors,
+        _("This date is in the past: everyone it reaches is overdue at once. Tick the box below to assign it anyway."),
+    ]
+    form.show_confirm_past = True
+    return False
 
 
 @bp.route("/assignments/<int:assignment_id>/delete", methods=["GET", "POST"])

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ... import authz
+from ...enums import DueRule
 from ...extensions import db
 from ...models import Assignment, Course, LearningPath, LearningPathCourse, Team, User
 from .. import FieldError, audit
@@ -41,13 +42,21 @@ def assign(
     team: Team | None = None,
     user: User | None = None,
     job_role: str | None = None,
-    due_on: date,
+    due_on: date | None = None,
+    due_rule: str = DueRule.FIXED,
+    due_days: int | None = None,
+    reminder_days: str | None = None,
+    today: date | None = None,
 ) -> tuple[Assignment, bool]:
     """Create an assignment, or move the due date of the identical one (so a double submit adds nothing).
+    A relative rule (`due_days` after being assigned or joining the team) keeps as `due_on` the date of the
+    people it reaches today.
 
     Returns the assignment and whether it was new.
     """
     job_role = (job_role or "").strip() or None
+    due_rule, due_days, due_on = _checked_due(due_rule, due_days, due_on, today or date.today())
+    reminder_days = checked_reminder_days(reminder_days)
     if (course is None) == (path is None):
         raise FieldError("item", _("Choose either a course or a learning path."))
     if sum(x is not None for x in (team, user, job_role)) != 1:
@@ -56,8 +65,11 @@ def assign(
         raise FieldError("job_role", _("Only admins assign to a job role across the organisation."))
     item_key, target_key = _item_key(course, path), _target_key(team, user, job_role)
     existing = _identical(item_key, target_key)
+    details = {"item": item_key, "target": target_key, "due_on": due_on.isoformat(), "due_rule": str(due_rule)}
+    if due_days is not None:
+        details["due_days"] = due_days
     if existing is not None:
-        return _move_due_date(existing, actor, due_on), False
+        return _update(existing, actor, due_on, str(due_rule), due_days, reminder_days, details), False
     assignment = Assignment(
         course_id=course.id if course else None,
         path_id=path.id if path else None,
@@ -67,6 +79,9 @@ def assign(
         item_key=item_key,
         target_key=target_key,
         due_on=due_on,
+        due_rule=str(due_rule),
+        due_days=due_days,
+        reminder_days=reminder_days,
         created_by_id=actor.id if actor else None,
     )
     try:
@@ -74,14 +89,9 @@ def assign(
             db.session.add(assignment)
     except IntegrityError:
         # The same assignment created a moment ago by a second click or another tab: the database keeps one.
-        return _move_due_date(_identical(item_key, target_key), actor, due_on), False
-    audit.record(
-        "assignment.created",
-        actor=actor,
-        target_type="assignment",
-        target_id=assignment.id,
-        details={"item": item_key, "target": target_key, "due_on": due_on.isoformat()},
-    )
+        existing = _identical(item_key, target_key)
+        return _update(existing, actor, due_on, str(due_rule), due_days, reminder_days, details), False
+    audit.record("assignment.created", actor=actor, target_type="assignment", target_id=assignment.id, details=details)
     return assignment, True
 
 
@@ -91,17 +101,56 @@ def _identical(item_key: str, target_key: str) -> Assignment | None:
     )
 
 
-def _move_due_date(existing: Assignment, actor: User | None, due_on: date) -> Assignment:
-    if existing.due_on != due_on:
-        existing.due_on = due_on
+def _update(
+    existing: Assignment,
+    actor: User | None,
+    due_on: date,
+    due_rule: str,
+    due_days: int | None,
+    reminder_days: str | None,
+    details: dict,
+) -> Assignment:
+    """The identical assignment takes the new due date and reminders (audited when anything changed)."""
+    new = (due_on, due_rule, due_days, reminder_days)
+    if (existing.due_on, existing.due_rule, existing.due_days, existing.reminder_days) != new:
+        existing.due_on, existing.due_rule, existing.due_days, existing.reminder_days = new
         audit.record(
-            "assignment.updated",
-            actor=actor,
-            target_type="assignment",
-            target_id=existing.id,
-            details={"item": existing.item_key, "target": existing.target_key, "due_on": due_on.isoformat()},
+            "assignment.updated", actor=actor, target_type="assignment", target_id=existing.id, details=details
         )
     return existing
+
+
+MAX_DUE_DAYS = 3650
+
+
+def _checked_due(rule, days, due_on: date | None, today: date) -> tuple[DueRule, int | None, date]:
+    try:
+        rule = DueRule(rule or DueRule.FIXED)
+    except ValueError:
+        raise FieldError("due_rule", _("Choose how the due date is set.")) from None
+    if rule == DueRule.FIXED:
+        if due_on is None:
+            raise FieldError("due_on", _("Enter a due date."))
+        return rule, None, due_on
+    if days is None or not 1 <= int(days) <= MAX_DUE_DAYS:
+        raise FieldError("due_days", _("Enter a number of days from 1 to %(max)s.", max=MAX_DUE_DAYS))
+    return rule, int(days), today + timedelta(days=int(days))
+
+
+def checked_reminder_days(raw: str | None) -> str | None:
+    """ "7,1" -> "7,1" (days before the due date, largest first); empty: the organisation's default."""
+    text = (raw or "").replace(" ", "").strip(",")
+    if not text:
+        return None
+    try:
+        days = sorted({int(part) for part in text.split(",") if part}, reverse=True)
+    except ValueError:
+        raise FieldError(
+            "reminder_days", _("Write the reminder days as numbers separated by commas, e.g. 7,1.")
+        ) from None
+    if not days or any(not 0 <= d <= 365 for d in days) or len(days) > 6:
+        raise FieldError("reminder_days", _("Give up to six reminder days, each from 0 to 365."))
+    return ",".join(str(d) for d in days)
 
 
 def remove(actor: User, assignment: Assignment) -> None:
@@ -138,7 +187,27 @@ def team_ancestry() -> dict[int, list[int]]:
     return chains
 
 
-def due_dates(people: Iterable[Person]) -> dict[int, dict[int, date]]:
+@dataclass(frozen=True)
+class DueItem:
+    """A course a person has to do, by when, through which assignment (the earliest due one wins)."""
+
+    due_on: date
+    assignment_id: int
+    reminder_days: str | None
+
+
+def relative_due(rule: str, days: int | None, fixed: date, assigned_on: date, joined_on: date | None) -> date:
+    """A person's due date under an assignment: the fixed date, or N days after the later of the assignment and
+    the person's arrival in the team (a newcomer gets the full N days), or N days after joining the team."""
+    if rule == DueRule.FIXED or days is None:
+        return fixed
+    joined = joined_on or assigned_on
+    if rule == DueRule.AFTER_JOINING:
+        return joined + timedelta(days=days)
+    return max(assigned_on, joined) + timedelta(days=days)
+
+
+def due_items(people: Iterable[Person]) -> dict[int, dict[int, DueItem]]:
     """For each person, the courses assigned to them (directly, through a team above them or their job role),
     each with its earliest due date. A fixed number of queries, whatever the number of people."""
     people = list(people)
@@ -157,12 +226,17 @@ def due_dates(people: Iterable[Person]) -> dict[int, dict[int, date]]:
         conditions.append(Assignment.job_role.in_(roles))
     rows = db.session.execute(
         select(
+            Assignment.id,
             Assignment.course_id,
             Assignment.path_id,
             Assignment.team_id,
             Assignment.user_id,
             Assignment.job_role,
             Assignment.due_on,
+            Assignment.due_rule,
+            Assignment.due_days,
+            Assignment.reminder_days,
+            Assignment.created_at,
         ).where(or_(*conditions))
     ).all()
     path_courses: dict[int, list[int]] = defaultdict(list)
@@ -171,6 +245,17 @@ def due_dates(people: Iterable[Person]) -> dict[int, dict[int, date]]:
             select(LearningPathCourse.path_id, LearningPathCourse.course_id).order_by(LearningPathCourse.position)
         ):
             path_courses[path_id].append(course_id)
+    joined: dict[int, date] = {}
+    if any(r.due_rule != DueRule.FIXED for r in rows):
+        # When each person joined their team (or, before anyone recorded it, when the account was made).
+        ids = [p.id for p in people]
+        query = select(User.id, func.coalesce(User.team_joined_at, User.created_at))
+        if len(ids) <= 1000:
+            query = query.where(User.id.in_(ids))
+        joined = {
+            uid: (when.date() if isinstance(when, datetime) else _as_date(when))
+            for uid, when in db.session.execute(query)
+        }
     by_team: dict[int, list] = defaultdict(list)
     by_user: dict[int, list] = defaultdict(list)
     by_role: dict[str, list] = defaultdict(list)
@@ -181,9 +266,9 @@ def due_dates(people: Iterable[Person]) -> dict[int, dict[int, date]]:
             by_user[row.user_id].append(row)
         else:
             by_role[row.job_role].append(row)
-    result: dict[int, dict[int, date]] = {}
+    result: dict[int, dict[int, DueItem]] = {}
     for person in people:
-        mine: dict[int, date] = {}
+        mine: dict[int, DueItem] = {}
         relevant = list(by_user.get(person.id, ()))
         if person.team_id is not None:
             for team_id in ancestry.get(person.team_id, [person.team_id]):
@@ -191,11 +276,25 @@ def due_dates(people: Iterable[Person]) -> dict[int, dict[int, date]]:
         if person.job_role:
             relevant.extend(by_role.get(person.job_role, ()))
         for row in relevant:
+            due = relative_due(row.due_rule, row.due_days, row.due_on, row.created_at.date(), joined.get(person.id))
             for course_id in [row.course_id] if row.course_id else path_courses[row.path_id]:
-                if course_id not in mine or row.due_on < mine[course_id]:
-                    mine[course_id] = row.due_on
+                if course_id not in mine or due < mine[course_id].due_on:
+                    mine[course_id] = DueItem(due, row.id, row.reminder_days)
         result[person.id] = mine
     return result
+
+
+def _as_date(value) -> date:
+    # SQLite hands COALESCE of two datetimes back as text.
+    return datetime.fromisoformat(str(value)).date()
+
+
+def due_dates(people: Iterable[Person]) -> dict[int, dict[int, date]]:
+    """For each person, the courses assigned to them with their earliest due dates (see `due_items`)."""
+    return {
+        person_id: {course_id: item.due_on for course_id, item in items.items()}
+        for person_id, items in due_items(people).items()
+    }
 
 
 def assignments_in_scope(team_ids: set[int] | None) -> list[Assignment]:
@@ -220,7 +319,8 @@ def assignments_in_scope(team_ids: set[int] | None) -> list[Assignment]:
 
 @dataclass(frozen=True)
 class AssignmentInput:
-    """What a manager asked for, from the page or the API: one item (by id or slug), one target, a due date."""
+    """What a manager asked for, from the page or the API: one item (by id or slug), one target, a due date
+    (fixed, or a number of days after being assigned or joining the team)."""
 
     due_on: date | None
     course_id: int | None = None
@@ -230,15 +330,27 @@ class AssignmentInput:
     team_id: int | None = None
     person_email: str | None = None
     job_role: str | None = None
+    due_rule: str = DueRule.FIXED
+    due_days: int | None = None
+    reminder_days: str | None = None
 
 
 def assign_from_input(actor: User, scope: set[int] | None, data: AssignmentInput) -> tuple[Assignment, bool]:
     """Check the request against what `actor` may reach (scope: their team ids, None for everything) and assign.
     Raises FieldError naming the input at fault."""
-    if data.due_on is None:
+    if data.due_rule == DueRule.FIXED and data.due_on is None:
         raise FieldError("due_on", _("Enter a due date."))
     course, path = _requested_item(data)
-    return assign(actor, course=course, path=path, due_on=data.due_on, **_requested_target(data, scope))
+    return assign(
+        actor,
+        course=course,
+        path=path,
+        due_on=data.due_on,
+        due_rule=data.due_rule,
+        due_days=data.due_days,
+        reminder_days=data.reminder_days,
+        **_requested_target(data, scope),
+    )
 
 
 def _requested_item(data: AssignmentInput) -> tuple[Course | None, LearningPath | None]:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ...extensions import db
+from ...mail import webhooks
 from ...models import Assignment, Role, Team, User
 from .. import DomainError, audit
 
@@ -94,6 +95,7 @@ class TeamInput:
     name: str
     parent_id: int | None
     manager_id: int | None
+    webhook_url: str | None = None  # None: leave as it is; "": remove
 
 
 def team_tree() -> list[TeamNode]:
@@ -203,6 +205,13 @@ def update_team(actor: User, team: Team, data: TeamInput) -> dict[str, list[str 
     }
     after = {"name": name, "parent": parent.name if parent else None, "manager": manager.email if manager else None}
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if data.webhook_url is not None:
+        url = data.webhook_url.strip() or None
+        if url is not None and (len(url) > 500 or not webhooks.valid_url(url)):
+            raise TeamError(_("Enter the https:// address of a Teams or Slack incoming webhook."), "webhook_url")
+        if url != team.webhook_url:
+            changes["webhook"] = ["set" if team.webhook_url else None, "set" if url else None]  # never log the secret
+            team.webhook_url = url
     if not changes:
         return changes
     team.name = name

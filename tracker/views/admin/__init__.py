@@ -12,6 +12,7 @@ from . import (
     audit,
     certificates,
     content,
+    jobs,
     people,
     policies,
     privacy,
@@ -34,6 +35,7 @@ for child in (
     requirements,
     policies,
     privacy,
+    jobs,
 ):
     bp.register_blueprint(child.bp)
 

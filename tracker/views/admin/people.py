@@ -13,6 +13,7 @@ from ...extensions import db
 from ...forms import ConfirmedForm, ConfirmForm
 from ...forms.certificates import DecisionForm
 from ...forms.people import (
+    BulkPeopleForm,
     ImportConfirmForm,
     ImportUploadForm,
     PeopleFilterForm,
@@ -24,7 +25,7 @@ from ...forms.people import (
 from ...i18n import LANGUAGES
 from ...inputs import bounded_int
 from ...models import Role, User
-from ...services import DomainError
+from ...services import DomainError, invitations, jobs
 from ...services.organisation import names, people
 from ...services.organisation.people import FieldError, csv_rows, imports
 
@@ -52,7 +53,81 @@ def index():
     result = people.list_people(criteria)
     given = {"q": criteria.search, "team": form.team.data, "role": form.role.data, "status": form.status.data}
     filters = {key: value for key, value in given.items() if value}  # kept in the pager's links
-    return render_template("admin/people/index.html", form=form, result=result, filters=filters)
+    return render_template(
+        "admin/people/index.html",
+        form=form,
+        result=result,
+        filters=filters,
+        bulk_form=_bulk_form(empty=True),
+        pending_invitations=invitations.pending_count(),
+    )
+
+
+def _bulk_form(*, empty: bool = False) -> BulkPeopleForm:
+    form = BulkPeopleForm(formdata=None) if empty else BulkPeopleForm()
+    form.course.choices = [("", _("Choose a course"))] + [(str(cid), title) for cid, title in people.course_choices()]
+    return form
+
+
+@bp.route("/bulk", methods=["POST"])
+@role_required(Role.ADMIN)
+def bulk():
+    form = _bulk_form()
+    if not form.validate_on_submit():
+        flash(_("Choose an action and tick at least one person."), "error")
+        return redirect(url_for("admin.people.index"))
+    course = form.course.data
+    try:
+        outcome = people.bulk_action(
+            form.action.data,
+            form.user_ids.data or [],
+            current_user,
+            course_id=int(course) if course and course.isdigit() else None,
+            due_days=form.due_days.data,
+        )
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.people.index"))
+    db.session.commit()
+    if outcome.job_id is not None:
+        flash(ngettext("Sending %(num)d invitation.", "Sending %(num)d invitations.", outcome.done), "success")
+    else:
+        flash(
+            ngettext("Done for %(num)d person", "Done for %(num)d people", outcome.done)
+            + (" " + ngettext("(%(num)d skipped).", "(%(num)d skipped).", outcome.skipped) if outcome.skipped else "."),
+            "success",
+        )
+    return redirect(url_for("admin.people.index"))
+
+
+@bp.route("/send-invitations", methods=["POST"])
+@role_required(Role.ADMIN)
+def send_invitations():
+    """One click for everyone never invited who never signed in (after a CSV import, say)."""
+    if ConfirmForm().validate_on_submit():
+        count = invitations.pending_count()
+        jobs.submit("invitations.send", {}, requested_by=current_user)
+        db.session.commit()
+        flash(ngettext("Sending %(num)d invitation.", "Sending %(num)d invitations.", count), "success")
+    return redirect(url_for("admin.people.index"))
+
+
+@bp.route("/<int:user_id>/invite", methods=["POST"])
+@role_required(Role.ADMIN)
+def invite(user_id: int):
+    person = get_person_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        return _render_person(person, action_error=_("The form had expired; try again."), status=400)
+    try:
+        message = invitations.invite(person, current_user)
+    except DomainError as exc:
+        return _render_person(person, action_error=str(exc), status=400)
+    db.session.commit()
+    if message is None:
+        flash(_("An invitation was sent to %(email)s today already.", email=person.email), "info")
+    else:
+        flash(_("An invitation is on its way to %(email)s.", email=person.email), "success")
+    return redirect(url_for("admin.people.edit", user_id=person.id))
 
 
 # --- create and edit --------------------------------------------------------------------------------------------
@@ -82,6 +157,7 @@ def create():
             team_id=team_id(form.team.data),
             job_role=form.job_role.data,
             password=form.password.data if form.password_choice.data == "set" else None,
+            invite=form.password_choice.data == "invite",
         )
         try:
             person, one_time_password = people.create_person(data, current_user)
@@ -97,7 +173,17 @@ def create():
                 return render_template(
                     "admin/people/password.html", person=person, password=one_time_password, created=True
                 ), 201
-            flash(_("The account for %(display_name)s is created.", display_name=person.display_name), "success")
+            if data.invite:
+                flash(
+                    _(
+                        "The account for %(display_name)s is created and an invitation is on its way to %(email)s.",
+                        display_name=person.display_name,
+                        email=person.email,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("The account for %(display_name)s is created.", display_name=person.display_name), "success")
             return redirect(url_for("admin.people.edit", user_id=person.id))
     return render_template("admin/people/new.html", form=form), 400 if form.is_submitted() else 200
 

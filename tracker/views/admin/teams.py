@@ -29,7 +29,8 @@ def _team_form(team: Team | None = None, **kwargs) -> TeamForm:
 
 
 def _input(form: TeamForm) -> teams.TeamInput:
-    return teams.TeamInput(form.name.data or "", form.parent_id.data, form.manager_id.data)
+    webhook = form.webhook_url.data if form.webhook_url.raw_data is not None else None
+    return teams.TeamInput(form.name.data or "", form.parent_id.data, form.manager_id.data, webhook)
 
 
 def _render_index(form: TeamForm | None = None, status: int = 200):
@@ -44,6 +45,7 @@ def _render_edit(team: Team, form: TeamForm | None = None, status: int = 200, de
     if form is None:
         form = _team_form(team, formdata=None, data={"name": team.name})
         form.parent_id.data, form.manager_id.data = team.parent_id, team.manager_id
+        form.webhook_url.data = team.webhook_url or ""
     return render_template(
         "admin/teams/edit.html",
         team=team,

@@ -98,6 +98,14 @@ def team_choices() -> list[tuple[int, str]]:
     ]
 
 
+def course_choices() -> list[tuple[int, str]]:
+    """Published courses, by title (one query), for assigning from the list."""
+    from ....models import Course
+    from ...queries import published_courses
+
+    return [tuple(row) for row in db.session.execute(published_courses(Course.id, Course.title).order_by(Course.title))]
+
+
 # --- shared checks --------------------------------------------------------------------------------------------
 
 
@@ -191,6 +199,7 @@ class NewPerson:
     team_id: int | None = None
     job_role: str | None = None
     password: str | None = None  # None: generate a one-time password
+    invite: bool = False  # email a link to choose a password instead (no password is set or shown)
 
 
 def create_person(data: NewPerson, actor: User) -> tuple[User, str | None]:
@@ -202,8 +211,8 @@ def create_person(data: NewPerson, actor: User) -> tuple[User, str | None]:
     job_role = on_field("job_role", _checked_job_role, data.job_role)
     if _email_taken(email):
         _refuse_existing(email, actor)
-    generated = data.password is None
-    password = one_time_password() if generated else data.password
+    generated = data.password is None and not data.invite
+    password = one_time_password() if data.password is None else data.password
     if not generated:
         on_field("password", accounts.check_password_strength, password, email)
     user = User(
@@ -222,6 +231,10 @@ def create_person(data: NewPerson, actor: User) -> tuple[User, str | None]:
             db.session.add(user)
     except IntegrityError:  # the same email created at this moment by another request
         _refuse_existing(email, actor)
+    if data.invite:
+        from ... import invitations
+
+        invitations.invite(user, actor)
     audit.record(
         "user.created",
         actor=actor,
@@ -232,10 +245,59 @@ def create_person(data: NewPerson, actor: User) -> tuple[User, str | None]:
             "role": role,
             "team": team.name if team else None,
             "one_time_password": generated,
+            "invited": data.invite,
         },
     )
     requirements.sync(actor, people_ids=[user.id])  # the AI systems of their team or job role assign training
     return user, (password if generated else None)
+
+
+# --- bulk actions ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    done: int
+    skipped: int
+    job_id: int | None = None
+
+
+def bulk_action(
+    action: str, user_ids: list[int], actor: User, *, course_id: int | None = None, due_days: int | None = None
+) -> BulkOutcome:
+    """Invite (as a background job), deactivate or assign a course to the people ticked in the list."""
+    from ... import jobs
+    from ..assignments import assign
+
+    people = list(db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.id)))
+    if not people:
+        raise DomainError(_("Tick at least one person."))
+    if action == "invite":
+        job = jobs.submit("invitations.send", {"user_ids": [p.id for p in people if p.active]}, requested_by=actor)
+        return BulkOutcome(
+            done=sum(p.active for p in people),
+            skipped=sum(not p.active for p in people),
+            job_id=job.id if job else None,
+        )
+    if action == "deactivate":
+        done = skipped = 0
+        for person in people:
+            if person.id == actor.id or not person.active:
+                skipped += 1
+                continue
+            deactivate(person, actor)
+            done += 1
+        return BulkOutcome(done=done, skipped=skipped)
+    if action == "assign":
+        from ....models import Course
+
+        course = db.session.get(Course, course_id) if course_id else None
+        if course is None or not course.published:
+            raise FieldError("course", _("Choose a course to assign."))
+        for person in people:
+            assign(actor, course=course, user=person, due_rule="after_assigned", due_days=due_days or 30)
+        return BulkOutcome(done=len(people), skipped=0)
+    raise DomainError(_("Choose an action."))
 
 
 # --- editing --------------------------------------------------------------------------------------------------
