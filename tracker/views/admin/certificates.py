@@ -10,7 +10,7 @@ from ...authz import get_certificate_or_404, role_required
 from ...enums import Role
 from ...extensions import db
 from ...forms.certificates import DecisionForm, ReissueForm, RevokeForm
-from ...services import DomainError, certification
+from ...services import DomainError, FieldError, certification
 from ...services.certification import listing
 from ...services.organisation import names
 
@@ -60,8 +60,12 @@ def revoke(code: str):
     if form.validate_on_submit():
         try:
             certification.revoke(cert, current_user, form.reason.data, form.public_reason.data or "")
+        except FieldError as exc:
+            form.error_on(exc.field, str(exc))
         except DomainError as exc:
-            form.error_on(getattr(exc, "field", "reason"), str(exc))
+            # About the certificate, not the input: revoked or superseded meanwhile (another admin was quicker),
+            # when the page no longer shows the forms, so their fields could not show it.
+            flash(str(exc), "error")
         else:
             db.session.commit()
             flash(_("Certificate %(code)s is revoked.", code=cert.code), "success")
@@ -77,8 +81,10 @@ def reissue(code: str):
     if form.validate_on_submit():
         try:
             new = certification.reissue(cert, current_user, form.reason.data, form.learner_name.data)
+        except FieldError as exc:
+            form.error_on(exc.field, str(exc))
         except DomainError as exc:
-            form.error_on(getattr(exc, "field", "learner_name"), str(exc))
+            flash(str(exc), "error")  # as for revoking: the certificate changed meanwhile
         else:
             db.session.commit()
             flash(_("Reissued as %(code)s; %(code2)s is marked superseded.", code=new.code, code2=cert.code), "success")
