@@ -154,7 +154,9 @@ def app(request, app_config):
     flask_app = create_app(app_config) if request.node.get_closest_marker("own_app") else _app_for(app_config)
     flask_app.test_client_class = FreshContextClient
     structure.clear_cache()  # ids are reused after a rollback: a cached course could belong to an earlier test
-    if flask_app.config.get("RATELIMIT_ENABLED"):
+    # One limiter serves every app, switched on or off by the app built last: make it follow the app under test.
+    limiter.enabled = bool(flask_app.config.get("RATELIMIT_ENABLED"))
+    if limiter.enabled:
         limiter.reset()
     with flask_app.app_context():
         if request.node.get_closest_marker("real_commits"):

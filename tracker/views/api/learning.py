@@ -163,7 +163,7 @@ def my_progress():
 
 
 @bp.route("/courses/<slug>/modules/<module_slug>/attempts", methods=["POST"])
-@limiter.limit(quiz_limit, key_func=per_person, scope="quiz")
+@limiter.shared_limit(quiz_limit, scope="quiz", key_func=per_person)  # one budget for pages and API
 def start_attempt(slug: str, module_slug: str):
     course = get_course_view_or_404(slug, API_LANGUAGE)
     module = get_module_or_404(course, module_slug)
@@ -186,7 +186,7 @@ def attempt(attempt_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
-@limiter.limit(quiz_limit, key_func=per_person, scope="quiz")
+@limiter.shared_limit(quiz_limit, scope="quiz", key_func=per_person)  # one budget for pages and API
 def submit_attempt(attempt_id: int):
     attempt = get_attempt_or_404(attempt_id, for_taking=True)
     payload = request.get_json(silent=True)
