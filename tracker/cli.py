@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from .demo import large, organisation
 from .extensions import db
 from .models import Role
-from .services import DomainError, accounts
+from .services import DomainError, accounts, invariants
 from .services.certification import verification
 from .services.content import loader, quality
 from .services.content.schema import ContentError
@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(verify_certificate)
     app.cli.add_command(content_check)
+    app.cli.add_command(check_invariants)
 
 
 @click.command("seed")
@@ -154,3 +155,16 @@ def content_check(directory: Path | None) -> None:
             failed = True
             click.echo(f"  {problem}")
     sys.exit(1 if failed else 0)
+
+
+@click.command("check-invariants")
+def check_invariants() -> None:
+    """Check what must hold whatever ran concurrently: one current certificate per completion, no reissued revoked
+    certificate, a completion for every finished course, one open attempt per person and quiz (exit 1 on any)."""
+    found = invariants.violations()
+    for violation in found:
+        click.echo(str(violation))
+    if found:
+        click.echo(f"{len(found)} violation(s) found.", err=True)
+        sys.exit(1)
+    click.echo(f"No violations ({len(invariants.CHECKS)} checks).")
