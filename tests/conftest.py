@@ -18,7 +18,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from tracker import create_app
 from tracker.extensions import db, limiter
 from tracker.models.audit import APPEND_ONLY_TRIGGERS
-from tracker.services import sessions
+from tracker.services import invariants, sessions
 from tracker.services.learning import structure
 
 from . import factories
@@ -93,6 +93,15 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+def _fail_on_violations() -> None:
+    """Data committed for real (by other threads, processes or a live server) must keep the invariants that
+    `flask check-invariants` checks; checked here, before the tables are wiped, since nothing is left after."""
+    db.session.rollback()
+    found = invariants.violations()
+    if found:
+        pytest.fail("check-invariants: " + "; ".join(map(str, found)), pytrace=False)
+
+
 @pytest.fixture
 def app_config(database_url, instance_path) -> dict:
     """Override keys here (via indirect use) before the app is built; the default is the test config."""
@@ -159,13 +168,16 @@ def app(request, app_config):
     flask_app = create_app(app_config) if request.node.get_closest_marker("own_app") else _app_for(app_config)
     flask_app.test_client_class = FreshContextClient
     structure.clear_cache()  # ids are reused after a rollback: a cached course could belong to an earlier test
-    if flask_app.config.get("RATELIMIT_ENABLED"):
+    # One limiter serves every app, switched on or off by the app built last: make it follow the app under test.
+    limiter.enabled = bool(flask_app.config.get("RATELIMIT_ENABLED"))
+    if limiter.enabled:
         limiter.reset()
     with flask_app.app_context():
         if request.node.get_closest_marker("real_commits"):
             _empty_tables()
             try:
                 yield flask_app
+                _fail_on_violations()
             finally:
                 db.session.remove()
                 _empty_tables()
@@ -269,6 +281,21 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", before)
 
     return _count
+
+
+def _on_postgresql() -> bool:
+    return os.environ.get("TEST_DATABASE_URL", "").strip().startswith("postgresql")
+
+
+def pytest_runtest_setup(item):
+    """`postgres` tests (real concurrent requests: SQLite has no row locks to race on) need TEST_DATABASE_URL to be
+    PostgreSQL. A developer's SQLite run skips them; CI deselects them in its SQLite pass (-m 'not postgres') and
+    runs them in its PostgreSQL pass, so meeting one on SQLite in CI fails rather than skips."""
+    if item.get_closest_marker("postgres") and not _on_postgresql():
+        reason = "needs PostgreSQL: set TEST_DATABASE_URL=postgresql+psycopg://..."
+        if IN_CI:
+            pytest.fail(f"{reason} (CI=true: deselect it with -m 'not postgres' on SQLite)", pytrace=False)
+        pytest.skip(reason)
 
 
 def pytest_sessionfinish(session, exitstatus):

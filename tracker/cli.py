@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from .demo import large, organisation
 from .extensions import db
 from .models import Role
-from .services import DomainError, accounts
+from .services import DomainError, accounts, invariants
 from .services.certification import backfill, verification
 from .services.content import loader, quality
 from .services.content.schema import ContentError
@@ -31,6 +31,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(sync_requirements)
     app.cli.add_command(jobs_worker)
     app.cli.add_command(jobs_run_pending)
+    app.cli.add_command(check_invariants)
 
 
 @click.command("seed")
@@ -303,3 +304,16 @@ def jobs_run_pending(tick: bool) -> None:
         run_tick()
         db.session.commit()
     click.echo(f"{queue.drain(app)} queue tasks ran")
+
+
+@click.command("check-invariants")
+def check_invariants() -> None:
+    """Check what must hold whatever ran concurrently: one current certificate per completion, no reissued revoked
+    certificate, a completion for every finished course, one open attempt per person and quiz (exit 1 on any)."""
+    found = invariants.violations()
+    for violation in found:
+        click.echo(str(violation))
+    if found:
+        click.echo(f"{len(found)} violation(s) found.", err=True)
+        sys.exit(1)
+    click.echo(f"No violations ({len(invariants.CHECKS)} checks).")

@@ -55,7 +55,7 @@ def show(attempt_id: int):
 
 @bp.route("/<int:attempt_id>", methods=["POST"])
 @login_required
-@limiter.limit(quiz_limit, key_func=per_person, scope="quiz")
+@limiter.shared_limit(quiz_limit, scope="quiz", key_func=per_person)  # one budget for pages and API
 def submit(attempt_id: int):
     attempt = get_attempt_or_404(attempt_id, for_taking=True)
     if not ConfirmForm().validate_on_submit():

@@ -162,7 +162,7 @@ def quiz(slug: str, module_slug: str):
 
 @bp.route("/<slug>/modules/<module_slug>/quiz/start", methods=["POST"])
 @login_required
-@limiter.limit(quiz_limit, key_func=per_person, scope="quiz")
+@limiter.shared_limit(quiz_limit, scope="quiz", key_func=per_person)  # one budget for pages and API
 def start_quiz(slug: str, module_slug: str):
     course = get_course_view_or_404(slug, current_language())
     module = get_module_or_404(course, module_slug)

@@ -10,7 +10,7 @@ from ...authz import get_certificate_or_404, role_required
 from ...enums import Role
 from ...extensions import db
 from ...forms.certificates import DecisionForm, ReissueForm, RevokeForm
-from ...services import DomainError, certification
+from ...services import DomainError, FieldError, certification
 from ...services.certification import listing
 from ...services.organisation import names
 
@@ -62,9 +62,13 @@ def revoke(code: str):
         return _confirm_page("admin/certificates/revoke.html", cert, form)
     try:
         certification.revoke(cert, current_user, form.reason.data, form.public_reason.data or "")
-    except DomainError as exc:
-        form.error_on(getattr(exc, "field", "reason"), str(exc))
+    except FieldError as exc:
+        form.error_on(exc.field, str(exc))
         return _confirm_page("admin/certificates/revoke.html", cert, form, 400)
+    except DomainError as exc:
+        # About the certificate, not the input: revoked or superseded meanwhile (another admin was quicker).
+        flash(str(exc), "error")
+        return redirect(url_for("admin.certificates.show", code=cert.code))
     db.session.commit()
     flash(_("Certificate %(code)s is revoked.", code=cert.code), "success")
     return redirect(url_for("admin.certificates.show", code=cert.code))
@@ -83,9 +87,12 @@ def reissue(code: str):
         return _confirm_page("admin/certificates/reissue.html", cert, form)
     try:
         new = certification.reissue(cert, current_user, form.reason.data, form.learner_name.data)
-    except DomainError as exc:
-        form.error_on(getattr(exc, "field", "learner_name"), str(exc))
+    except FieldError as exc:
+        form.error_on(exc.field, str(exc))
         return _confirm_page("admin/certificates/reissue.html", cert, form, 400)
+    except DomainError as exc:
+        flash(str(exc), "error")  # as for revoking: the certificate changed meanwhile
+        return redirect(url_for("admin.certificates.show", code=cert.code))
     db.session.commit()
     flash(_("Reissued as %(code)s; %(code2)s is marked superseded.", code=new.code, code2=cert.code), "success")
     return redirect(url_for("admin.certificates.show", code=new.code))

@@ -181,7 +181,8 @@ def my_progress():
 
 
 @bp.route("/courses/<slug>/modules/<module_slug>/attempts", methods=["POST"])
-@limiter.limit(quiz_limit, key_func=per_person, scope="quiz")  # outside: the schema reads the view's own signature
+# One budget for pages and API; outside the operation, whose schema reads the view's own signature.
+@limiter.shared_limit(quiz_limit, scope="quiz", key_func=per_person)
 @operation(
     "startAttempt",
     {201: (schemas.Attempt, "The open attempt: the served questions without their answers")},
@@ -212,7 +213,7 @@ def attempt(attempt_id: int):
 
 
 @bp.route(f"/attempts/<{ID_RULE}:attempt_id>/submit", methods=["POST"])
-@limiter.limit(quiz_limit, key_func=per_person, scope="quiz")
+@limiter.shared_limit(quiz_limit, scope="quiz", key_func=per_person)
 @operation(
     "submitAttempt",
     {200: (schemas.Attempt, "Score, pass or fail, and feedback on each question")},
