@@ -167,7 +167,7 @@ def answers_for(attempt, *, correct: bool = True) -> dict[str, list[str]]:
     for question in attempt.served:
         right = [c["id"] for c in question["choices"] if c["correct"]]
         wrong = [c["id"] for c in question["choices"] if not c["correct"]]
-        answers[question["key"]] = right if correct else wrong[:1]
+        answers[question.get("id") or question["key"]] = right if correct else wrong[:1]  # as pages name it
     return answers
 
 

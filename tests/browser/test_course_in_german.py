@@ -48,7 +48,7 @@ def _answer_open_attempt(page, live_server, user_id: int) -> None:
         kind = "checkbox" if question["kind"] == "multiple" else "radio"
         for choice in question["choices"]:
             if choice["correct"]:
-                page.locator(f'input[type="{kind}"][name="q-{question["key"]}"][value="{choice["id"]}"]').check()
+                page.locator(f'input[type="{kind}"][name="q-{question["id"]}"][value="{choice["id"]}"]').check()
     page.get_by_role("button", name=german(live_server, "Submit answers")).click()
 
 

@@ -83,7 +83,7 @@ def start_quiz(page: Page, live_server, seeded: Seeded) -> tuple[int, list[dict]
 def answer(page: Page, question: dict) -> None:
     kind = "checkbox" if question["kind"] == "multiple" else "radio"
     for choice_id in correct_ids(question):
-        box = page.locator(f'input[type="{kind}"][name="q-{question["key"]}"][value="{choice_id}"]')
+        box = page.locator(f'input[type="{kind}"][name="q-{question["id"]}"][value="{choice_id}"]')
         box.check()
         expect(box).to_be_checked()
 
@@ -194,7 +194,7 @@ def test_submitting_with_a_question_unanswered_keeps_the_answers_given(page, liv
     expect(page.get_by_role("heading", level=1)).to_have_text("Quiz: Module 1")
     for question in answered:
         for choice in question["choices"]:
-            box = page.locator(f'input[name="q-{question["key"]}"][value="{choice["id"]}"]')
+            box = page.locator(f'input[name="q-{question["id"]}"][value="{choice["id"]}"]')
             if choice["correct"]:
                 expect(box).to_be_checked()
             else:

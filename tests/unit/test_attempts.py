@@ -76,12 +76,12 @@ def test_incomplete_answers_are_refused_and_nothing_is_recorded(app, make_user, 
     user = make_user()
     attempt = attempts.start_attempt(user, _quiz(course))
     answers = factories.answers_for(attempt)
-    missing_key = attempt.served[0]["key"]
+    missing_key = attempts.public_id(attempt.served[0])
     answers[missing_key] = []
-    answers[attempt.served[1]["key"]] = ["not-a-choice"]
+    answers[attempts.public_id(attempt.served[1])] = ["not-a-choice"]
     with pytest.raises(attempts.IncompleteAnswers) as info:
         attempts.submit_attempt(user, attempt, answers)
-    assert set(info.value.missing) == {missing_key, attempt.served[1]["key"]}
+    assert set(info.value.missing) == {missing_key, attempts.public_id(attempt.served[1])}
     assert attempt.is_open and attempt.score is None
 
 
@@ -91,7 +91,7 @@ def test_two_choices_on_a_single_choice_question_is_not_an_answer(app, make_user
     attempt = attempts.start_attempt(user, _quiz(course))
     answers = factories.answers_for(attempt)
     single = next(q for q in attempt.served if q["kind"] == "single")
-    answers[single["key"]] = [c["id"] for c in single["choices"]]
+    answers[attempts.public_id(single)] = [c["id"] for c in single["choices"]]
     with pytest.raises(attempts.IncompleteAnswers):
         attempts.submit_attempt(user, attempt, answers)
 

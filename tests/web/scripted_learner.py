@@ -95,6 +95,16 @@ class Question:
     choices: list[tuple[str, str]]  # (choice id, text) in the order shown
 
 
+def memory_key(question: Question) -> str:
+    """How a bot recognises a question it met before: ids are random per attempt, so by what it reads — the prompt
+    (API), or the choices' texts (pages, where the bot reads only the form). True/false items read on a page all
+    look alike: they get a key of their own that nothing else shares."""
+    if question.prompt:
+        return question.prompt
+    texts = sorted(text for _cid, text in question.choices)
+    return "|".join(texts) if texts != ["False", "True"] else f"unknown:{question.key}"
+
+
 @dataclass
 class Seen:
     """One attempt as the bot saw it, from start to review."""
@@ -182,7 +192,7 @@ class ScriptedLearner:
         self.rng = rng
         self.token: str | None = None  # the API's bearer token
         self.csrf = ""  # the session's CSRF token, as the forms carry it
-        self.memory: dict[str, dict[str, bool]] = {}  # question key -> {choice text chosen: right}
+        self.memory: dict[str, dict[str, bool]] = {}  # question text -> {choice text chosen: right}
 
     # -- signing in and finding quizzes --------------------------------------------------------------------------
 
@@ -287,13 +297,13 @@ class ScriptedLearner:
         seen.passed, seen.correct = result["passed"], result["correct"]
         reviewed = {q["key"]: q for q in result["questions"]}
         seen.review = [reviewed[q.key]["correct"] if q.key in reviewed else None for q in seen.questions]
-        seen.saw_correct_choices = any("correct" in c for q in result["questions"] for c in q.get("choices", []))
+        seen.saw_correct_choices = any("correct" in c for q in result["questions"] for c in q.get("choices") or [])
         self._remember(seen)
 
     def answer(self, seen: Seen) -> None:
         """The strategy's pick, unless an earlier review said how a choice fared (a question seen before)."""
         for question in seen.questions:
-            known = self.memory.get(question.key, {})
+            known = self.memory.get(memory_key(question), {})
             right = [cid for cid, text in question.choices if known.get(text) is True]
             wrong = {cid for cid, text in question.choices if known.get(text) is False}
             if right:
@@ -312,4 +322,4 @@ class ScriptedLearner:
                 continue
             texts = dict(question.choices)
             for cid in seen.answers[question.key]:
-                self.memory.setdefault(question.key, {})[texts[cid]] = right
+                self.memory.setdefault(memory_key(question), {})[texts[cid]] = right

@@ -120,8 +120,8 @@ def test_incomplete_quiz_submission_keeps_answers(client, make_user, login_as, c
     attempt_id = _start(client, course)
     attempt = db.session.get(Attempt, attempt_id)
     answers = factories.answers_for(attempt)
-    skipped = attempt.served[0]["key"]
-    kept_key = attempt.served[1]["key"]
+    skipped = attempt.served[0]["id"]
+    kept_key = attempt.served[1]["id"]
     form = {f"q-{k}": v for k, v in answers.items() if k != skipped}
     response = client.post(f"/attempts/{attempt_id}", data=form)
     assert response.status_code == 400

@@ -59,6 +59,19 @@ def test_after_a_failed_attempt_the_learner_sees_which_questions_were_wrong_not_
     assert api["review"] == "full" and all("explanation" in item for item in api["questions"])
 
 
+def test_question_keys_of_the_content_never_reach_the_page_or_the_api(client, login_as, make_user):
+    """A content key such as "longest-answer-is-right" could hint at the answer: each attempt names its questions
+    with random ids instead."""
+    course = factories.make_course()
+    login_as(make_user())
+    attempt = _start(client, course)
+    page = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    api = client.get(f"/api/v1/attempts/{attempt.id}").get_data(as_text=True)
+    for question in attempt.served:
+        assert question["key"] not in page and question["key"] not in api
+        assert f'name="q-{question["id"]}"' in page
+
+
 def test_with_the_score_only_policy_nothing_but_the_score_is_shown(client, login_as, make_user):
     course = factories.make_course(review_after_fail="score")
     login_as(make_user())

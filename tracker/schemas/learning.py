@@ -92,7 +92,7 @@ class ReviewedChoice(Choice):
 
 
 class OpenQuestion(Model):
-    key: str
+    key: str = Field(description="The question's identifier within this attempt (random; name answers by it)")
     kind: QuestionKind
     prompt: str
     choices: list[Choice]
@@ -102,7 +102,7 @@ class ReviewedQuestion(Model):
     """A question of a submitted attempt. `choices`, `selected` and `explanation` are given at the `full` review
     level only (the quiz's review policy); `correct` says whether it was answered correctly."""
 
-    key: str
+    key: str = Field(description="The question's identifier within this attempt")
     kind: QuestionKind
     prompt: str
     correct: bool
@@ -151,5 +151,5 @@ QuestionKey = Annotated[str, Field(max_length=100)]
 
 class Answers(Body):
     answers: dict[QuestionKey, Annotated[list[ChoiceId], Field(max_length=50)]] = Field(
-        description="question key -> the ids of the selected choices", max_length=500
+        description="question key (as served in this attempt) -> the ids of the selected choices", max_length=500
     )

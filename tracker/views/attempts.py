@@ -17,7 +17,7 @@ bp = Blueprint("attempts", __name__, url_prefix="/attempts")
 
 
 def answers_from_form() -> dict[str, list[str]]:
-    """Radio buttons and checkboxes are named `q-<question key>`; their values are choice ids."""
+    """Radio buttons and checkboxes are named `q-<question's public id>`; their values are choice ids."""
     return {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
 
 
@@ -50,7 +50,7 @@ def show(attempt_id: int):
     attempt = get_attempt_or_404(attempt_id)
     if attempt.is_open and not can_take_quiz(current_user, attempt):
         return redirect(url_for("learner.dashboard"))
-    return _render(attempt, answers=attempt.answers)
+    return _render(attempt, answers=attempts.public_answers(attempt))
 
 
 @bp.route("/<int:attempt_id>", methods=["POST"])

@@ -274,6 +274,7 @@ def _serve(user: User, quiz: Quiz, rng: random.Random, language: str, *, transla
             rng.shuffle(choices)
         snapshot.append(
             {
+                "id": _choice_id(),  # what pages and the API call the question: the file's key can hint at the answer
                 "key": question.key,
                 "kind": question.kind,
                 "prompt": text.get("prompt", question.prompt),
@@ -293,17 +294,34 @@ def true_false_word(value: bool, language: str) -> str:
         return _("True") if value else _("False")
 
 
+def public_id(question: Mapping[str, Any]) -> str:
+    """A served question's identifier in pages and the API: random per attempt (attempts served before questions
+    had one use the file's key)."""
+    return question.get("id") or question["key"]
+
+
+def public_answers(attempt: Attempt) -> dict[str, list[str]]:
+    """The stored answers (kept by the file's question key) as pages and the API name them."""
+    stored = attempt.answers or {}
+    return {public_id(q): stored[q["key"]] for q in attempt.served if q["key"] in stored}
+
+
 def clean_answers(attempt: Attempt, answers: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
-    """Keep only valid choice ids per served question; raise IncompleteAnswers listing what is missing."""
+    """Keep only valid choice ids per served question; raise IncompleteAnswers listing what is missing (by public
+    id). Answers are named by the question's public id (the file's key is accepted too, for imports and scripts
+    that hold the content); they are stored by the file's key, for grading and item analysis."""
     cleaned: dict[str, list[str]] = {}
     missing = []
     for question in attempt.served:
         valid = {c["id"] for c in question["choices"]}
-        selected = [c for c in dict.fromkeys(answers.get(question["key"], ())) if c in valid]
+        given = answers.get(public_id(question))
+        if given is None:
+            given = answers.get(question["key"], ())
+        selected = [c for c in dict.fromkeys(given) if c in valid]
         if question["kind"] != QuestionKind.MULTIPLE and len(selected) > 1:
             selected = []
         if not selected:
-            missing.append(question["key"])
+            missing.append(public_id(question))
         cleaned[question["key"]] = selected
     if missing:
         raise IncompleteAnswers(missing)

@@ -75,7 +75,7 @@ def _attempt(attempt: AttemptRow) -> schemas.Attempt:
                 status="open",
                 questions=[
                     schemas.OpenQuestion(
-                        key=q["key"],
+                        key=attempts.public_id(q),
                         kind=q["kind"],
                         prompt=q["prompt"],
                         choices=[schemas.Choice(id=c["id"], text=c["text"]) for c in q["choices"]],
@@ -108,7 +108,7 @@ def _reviewed(attempt: AttemptRow, q: dict, review: ReviewLevel) -> schemas.Revi
     with their key, the selection and the explanation."""
     full = review == ReviewLevel.FULL
     return schemas.ReviewedQuestion(
-        key=q["key"],
+        key=attempts.public_id(q),
         kind=q["kind"],
         prompt=q["prompt"],
         correct=(attempt.results or {}).get(q["key"], False),
