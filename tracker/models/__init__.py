@@ -4,6 +4,15 @@ from .assignments import Assignment
 from .audit import AuditEvent
 from .certificates import Certificate, Completion
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
+from .identity import (
+    ExternalIdentity,
+    ProvisionedTeam,
+    ProvisionedUser,
+    RecoveryCode,
+    SingleSignOnSession,
+    TwoFactorCredential,
+    UsedSignInNonce,
+)
 from .issuer_keys import IssuerKeyRecord
 from .progress import CourseProgress, LessonRead
 from .quizzes import Attempt, AttemptGrant, Question, Quiz
@@ -21,6 +30,7 @@ __all__ = [
     "Completion",
     "Course",
     "CourseProgress",
+    "ExternalIdentity",
     "IssuerKeyRecord",
     "LearningPath",
     "LearningPathCourse",
@@ -28,11 +38,17 @@ __all__ = [
     "LessonRead",
     "Module",
     "NameChangeRequest",
+    "ProvisionedTeam",
+    "ProvisionedUser",
     "Question",
     "Quiz",
+    "RecoveryCode",
     "Role",
+    "SingleSignOnSession",
     "Team",
+    "TwoFactorCredential",
     "UTCDateTime",
+    "UsedSignInNonce",
     "User",
     "UserSession",
     "utcnow",

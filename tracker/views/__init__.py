@@ -45,12 +45,15 @@ def register_blueprints(app: Flask) -> None:
         learner,
         manager,
         reports,
+        scim,
+        sso,
         status_lists,
+        two_factor,
         verify,
         well_known,
     )
 
     learning = (auth, learner, courses, attempts, certificates, verify, status_lists, well_known, account)
-    for module in (*learning, manager, reports, admin, api, health, language):
+    for module in (*learning, manager, reports, admin, api, health, language, sso, two_factor, scim):
         app.register_blueprint(module.bp)
     errors.register(app)

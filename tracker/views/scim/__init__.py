@@ -1,0 +1,124 @@
+"""SCIM 2.0 provisioning at /scim/v2 for the organisation's identity provider (Entra ID, Okta, ...).
+
+One route hands every request to scim2-server's handler, which routes it and answers in SCIM's own JSON, errors
+included (`scimType`); this blueprint authenticates the bearer token, commits what succeeded, and turns anything
+unexpected into a SCIM error too, never an HTML page. Cookies sign nobody in here, so there is no CSRF token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+from flask import Blueprint, Flask, Response, current_app, request, url_for
+from scim2_models import SCIMException, UnauthorizedException
+from scim2_server.handler import ScimHandler
+from scim2_server.requests import ScimRequest
+from scim2_server.responses import ScimResponse
+from scim2_server.service import ScimService
+from werkzeug.exceptions import HTTPException
+
+from ...extensions import csrf, db
+from ...services.identity import scim
+
+bp = Blueprint("scim", __name__, url_prefix="/scim/v2")
+csrf.exempt(bp)
+
+EXTENSION_KEY = "tracker.scim"
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@bp.record_once
+def _build(state) -> None:
+    app: Flask = state.app
+    service = ScimService(scim.provider())
+    storage = scim.PeopleStorage(department_as_team=bool(app.config["SCIM_DEPARTMENT_AS_TEAM"]))
+    app.extensions[EXTENSION_KEY] = (service, ScimHandler(service, storage))
+
+
+def _service() -> ScimService:
+    return current_app.extensions[EXTENSION_KEY][0]
+
+
+def _authenticated() -> bool:
+    """The organisation's SCIM token, compared in constant time; no token configured: SCIM is off."""
+    expected = current_app.config.get("SCIM_TOKEN") or ""
+    header = request.headers.get("Authorization", "")
+    scheme, _space, given = header.partition(" ")
+    if not expected or scheme.lower() != "bearer" or not given.strip():
+        return False
+    digest = hashlib.sha256
+    return hmac.compare_digest(digest(given.strip().encode()).digest(), digest(expected.encode()).digest())
+
+
+def _body(path: str) -> bytes:
+    body = request.get_data(cache=False)
+    if request.method == "PATCH":
+        return _without_own_id(body, path)
+    return body
+
+
+def _without_own_id(body: bytes, path: str) -> bytes:
+    """Okta renames a group with {"op": "replace", "value": {"id": <the group's id>, "displayName": ...}}: the id,
+    read-only and unchanged, is dropped so scim2-models does not refuse the change. Any other id still is."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body  # scim2-server answers with invalidSyntax
+    own_id = path.rstrip("/").rsplit("/", 1)[-1]
+    operations = data.get("Operations") if isinstance(data, dict) else None
+    if not isinstance(operations, list):
+        return body
+    for operation in operations:
+        value = operation.get("value") if isinstance(operation, dict) else None
+        if isinstance(value, dict) and not operation.get("path") and str(value.get("id")) == own_id:
+            del value["id"]
+    return json.dumps(data).encode()
+
+
+def _response(scim_response: ScimResponse) -> Response:
+    body = json.dumps(scim_response.body) if scim_response.body is not None else None
+    return Response(body, status=int(scim_response.status), headers=scim_response.headers)
+
+
+@bp.route("/", defaults={"path": ""}, methods=METHODS)
+@bp.route("/<path:path>", methods=METHODS)
+def dispatch(path: str):
+    service, handler = current_app.extensions[EXTENSION_KEY]
+    if not _authenticated():
+        return _response(service.error_response(UnauthorizedException(detail="A valid bearer token is required")))
+    scim_request = ScimRequest(
+        method=request.method,
+        base_url=url_for("scim.dispatch", path="", _external=True).rstrip("/"),
+        path="/" + path,
+        query=request.args.to_dict(),
+        headers=list(request.headers.items()),
+        body=_body(path),
+    )
+    try:
+        answer = handler.handle(scim_request)
+    except SCIMException as exc:
+        db.session.rollback()
+        return _response(service.error_response(exc))
+    if int(answer.status) < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return _response(answer)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    """A body over the size limit, a method not allowed...: in SCIM's words."""
+    db.session.rollback()
+    error = SCIMException(detail=exc.description)
+    error.status = exc.code or 400
+    return _response(_service().error_response(error))
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception):
+    db.session.rollback()
+    current_app.logger.exception("unexpected SCIM error on %s %s", request.method, request.path)
+    return _response(_service().error_response(exc))
