@@ -29,7 +29,7 @@ def upgrade():
             ['user_id'], ['users.id'], name=op.f('fk_external_identities_user_id_users'), ondelete='CASCADE'
         ),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_external_identities')),
-        sa.UniqueConstraint('issuer', 'subject', name=op.f('uq_external_identities_issuer')),
+        sa.UniqueConstraint('issuer', 'subject', name=op.f('uq_external_identities_issuer_subject')),
     )
     with op.batch_alter_table('external_identities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_external_identities_user_id'), ['user_id'], unique=False)
@@ -98,7 +98,7 @@ def upgrade():
             ['user_id'], ['users.id'], name=op.f('fk_recovery_codes_user_id_users'), ondelete='CASCADE'
         ),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_codes')),
-        sa.UniqueConstraint('user_id', 'code_hash', name=op.f('uq_recovery_codes_user_id')),
+        sa.UniqueConstraint('user_id', 'code_hash', name=op.f('uq_recovery_codes_user_id_code_hash')),
     )
     with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recovery_codes_user_id'), ['user_id'], unique=False)
