@@ -57,6 +57,8 @@ class ProvisionedUser(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(255))
+    # The provider's userName when it is not the email address (Entra ID may send an object id or a UPN).
+    user_name: Mapped[str | None] = mapped_column(String(255), unique=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -57,12 +57,14 @@ def upgrade():
         'provisioned_users',
         sa.Column('user_id', sa.Integer(), nullable=False),
         sa.Column('external_id', sa.String(length=255), nullable=True),
+        sa.Column('user_name', sa.String(length=255), nullable=True),
         sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ['user_id'], ['users.id'], name=op.f('fk_provisioned_users_user_id_users'), ondelete='CASCADE'
         ),
         sa.PrimaryKeyConstraint('user_id', name=op.f('pk_provisioned_users')),
+        sa.UniqueConstraint('user_name', name=op.f('uq_provisioned_users_user_name')),
     )
     op.create_table(
         'provisioned_teams',

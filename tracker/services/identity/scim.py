@@ -43,7 +43,7 @@ from scim2_models import (
 )
 from scim2_models.path.expressions import AttrPath, CompareOperator, Comparison, ValuePath
 from scim2_server.storage import ScimStorage, SearchPage
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
@@ -144,7 +144,7 @@ class PeopleStorage(ScimStorage):
         resource = ScimUser(
             id=str(person.id),
             external_id=link.external_id if link else None,
-            user_name=person.email,
+            user_name=(link.user_name if link else None) or person.email,
             display_name=person.display_name,
             name=Name(formatted=person.display_name),
             title=person.job_role,
@@ -249,7 +249,10 @@ class PeopleStorage(ScimStorage):
         name = node.attr_path.attr.lower() + ("." + node.attr_path.sub_attr.lower() if node.attr_path.sub_attr else "")
         value = node.value
         if is_user:
-            if name in ("username", "emails", "emails.value"):
+            if name == "username":
+                lowered = value.strip().lower()
+                return query.where(or_(Person.email == lowered, func.lower(ProvisionedUser.user_name) == lowered))
+            if name in ("emails", "emails.value"):
                 return query.where(Person.email == value.strip().lower())
             if name == "externalid":
                 return query.where(ProvisionedUser.external_id == value)
@@ -266,17 +269,43 @@ class PeopleStorage(ScimStorage):
 
     # --- users ---------------------------------------------------------------------------------------------
 
-    def _user_fields(self, resource) -> dict:
+    def _email_of(self, resource) -> tuple[str, str | None]:
+        """The account's email: userName when it is an address, else the primary (or first) email. Returns it
+        with the userName to keep beside it (None when it is the email)."""
+        user_name = (resource.user_name or "").strip()
         try:
-            email = checked_email(resource.user_name or "")
-        except DomainError as exc:
-            raise InvalidValueException(detail=f"userName must be an email address: {exc}") from None
-        name = resource.display_name or (resource.name.formatted if resource.name else None)
-        if not name and resource.name:
-            name = " ".join(part for part in (resource.name.given_name, resource.name.family_name) if part)
+            return checked_email(user_name), None
+        except DomainError:
+            pass
+        emails = sorted(resource.emails or [], key=lambda e: (not e.primary, str(e.type or "") != "work"))
+        for candidate in emails:
+            try:
+                return checked_email(str(candidate.value or "")), user_name[:255] or None
+            except DomainError:
+                continue
+        raise InvalidValueException(detail="userName or an email must be an email address")
+
+    def _user_name_taken(self, user_name: str | None, except_id: int | None) -> bool:
+        if not user_name:
+            return False
+        query = select(ProvisionedUser.user_id).where(func.lower(ProvisionedUser.user_name) == user_name.lower())
+        if except_id is not None:
+            query = query.where(ProvisionedUser.user_id != except_id)
+        return db.session.scalar(query) is not None
+
+    def _user_fields(self, resource, current: Person | None = None) -> dict:
+        email, _user_name = self._email_of(resource)
+        names = [resource.display_name]
+        if resource.name:
+            names.append(resource.name.formatted)
+            names.append(" ".join(part for part in (resource.name.given_name, resource.name.family_name) if part))
+        names = [cleaned for cleaned in map(provisioning.clean_text, names) if cleaned]
+        # displayName and name may both be sent: the one that changed is the new name.
+        changed = [name for name in names if current is None or name != current.display_name]
+        name = (changed or names or [None])[0]
         fields: dict = {
             "email": email,
-            "display_name": provisioning.clean_text(name) or email.split("@", 1)[0],
+            "display_name": name or email.split("@", 1)[0],
             "job_role": resource.title,
             "locale": _locale(resource.preferred_language),
         }
@@ -289,14 +318,19 @@ class PeopleStorage(ScimStorage):
         if resource_type.name == "Group":
             return self._create_group(resource)
         fields = self._user_fields(resource)
+        _email, user_name = self._email_of(resource)
         existing = db.session.scalar(select(Person).where(Person.email == fields["email"]))
+        if existing is None and user_name:
+            existing = db.session.scalar(
+                select(Person).join(ProvisionedUser).where(func.lower(ProvisionedUser.user_name) == user_name.lower())
+            )
         if existing is not None:
             link = db.session.get(ProvisionedUser, existing.id)
             if link is None or link.deleted_at is None:
                 raise UniquenessException(detail=f"A user with userName {fields['email']!r} exists")
             # Deleted here before and provisioned again (a returning employee): the same account and records.
             link.deleted_at = None
-            return self._apply_user(existing, link, resource, fields)
+            return self._apply_user(existing, link, resource, self._user_fields(resource, current=existing))
         person = provisioning.create_person(
             fields["email"],
             fields["display_name"],
@@ -306,12 +340,19 @@ class PeopleStorage(ScimStorage):
             locale=fields["locale"],
             active=resource.active is not False,
         )
-        db.session.add(ProvisionedUser(user_id=person.id, external_id=resource.external_id, updated_at=utcnow()))
+        db.session.add(
+            ProvisionedUser(
+                user_id=person.id, external_id=resource.external_id, user_name=user_name, updated_at=utcnow()
+            )
+        )
         db.session.flush()
         return self._user_resource(person)
 
     def _apply_user(self, person: Person, link: ProvisionedUser, resource, fields: dict):
         source = _source()
+        _email, user_name = self._email_of(resource)
+        if self._user_name_taken(user_name, except_id=person.id):
+            raise UniquenessException(detail=f"A user with userName {user_name!r} exists")
         try:
             provisioning.update_person(person, source, **fields)
         except DomainError:
@@ -321,6 +362,7 @@ class PeopleStorage(ScimStorage):
         elif resource.active is True:
             provisioning.reactivate(person, source)
         link.external_id = resource.external_id
+        link.user_name = user_name
         link.updated_at = utcnow()
         db.session.flush()
         return self._user_resource(person)
@@ -338,7 +380,7 @@ class PeopleStorage(ScimStorage):
         if link is None:  # a local account the provider matched by userName: managed by it from now on
             link = ProvisionedUser(user_id=person.id, updated_at=utcnow())
             db.session.add(link)
-        return self._apply_user(person, link, resource, self._user_fields(resource))
+        return self._apply_user(person, link, resource, self._user_fields(resource, current=person))
 
     def delete(self, resource_type: ResourceType, resource_id: str, *, expected_version: str | None = None):
         if resource_type.name == "Group":

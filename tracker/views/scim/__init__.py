@@ -53,28 +53,67 @@ def _authenticated() -> bool:
 
 
 def _body(path: str) -> bytes:
+    """The request body, with what Entra ID and Okta document sending and scim2-models refuses made standard."""
     body = request.get_data(cache=False)
-    if request.method == "PATCH":
-        return _without_own_id(body, path)
-    return body
-
-
-def _without_own_id(body: bytes, path: str) -> bytes:
-    """Okta renames a group with {"op": "replace", "value": {"id": <the group's id>, "displayName": ...}}: the id,
-    read-only and unchanged, is dropped so scim2-models does not refuse the change. Any other id still is."""
+    if request.method not in ("POST", "PUT", "PATCH") or not body:
+        return body
     try:
         data = json.loads(body)
     except ValueError:
         return body  # scim2-server answers with invalidSyntax
-    own_id = path.rstrip("/").rsplit("/", 1)[-1]
-    operations = data.get("Operations") if isinstance(data, dict) else None
-    if not isinstance(operations, list):
+    if not isinstance(data, dict):
         return body
-    for operation in operations:
-        value = operation.get("value") if isinstance(operation, dict) else None
-        if isinstance(value, dict) and not operation.get("path") and str(value.get("id")) == own_id:
-            del value["id"]
+    if request.method == "PATCH":
+        _patch_operations(data, own_id=path.rstrip("/").rsplit("/", 1)[-1])
+    else:
+        _known_schemas_only(data)
     return json.dumps(data).encode()
+
+
+KNOWN_SCHEMAS = {
+    "urn:ietf:params:scim:schemas:core:2.0:user",
+    "urn:ietf:params:scim:schemas:core:2.0:group",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user",
+}
+
+
+def _known_schemas_only(data: dict) -> None:
+    """Entra ID declares its own Group schema (…/ADSCIM/2.0/Group) with no attributes in it: left out, as
+    RFC 7643 §3 lets a service provider ignore what it does not support."""
+    schemas = data.get("schemas")
+    if isinstance(schemas, list):
+        unknown = [s for s in schemas if isinstance(s, str) and s.lower() not in KNOWN_SCHEMAS]
+        data["schemas"] = [s for s in schemas if s not in unknown]
+        for schema in unknown:
+            data.pop(schema, None)
+
+
+def _patch_operations(data: dict, own_id: str) -> None:
+    operations = data.get("Operations")
+    if not isinstance(operations, list):
+        return
+    standard = []
+    for operation in operations:
+        if not isinstance(operation, dict):
+            standard.append(operation)
+            continue
+        op = str(operation.get("op", "")).lower()
+        value = operation.get("value")
+        path = operation.get("path")
+        if op == "replace" and not path and isinstance(value, dict) and str(value.get("id")) == own_id:
+            # Okta renames a group with its (read-only, unchanged) id in the value.
+            value = {key: item for key, item in value.items() if key != "id"}
+            standard.append({**operation, "value": value})
+        elif op == "remove" and isinstance(path, str) and path.lower() == "members" and isinstance(value, list):
+            # Entra ID names the members to remove in the value; RFC 7644 §3.5.2.2 puts them in the path.
+            for member in value:
+                member_id = member.get("value") if isinstance(member, dict) else None
+                if member_id is not None:
+                    quoted = json.dumps(str(member_id))
+                    standard.append({"op": operation.get("op"), "path": f"members[value eq {quoted}]"})
+        else:
+            standard.append(operation)
+    data["Operations"] = standard
 
 
 def _response(scim_response: ScimResponse) -> Response:
