@@ -30,6 +30,7 @@ ROLES = ("anonymous", "learner", "manager", "admin")
 #   owner_or_admin: the owner and admins (support review); others 404
 #   manager_or_admin: managers (of some team) and admins; learners 403
 #   admin:      admins only
+#   scim_token: the SCIM bearer token only: 401 for everyone who signs in with a cookie
 # The walking manager manages a team other than the owner's, so the owner's objects stay out of reach.
 CORE_POLICY = {
     "auth.login": "public",
@@ -120,6 +121,7 @@ def world(app, make_user):
         "event_id": db.session.scalar(select(AuditEvent.id).limit(1)),
         "request_id": name_request.id,
         "filename": "css/app.css",
+        "path": "Users",
     }
 
     def current_args():
@@ -171,6 +173,9 @@ def _expected_ok(policy: str, role: str) -> bool:
 def _check(response, policy: str, role: str, url: str, method: str) -> None:
     status = response.status_code
     assert status < 500, f"{role} {method} {url}: server error {status}"
+    if policy == "scim_token":
+        assert status == 401, f"{role} {method} {url}: expected 401, got {status}"
+        return
     if _expected_ok(policy, role):
         assert status not in (401, 403, 404), f"{role} {method} {url}: refused with {status}"
         return

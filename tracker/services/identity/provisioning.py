@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ...enums import Role
 from ...extensions import db
@@ -55,12 +55,17 @@ def clean_text(value: object, limit: int = NAME_MAX) -> str | None:
     return text[:limit] or None
 
 
+def same_name(name: str):
+    """Team names compare without case; SQLite's lower() folds ASCII only, so the exact name is tried too."""
+    return or_(Team.name == name, func.lower(Team.name) == name.lower())
+
+
 def team_named(name: str, source: Source) -> Team:
     """The team with this name (any case), created when there is none."""
     name = clean_text(name) or ""
     if not name:
         raise DomainError(_("Give the team a name."))
-    team = db.session.scalar(select(Team).where(func.lower(Team.name) == name.lower()))
+    team = db.session.scalar(select(Team).where(same_name(name)).limit(1))
     if team is None:
         team = Team(name=name)
         db.session.add(team)

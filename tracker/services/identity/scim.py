@@ -260,7 +260,7 @@ class PeopleStorage(ScimStorage):
                 return query.where(Person.id == (int(value) if value.isdigit() and int(value) <= ID_MAX else 0))
             return None
         if name == "displayname":
-            return query.where(func.lower(Team.name) == value.lower())
+            return query.where(provisioning.same_name(value))
         if name == "externalid":
             return query.where(ProvisionedTeam.external_id == value)
         if name == "id":
@@ -407,14 +407,14 @@ class PeopleStorage(ScimStorage):
         return name
 
     def _name_taken(self, name: str, except_id: int | None = None) -> bool:
-        query = select(Team.id).where(func.lower(Team.name) == name.lower())
+        query = select(Team.id).where(provisioning.same_name(name))
         if except_id is not None:
             query = query.where(Team.id != except_id)
         return db.session.scalar(query) is not None
 
     def _create_group(self, resource):
         name = self._group_name(resource)
-        existing = db.session.scalar(select(Team).where(func.lower(Team.name) == name.lower()))
+        existing = db.session.scalar(select(Team).where(provisioning.same_name(name)).limit(1))
         link = db.session.get(ProvisionedTeam, existing.id) if existing is not None else None
         if existing is not None and (link is None or link.deleted_at is None):
             raise UniquenessException(detail=f"A group named {name!r} exists")

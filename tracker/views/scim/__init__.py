@@ -12,11 +12,12 @@ import hmac
 import json
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
-from scim2_models import SCIMException, UnauthorizedException
+from scim2_models import NotFoundException, SCIMException, UnauthorizedException, UniquenessException
 from scim2_server.handler import ScimHandler
 from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
 from scim2_server.service import ScimService
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from ...extensions import csrf, db
@@ -27,6 +28,7 @@ csrf.exempt(bp)
 
 EXTENSION_KEY = "tracker.scim"
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+UNSERVED = {"Me", "Bulk", ".search"}
 
 
 @bp.record_once
@@ -135,11 +137,18 @@ def dispatch(path: str):
         headers=list(request.headers.items()),
         body=_body(path),
     )
+    if path.strip("/").split("/")[0] in UNSERVED or (not path.strip("/") and request.method == "GET"):
+        # The token is the identity provider's, which has no user (/Me); bulk requests and searches at the root
+        # are not offered (ServiceProviderConfig says so): not found here, rather than a 501.
+        return _response(service.error_response(NotFoundException(detail="Not served here; use /Users or /Groups")))
     try:
         answer = handler.handle(scim_request)
     except SCIMException as exc:
         db.session.rollback()
         return _response(service.error_response(exc))
+    except IntegrityError:  # the same userName or group name written by a concurrent request
+        db.session.rollback()
+        return _response(service.error_response(UniquenessException(detail="A resource with these values exists")))
     if int(answer.status) < 400:
         db.session.commit()
     else:
