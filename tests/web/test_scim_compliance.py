@@ -34,9 +34,9 @@ class EmailedClient(WSGISCIMClient):
 
     def request(self, method, url, **kwargs):
         body = kwargs.get("json")
-        if method in ("POST", "PUT") and isinstance(body, dict) and USER in body.get("schemas", []):
-            if not body.get("emails"):
-                body["emails"] = [{"value": f"{body.get('userName', 'someone')}@example.org", "primary": True}]
+        user = method in ("POST", "PUT") and isinstance(body, dict) and USER in body.get("schemas", [])
+        if user and not body.get("emails"):
+            body["emails"] = [{"value": f"{body.get('userName', 'someone')}@example.org", "primary": True}]
         return super().request(method, url, **kwargs)
 
 
@@ -99,7 +99,9 @@ patch_body = st.one_of(
 ids = st.one_of(st.sampled_from(["1", "2", "999999", "0", "-1", "abc", "99999999999999999999"]), st.text(max_size=10))
 paths = st.one_of(
     st.builds(
-        lambda kind, ident: f"/{kind}/{quote(ident, safe='')}", st.sampled_from(["Users", "Groups", "Nothing", "Me"]), ids
+        lambda kind, ident: f"/{kind}/{quote(ident, safe='')}",
+        st.sampled_from(["Users", "Groups", "Nothing", "Me"]),
+        ids,
     ),
     st.sampled_from(["/Users", "/Groups", "/", "/Schemas", "/ResourceTypes", "/ServiceProviderConfig", "/Bulk",
                      "/Users/.search", "/.search", "/Schemas/urn:x", "/ResourceTypes/User"]),

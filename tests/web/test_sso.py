@@ -134,6 +134,12 @@ def test_an_existing_account_is_linked_by_verified_email_only(client, provider, 
     assert identity.subject == "cy"
 
 
+def test_pages_let_the_sign_in_form_reach_the_provider(client, provider):
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {provider.issuer}" in policy  # the browser follows the POST's redirect there
+    assert "frame-ancestors 'none'" in policy
+
+
 def test_unknown_domain_gets_no_account(client, provider):
     provider.add_account("eve", email="eve@elsewhere.net", email_verified=True, name="Eve")
     response = sign_in_through_provider(client, provider, "eve")
@@ -266,7 +272,9 @@ def test_password_sign_out_stays_local(client, make_user):
 
 
 
-@pytest.mark.parametrize("app_config", [{"PASSWORD_SIGN_IN": False, "BREAK_GLASS_EMAILS": ["root@example.org"]}], indirect=True)
+@pytest.mark.parametrize(
+    "app_config", [{"PASSWORD_SIGN_IN": False, "BREAK_GLASS_EMAILS": ["root@example.org"]}], indirect=True
+)
 def test_passwords_switched_off_but_for_break_glass_admins(client, make_user):
     admin = make_user(Role.ADMIN, email="root@example.org")
     learner = make_user(Role.LEARNER, email="kim@example.org")

@@ -88,7 +88,8 @@ def test_wrong_code_then_right_code(app, make_user):
     secret, _codes = enrol_at_sign_in(app.test_client(), manager)
     client = app.test_client()
     assert _password(client, manager).headers["Location"].endswith("/login/two-factor")
-    wrong = client.post("/login/two-factor", data={"code": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"})
+    wrong_code = "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
+    wrong = client.post("/login/two-factor", data={"code": wrong_code})
     assert wrong.status_code == 400 and b"That code is not right" in wrong.data
     assert not _signed_in(client)
     right = client.post("/login/two-factor", data={"code": _step_after(secret)})

@@ -8,6 +8,8 @@ nonce). What the claims mean for the person is `services.identity.sso`.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
@@ -50,6 +52,7 @@ def init_app(app: Flask) -> None:
         client_kwargs={"scope": settings.scopes, "code_challenge_method": "S256", "timeout": PROVIDER_TIMEOUT_SECONDS},
     )
     app.extensions[EXTENSION_KEY] = oauth.create_client(CLIENT_NAME)
+    app.after_request(_let_forms_reach_the_provider)
 
 
 def _client():
@@ -120,6 +123,33 @@ def callback():
         sso.remember_id_token(new_session, id_token)
     db.session.commit()
     return redirect(_after_sign_in(user, next_url))
+
+
+def _provider_origins() -> list[str]:
+    origins = [current_app.config["OIDC_ISSUER"]]
+    client = _client()
+    metadata = getattr(client, "server_metadata", None) or {}
+    origins += [metadata.get(key) or "" for key in ("authorization_endpoint", "end_session_endpoint")]
+    found = []
+    for url in origins:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+        if origin and origin not in found:
+            found.append(origin)
+    return found
+
+
+def _let_forms_reach_the_provider(response):
+    """The sign-in and sign-out buttons are forms whose answer redirects to the provider; browsers hold that
+    redirect to the page's CSP form-action, which names the provider's origin besides the app's own."""
+    from .. import SECURITY_HEADERS
+
+    if "Content-Security-Policy" not in response.headers and response.mimetype == "text/html":
+        policy = SECURITY_HEADERS["Content-Security-Policy"]
+        allowed = " ".join(_provider_origins())
+        widened = policy.replace("form-action 'self'", f"form-action 'self' {allowed}")
+        response.headers["Content-Security-Policy"] = widened
+    return response
 
 
 def _reason(exc: Exception) -> str:
