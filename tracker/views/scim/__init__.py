@@ -34,9 +34,22 @@ UNSERVED = {"Me", "Bulk", ".search"}
 @bp.record_once
 def _build(state) -> None:
     app: Flask = state.app
+    app.before_request(_unrouted)
     service = ScimService(scim.provider())
     storage = scim.PeopleStorage(department_as_team=bool(app.config["SCIM_DEPARTMENT_AS_TEAM"]))
     app.extensions[EXTENSION_KEY] = (service, ScimHandler(service, storage))
+
+
+def _unrouted():
+    """A path under /scim/v2 that no route takes (a line break in it...): a SCIM error, not the HTML 404 page."""
+    unrouted = request.routing_exception
+    if unrouted is None or getattr(unrouted, "code", None) not in (404, 405):
+        return None
+    if not request.path.startswith(bp.url_prefix + "/"):
+        return None
+    error = NotFoundException(detail="No SCIM endpoint here")
+    error.status = unrouted.code
+    return _response(_service().error_response(error))
 
 
 def _service() -> ScimService:
