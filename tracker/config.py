@@ -176,6 +176,28 @@ def secret_key_bits(key: str) -> float:
     return float(zxcvbn(sample, max_length=SECRET_KEY_JUDGED_CHARS)["guesses_log10"]) * math.log2(10)
 
 
+SCIM_TOKEN_MIN_LENGTH = 32
+
+
+def identity_problems(config: dict[str, Any]) -> list[str]:
+    """Single sign-on and provisioning settings that would be unsafe, or lock everyone out, in production."""
+    problems = []
+    issuer = config.get("OIDC_ISSUER") or ""
+    if issuer and not issuer.startswith("https://"):
+        problems.append("OIDC_ISSUER must be an https:// address")
+    if issuer and not config.get("OIDC_CLIENT_ID"):
+        problems.append("OIDC_ISSUER is set without OIDC_CLIENT_ID")
+    if not config.get("PASSWORD_SIGN_IN", True):
+        if not (issuer and config.get("OIDC_CLIENT_ID")):
+            problems.append("PASSWORD_SIGN_IN is off but OIDC_ISSUER and OIDC_CLIENT_ID (single sign-on) are not set")
+        if not config.get("BREAK_GLASS_EMAILS"):
+            problems.append("PASSWORD_SIGN_IN is off: name at least one break-glass admin in BREAK_GLASS_EMAILS")
+    token = config.get("SCIM_TOKEN") or ""
+    if token and len(token) < SCIM_TOKEN_MIN_LENGTH:
+        problems.append(f"SCIM_TOKEN must have at least {SCIM_TOKEN_MIN_LENGTH} characters; {HOW_TO_MAKE_A_KEY}")
+    return problems
+
+
 def check_production_config(config: dict[str, Any]) -> None:
     """Refuse to start a production app that would be unsafe or would sign with a key nobody can check."""
     if not config.get("PRODUCTION"):
@@ -212,5 +234,6 @@ def check_production_config(config: dict[str, Any]) -> None:
             problems.append(str(exc))
     if not str(config.get("PUBLIC_BASE_URL", "")).startswith("https://"):
         problems.append("PUBLIC_BASE_URL must be the https:// address of the app")
+    problems += identity_problems(config)
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))

@@ -286,3 +286,15 @@ def test_passwords_switched_off_but_for_break_glass_admins(client, make_user):
     # The break-glass admin signs in with the password, and the second factor the role requires.
     response = client.post("/login", data={"email": admin.email, "password": factories.PASSWORD})
     assert response.status_code == 302 and response.headers["Location"].endswith("/login/two-factor/setup")
+
+
+def test_production_refuses_unsafe_identity_settings():
+    from tracker.config import identity_problems
+
+    good = {"OIDC_ISSUER": "https://id.example.org", "OIDC_CLIENT_ID": "tracker", "PASSWORD_SIGN_IN": False,
+            "BREAK_GLASS_EMAILS": ["root@example.org"], "SCIM_TOKEN": "x" * 40}
+    assert identity_problems(good) == []
+    assert "https://" in identity_problems({**good, "OIDC_ISSUER": "http://id.example.org"})[0]
+    assert "BREAK_GLASS_EMAILS" in identity_problems({**good, "BREAK_GLASS_EMAILS": []})[0]
+    assert "are not set" in identity_problems({**good, "OIDC_ISSUER": ""})[0]
+    assert "SCIM_TOKEN" in identity_problems({**good, "SCIM_TOKEN": "short"})[0]
