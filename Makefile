@@ -60,10 +60,21 @@ $(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-l
 		npm ci --prefix $(INTEROP) --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the interoperability tests will be skipped"; fi
 
-test: $(VENV)/.installed-dev $(INTEROP)/node_modules/.installed
+# A real OpenID Connect provider (oidc-provider, Node) for the single sign-on tests; tests/web/test_sso.py starts it.
+# In CI (CI=true) a missing npm fails here rather than leaving the tests to skip.
+OIDC = tests/oidc
+$(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(OIDC) --no-audit --no-fund --loglevel=error && touch $@; \
+	elif [ "$$CI" = "true" ] || [ "$$CI" = "1" ]; then echo "npm not found: CI needs Node for the single sign-on tests"; exit 1; \
+	else echo "npm not found: the single sign-on tests will be skipped"; fi
+
+NODE_TOOLS = $(INTEROP)/node_modules/.installed $(OIDC)/node_modules/.installed
+
+test: $(VENV)/.installed-dev $(NODE_TOOLS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-postgres: $(VENV)/.installed-dev $(INTEROP)/node_modules/.installed
+test-postgres: $(VENV)/.installed-dev $(NODE_TOOLS)
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev

@@ -141,6 +141,49 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         # werkzeug's method string for new password hashes (tests use a cheap one).
         "PASSWORD_HASH_METHOD": "scrypt",
+        **identity_config(production),
+    }
+
+
+def _list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def identity_config(production: bool) -> dict[str, Any]:
+    """Single sign-on (OpenID Connect), SCIM provisioning and two-factor sign-in (README: "Single sign-on")."""
+    return {
+        # The organisation's OpenID Connect provider: sign-in with it is offered when issuer and client id are set.
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").strip().rstrip("/"),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "").strip(),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", "").strip(),
+        "OIDC_SCOPES": os.environ.get("OIDC_SCOPES", "openid email profile").strip(),
+        # The name on the button: "Sign in with <name>".
+        "OIDC_PROVIDER_NAME": os.environ.get("OIDC_PROVIDER_NAME", "").strip(),
+        # New accounts are made at first sign-in for these email domains only (none: existing accounts only).
+        "OIDC_ALLOWED_DOMAINS": [d.lower().lstrip("@") for d in _list("OIDC_ALLOWED_DOMAINS")],
+        "OIDC_CLAIM_EMAIL": os.environ.get("OIDC_CLAIM_EMAIL", "email").strip(),
+        "OIDC_CLAIM_EMAIL_VERIFIED": os.environ.get("OIDC_CLAIM_EMAIL_VERIFIED", "email_verified").strip(),
+        # For providers that send no email_verified claim but own every address they send (Entra ID, one tenant).
+        "OIDC_EMAILS_VERIFIED": _bool("OIDC_EMAILS_VERIFIED", False),
+        "OIDC_CLAIM_NAME": os.environ.get("OIDC_CLAIM_NAME", "name").strip(),
+        "OIDC_CLAIM_JOB_ROLE": os.environ.get("OIDC_CLAIM_JOB_ROLE", "job_title").strip(),
+        # The claim naming the person's team, e.g. "department" (a name) or "groups" (the first that is a team).
+        "OIDC_CLAIM_TEAM": os.environ.get("OIDC_CLAIM_TEAM", "").strip(),
+        "OIDC_CLAIM_GROUPS": os.environ.get("OIDC_CLAIM_GROUPS", "groups").strip(),
+        # Groups that make a person an admin or a manager at each sign-in (none set: roles are managed here).
+        "OIDC_ADMIN_GROUPS": _list("OIDC_ADMIN_GROUPS"),
+        "OIDC_MANAGER_GROUPS": _list("OIDC_MANAGER_GROUPS"),
+        # Password sign-in: off leaves it to the break-glass accounts only (SSO for everyone else).
+        "PASSWORD_SIGN_IN": _bool("PASSWORD_SIGN_IN", True),
+        "BREAK_GLASS_EMAILS": [e.lower() for e in _list("BREAK_GLASS_EMAILS")],
+        # SCIM 2.0 provisioning at /scim/v2: the bearer token the identity provider sends (none: SCIM is off).
+        "SCIM_TOKEN": os.environ.get("SCIM_TOKEN", "").strip(),
+        # The enterprise extension's department sets the team too (otherwise only groups do).
+        "SCIM_DEPARTMENT_AS_TEAM": _bool("SCIM_DEPARTMENT_AS_TEAM", False),
+        # Two-factor sign-in (TOTP) required of managers and admins who sign in with a password.
+        "TWO_FACTOR_REQUIRED": _bool("TWO_FACTOR_REQUIRED", production),
+        # A browser that passed the second factor is not asked again for this many days (0: ask every time).
+        "TWO_FACTOR_REMEMBER_DAYS": _number("TWO_FACTOR_REMEMBER_DAYS", 30),
     }
 
 
@@ -168,6 +211,28 @@ def secret_key_bits(key: str) -> float:
     if not sample:
         return 0.0
     return float(zxcvbn(sample, max_length=SECRET_KEY_JUDGED_CHARS)["guesses_log10"]) * math.log2(10)
+
+
+SCIM_TOKEN_MIN_LENGTH = 32
+
+
+def identity_problems(config: dict[str, Any]) -> list[str]:
+    """Single sign-on and provisioning settings that would be unsafe, or lock everyone out, in production."""
+    problems = []
+    issuer = config.get("OIDC_ISSUER") or ""
+    if issuer and not issuer.startswith("https://"):
+        problems.append("OIDC_ISSUER must be an https:// address")
+    if issuer and not config.get("OIDC_CLIENT_ID"):
+        problems.append("OIDC_ISSUER is set without OIDC_CLIENT_ID")
+    if not config.get("PASSWORD_SIGN_IN", True):
+        if not (issuer and config.get("OIDC_CLIENT_ID")):
+            problems.append("PASSWORD_SIGN_IN is off but OIDC_ISSUER and OIDC_CLIENT_ID (single sign-on) are not set")
+        if not config.get("BREAK_GLASS_EMAILS"):
+            problems.append("PASSWORD_SIGN_IN is off: name at least one break-glass admin in BREAK_GLASS_EMAILS")
+    token = config.get("SCIM_TOKEN") or ""
+    if token and len(token) < SCIM_TOKEN_MIN_LENGTH:
+        problems.append(f"SCIM_TOKEN must have at least {SCIM_TOKEN_MIN_LENGTH} characters; {HOW_TO_MAKE_A_KEY}")
+    return problems
 
 
 def check_production_config(config: dict[str, Any]) -> None:
@@ -206,5 +271,6 @@ def check_production_config(config: dict[str, Any]) -> None:
             problems.append(str(exc))
     if not str(config.get("PUBLIC_BASE_URL", "")).startswith("https://"):
         problems.append("PUBLIC_BASE_URL must be the https:// address of the app")
+    problems += identity_problems(config)
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))

@@ -31,6 +31,7 @@ ROLES = ("anonymous", "learner", "manager", "admin")
 #   owner_or_admin: the owner and admins (support review); others 404
 #   manager_or_admin: managers (of some team) and admins; learners 403
 #   admin:      admins only
+#   scim_token: the SCIM bearer token only: 401 for everyone who signs in with a cookie
 # The walking manager manages a team other than the owner's, so the owner's objects stay out of reach.
 CORE_POLICY = {
     "auth.login": "public",
@@ -142,6 +143,7 @@ def world(app, make_user):
         "job_id": owners_job.id,
         "message_id": message.id,
         "token": "not-a-valid-link",
+        "path": "Users",
     }
 
     def current_args():
@@ -196,6 +198,9 @@ def _expected_ok(policy: str, role: str) -> bool:
 def _check(response, policy: str, role: str, url: str, method: str) -> None:
     status = response.status_code
     assert status < 500, f"{role} {method} {url}: server error {status}"
+    if policy == "scim_token":
+        assert status == 401, f"{role} {method} {url}: expected 401, got {status}"
+        return
     if _expected_ok(policy, role):
         assert status not in (401, 403, 404), f"{role} {method} {url}: refused with {status}"
         return

@@ -5,6 +5,15 @@ from .audit import AuditEvent
 from .certificates import Certificate, Completion
 from .content_versions import CourseDraft, CourseVersion
 from .courses import Course, LearningPath, LearningPathCourse, Lesson, Module
+from .identity import (
+    ExternalIdentity,
+    ProvisionedTeam,
+    ProvisionedUser,
+    RecoveryCode,
+    SingleSignOnSession,
+    TwoFactorCredential,
+    UsedSignInNonce,
+)
 from .issuer_keys import IssuerKeyRecord
 from .jobs import Job
 from .mail import MailMessage, NotificationOptOut
@@ -41,6 +50,7 @@ __all__ = [
     "CourseDraft",
     "CourseProgress",
     "CourseVersion",
+    "ExternalIdentity",
     "IssuerKeyRecord",
     "Job",
     "LearningPath",
@@ -55,12 +65,18 @@ __all__ = [
     "PolicyAcknowledgement",
     "PolicyVersion",
     "PrivacySettings",
+    "ProvisionedTeam",
+    "ProvisionedUser",
     "Question",
     "Quiz",
+    "RecoveryCode",
     "Role",
+    "SingleSignOnSession",
     "Team",
     "TrainingRequirement",
+    "TwoFactorCredential",
     "UTCDateTime",
+    "UsedSignInNonce",
     "User",
     "UserSession",
     "utcnow",

@@ -50,8 +50,11 @@ def register_blueprints(app: Flask) -> None:
         policies,
         programme,
         reports,
+        scim,
+        sso,
         status_lists,
         transcripts,
+        two_factor,
         verify,
         well_known,
     )
@@ -81,6 +84,9 @@ def register_blueprints(app: Flask) -> None:
         api,
         health,
         language,
+        sso,
+        two_factor,
+        scim,
     ):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -26,6 +26,7 @@ from ...i18n import LANGUAGES
 from ...inputs import bounded_int
 from ...models import Role, User
 from ...services import DomainError, invitations, jobs
+from ...services.identity import two_factor
 from ...services.organisation import names, people
 from ...services.organisation.people import FieldError, csv_rows, imports
 
@@ -210,6 +211,7 @@ def _render_person(person: User, form=None, action_error: str | None = None, sta
         form=form,
         action_error=action_error,
         is_self=person.id == current_user.id,
+        has_second_factor=two_factor.credential_of(person) is not None,
     ), status
 
 
@@ -299,6 +301,16 @@ def reset_password(user_id: int):
     db.session.commit()
     # Shown on this response only: never in a flash cookie, never stored in plain text.
     return render_template("admin/people/password.html", person=person, password=password, created=False)
+
+
+@bp.route("/<int:user_id>/reset-two-factor", methods=["POST"])
+@role_required(Role.ADMIN)
+def reset_two_factor(user_id: int):
+    return _state_change(
+        user_id,
+        two_factor.reset,
+        lambda name, outcome: _("The second factor of %(name)s is reset; they are signed out everywhere.", name=name),
+    )
 
 
 # --- CSV import -------------------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Identities from outside the app: single sign-on (OpenID Connect), SCIM provisioning, and the second factor."""
