@@ -1,5 +1,5 @@
 """An admin acting from a page opened before another admin changed the certificate is told why nothing happened
-(the forms are gone from a revoked or superseded certificate's page, so the message cannot sit next to a field)."""
+(the forms are gone from a revoked or superseded certificate's page, so the message is shown at the top of it)."""
 
 from html import unescape
 
@@ -10,7 +10,16 @@ from tracker.services import certification
 
 
 def _says(response, message: str) -> bool:
-    return response.status_code == 400 and message in unescape(response.get_data(as_text=True))
+    # Back on the certificate's own page (which no longer offers the action), with the reason at the top.
+    on_page = response.history and response.request.path.count("/") == 3
+    return response.status_code == 200 and on_page and message in unescape(response.get_data(as_text=True))
+
+
+def _act(client, cert, action: str, **data):
+    """Post the action as its confirmation page does."""
+    return client.post(
+        f"/admin/certificates/{cert.code}/{action}", data={**data, "confirmed": "yes"}, follow_redirects=True
+    )
 
 
 def test_acting_on_a_certificate_changed_meanwhile_says_why(client, login_as, make_user, course):
@@ -22,20 +31,27 @@ def test_acting_on_a_certificate_changed_meanwhile_says_why(client, login_as, ma
     certification.reissue(superseded, make_user(Role.ADMIN), "Name changed")
     db.session.commit()
 
-    reissue = client.post(f"/admin/certificates/{revoked.code}/reissue", data={"reason": "Typo"})
-    assert _says(reissue, "A revoked certificate cannot be reissued.")
-    revoke = client.post(f"/admin/certificates/{revoked.code}/revoke", data={"reason": "Twice"})
-    assert _says(revoke, "This certificate is already revoked.")
-    revoke = client.post(f"/admin/certificates/{superseded.code}/revoke", data={"reason": "Left"})
-    assert _says(revoke, "This certificate was superseded; revoke the current version instead.")
-    reissue = client.post(f"/admin/certificates/{superseded.code}/reissue", data={"reason": "Typo"})
-    assert _says(reissue, "This certificate was already superseded by a newer version.")
+    assert _says(_act(client, revoked, "reissue", reason="Typo"), "A revoked certificate cannot be reissued.")
+    assert _says(_act(client, revoked, "revoke", reason="Twice"), "This certificate is already revoked.")
+    assert _says(
+        _act(client, superseded, "revoke", reason="Left"),
+        "This certificate was superseded; revoke the current version instead.",
+    )
+    assert _says(
+        _act(client, superseded, "reissue", reason="Typo"),
+        "This certificate was already superseded by a newer version.",
+    )
+    # Nothing changed: still one revoked certificate and one superseded one, no new revision.
+    db.session.expire_all()
+    assert revoked.revoked_at is not None and superseded.superseded_at is not None
 
 
 def test_an_input_error_still_shows_next_to_its_field(client, login_as, make_user, course):
     login_as(make_user(Role.ADMIN))
     cert = factories.complete_course(make_user(), course)
-    response = client.post(f"/admin/certificates/{cert.code}/reissue", data={"reason": "Name", "learner_name": "山田"})
+    response = client.post(
+        f"/admin/certificates/{cert.code}/reissue", data={"reason": "Name", "learner_name": "山田", "confirmed": "yes"}
+    )
     assert response.status_code == 400
     page = unescape(response.get_data(as_text=True))
     assert 'id="learner_name-error"' in page and "Enter a printable spelling" in page
