@@ -6,11 +6,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from .. import inputs
 
 # Fields whose text is stored or printed; passwords are only hashed, ids and tokens are checked where they are used.
 _UNCHECKED_TEXT = ("CSRFTokenField", "PasswordField", "HiddenField", "SubmitField")
+
+
+def options(pairs, empty: str | None = None) -> list[SelectChoice]:
+    """The choices of a select from a service's (value, label) pairs; `empty` first, with the value ""."""
+    first = [SelectChoice("", empty)] if empty is not None else []
+    return first + [SelectChoice(value, label) for value, label in pairs]
 
 
 class Form(FlaskForm):

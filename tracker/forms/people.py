@@ -34,10 +34,6 @@ PASSWORD_CHOICES = [
 ]
 
 
-def team_select_choices(teams: list[tuple[int, str]], empty_label: str) -> list[SelectChoice]:
-    return [SelectChoice("", empty_label)] + [SelectChoice(str(team_id), name) for team_id, name in teams]
-
-
 def team_id(value: str | None) -> int | None:
     return database_id(value) if value else None
 

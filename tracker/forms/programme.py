@@ -21,7 +21,7 @@ from ..enums import ManagerVisibility, OrganisationRole, RiskClass, SystemStatus
 from ..services.programme.inventory import SystemInput
 from ..services.programme.policies import VersionInput
 from ..services.programme.privacy import Settings
-from . import Form
+from . import Form, options
 
 
 def _lines(text: str | None) -> list[str]:
@@ -49,9 +49,9 @@ class SystemForm(Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.organisation_role.choices = [(r.value, r.label) for r in OrganisationRole]
-        self.risk_class.choices = [(r.value, r.label) for r in RiskClass]
-        self.status.choices = [(s.value, s.label) for s in SystemStatus]
+        self.organisation_role.choices = options((r.value, r.label) for r in OrganisationRole)
+        self.risk_class.choices = options((r.value, r.label) for r in RiskClass)
+        self.status.choices = options((s.value, s.label) for s in SystemStatus)
 
     def to_input(self) -> SystemInput:
         links = []
@@ -141,7 +141,7 @@ class PrivacyForm(Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.manager_visibility.choices = [(v.value, v.label) for v in ManagerVisibility]
+        self.manager_visibility.choices = options((v.value, v.label) for v in ManagerVisibility)
 
     def to_settings(self) -> Settings:
         return Settings(

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from ..authz import get_own_api_token_or_404, get_own_session_or_404
 from ..extensions import db
-from ..forms import ConfirmForm
+from ..forms import ConfirmForm, options
 from ..forms.account import ApiTokenForm, CertificateNameForm, PasswordChangeForm, ProfileForm
 from ..i18n import LANGUAGES
 from ..login import current_session, sign_out, timeouts
@@ -23,7 +23,7 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 def _profile_form(**kwargs) -> ProfileForm:
     form = ProfileForm(**kwargs)
     form.timezone.choices = list(accounts.available_timezones())
-    form.language.choices = [("", _("The organisation's language"))] + list(LANGUAGES.items())
+    form.language.choices = options(LANGUAGES.items(), _("The organisation's language"))
     return form
 
 

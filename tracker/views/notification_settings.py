@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from ..enums import NotificationKind, Role
 from ..extensions import csrf, db
+from ..forms import options
 from ..forms.notifications import NotificationPreferencesForm
 from ..services import mail
 
@@ -27,7 +28,7 @@ def preferences():
     kinds = _choosable()
     mandatory = mail.mandatory_kinds()
     form = NotificationPreferencesForm()
-    form.wanted.choices = [(k.value, k.label) for k in kinds if k.value not in mandatory]
+    form.wanted.choices = options((k.value, k.label) for k in kinds if k.value not in mandatory)
     if form.validate_on_submit():
         mail.set_preferences(current_user, set(form.wanted.data or []))
         db.session.commit()

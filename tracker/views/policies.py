@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from ..authz import get_policy_or_404, get_policy_version_or_404
 from ..extensions import db
+from ..forms import options
 from ..forms.programme import AcknowledgeForm
 from ..services import DomainError
 from ..services.programme import policies, privacy
@@ -28,7 +29,7 @@ def index():
 
 def _form(version) -> AcknowledgeForm:
     form = AcknowledgeForm()
-    form.answer.choices = [(i, text) for i, text in enumerate(version.check_choices)]
+    form.answer.choices = options(enumerate(version.check_choices))
     if version.check_question:
         form.answer.label.text = version.check_question
     return form

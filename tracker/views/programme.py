@@ -10,6 +10,7 @@ from flask_login import current_user
 from ..authz import can_view_team, get_team_or_404, manager_scope, role_required
 from ..enums import CoverageStatus, Role
 from ..extensions import db, issuing
+from ..forms import options
 from ..forms.programme import EvidencePackForm
 from ..services import audit
 from ..services.organisation import teams
@@ -88,9 +89,10 @@ def evidence_pack_page():
     scope = manager_scope(current_user)
     form = EvidencePackForm(formdata=None)
     choices = evidence.choosable_teams(scope)
-    form.team.choices = ([("", evidence.organisation_scope().label)] if scope is None else []) + [
-        (str(team_id), label) for team_id, label in choices
-    ]
+    form.team.choices = options(
+        ((str(team_id), label) for team_id, label in choices),
+        evidence.organisation_scope().label if scope is None else None,
+    )
     return render_template(
         "programme/evidence_pack.html",
         form=form,

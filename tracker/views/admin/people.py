@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...authz import get_name_request_or_404, get_person_or_404, role_required
 from ...extensions import db
-from ...forms import ConfirmedForm, ConfirmForm
+from ...forms import ConfirmedForm, ConfirmForm, options
 from ...forms.certificates import DecisionForm
 from ...forms.people import (
     BulkPeopleForm,
@@ -20,7 +20,6 @@ from ...forms.people import (
     PersonCreateForm,
     PersonEditForm,
     team_id,
-    team_select_choices,
 )
 from ...i18n import LANGUAGES
 from ...inputs import bounded_int
@@ -35,11 +34,15 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 # --- list -------------------------------------------------------------------------------------------------------
 
 
+def _team_options(empty: str):
+    return options(((str(team_id), name) for team_id, name in people.team_choices()), empty)
+
+
 @bp.route("/")
 @role_required(Role.ADMIN)
 def index():
     form = PeopleFilterForm(request.args)
-    form.team.choices = team_select_choices(people.team_choices(), _("Any team"))
+    form.team.choices = _team_options(_("Any team"))
     form.validate()
     for f in (form.q, form.team, form.role, form.status):
         if f.errors:  # an unknown filter value is ignored rather than refused
@@ -66,7 +69,7 @@ def index():
 
 def _bulk_form(*, empty: bool = False) -> BulkPeopleForm:
     form = BulkPeopleForm(formdata=None) if empty else BulkPeopleForm()
-    form.course.choices = [("", _("Choose a course"))] + [(str(cid), title) for cid, title in people.course_choices()]
+    form.course.choices = options(((str(cid), title) for cid, title in people.course_choices()), _("Choose a course"))
     return form
 
 
@@ -135,9 +138,9 @@ def invite(user_id: int):
 
 
 def _with_teams(form):
-    form.team.choices = team_select_choices(people.team_choices(), _("No team"))
+    form.team.choices = _team_options(_("No team"))
     if hasattr(form, "language"):
-        form.language.choices = [("", _("The organisation's language"))] + list(LANGUAGES.items())
+        form.language.choices = options(LANGUAGES.items(), _("The organisation's language"))
     return form
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from ...authz import get_requirement_or_404, role_required
 from ...enums import Role
 from ...extensions import db
-from ...forms import ConfirmForm
+from ...forms import ConfirmForm, options
 from ...forms.programme import RequirementForm
 from ...services import FieldError
 from ...services.programme import inventory
@@ -20,10 +20,10 @@ bp = Blueprint("requirements", __name__, url_prefix="/requirements")
 
 def _form(**kwargs) -> RequirementForm:
     form = RequirementForm(**kwargs)
-    form.system_id.choices = [("", _("— any: the job role alone —"))] + [
-        (str(s.id), s.name) for s in inventory.systems(include_retired=False)
-    ]
-    form.item.choices = [("", _("Choose a course, a learning path or a policy"))] + service.item_choices()
+    form.system_id.choices = options(
+        ((str(s.id), s.name) for s in inventory.systems(include_retired=False)), _("— any: the job role alone —")
+    )
+    form.item.choices = options(service.item_choices(), _("Choose a course, a learning path or a policy"))
     return form
 
 

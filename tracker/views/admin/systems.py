@@ -9,7 +9,7 @@ from flask_login import current_user
 from ...authz import get_ai_system_or_404, role_required
 from ...enums import RiskClass, Role
 from ...extensions import db
-from ...forms import ConfirmForm
+from ...forms import ConfirmForm, options
 from ...forms.programme import SystemForm
 from ...models import AISystem
 from ...services import FieldError
@@ -21,7 +21,7 @@ bp = Blueprint("systems", __name__, url_prefix="/ai-systems")
 
 def _form(**kwargs) -> SystemForm:
     form = SystemForm(**kwargs)
-    form.team_ids.choices = [(t.id, t.name) for t in teams.teams_in_scope(None)]
+    form.team_ids.choices = options((t.id, t.name) for t in teams.teams_in_scope(None))
     return form
 
 
