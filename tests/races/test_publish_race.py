@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
+from tests.conftest import sign_in_client
 from tests.web.test_admin_content import _payload, _textarea
 from tracker.extensions import db
 from tracker.models import AuditEvent, Course, CourseVersion, Role
@@ -20,11 +21,7 @@ ADMINS = 3
 
 
 def _client(app, user):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-    return client
+    return sign_in_client(app.test_client(), user)
 
 
 @pytest.mark.postgres
@@ -33,6 +30,7 @@ def test_concurrent_publishes_from_one_version_lose_no_edit(app):
     course = factories.make_course("raced")
     admins = [factories.make_user(Role.ADMIN, name=f"Admin {i}") for i in range(ADMINS)]
     clients = [_client(app, admin) for admin in admins]
+    admin_ids = [admin.id for admin in admins]  # read while the session still holds them
     winners: list[tuple[int, int, str]] = []  # (version, admin index, summary)
 
     for round_number in range(ROUNDS):
@@ -81,7 +79,7 @@ def test_concurrent_publishes_from_one_version_lose_no_edit(app):
         .order_by(CourseVersion.version)
     ).all()
     assert [(v, by, content["summary"]) for v, by, content in history] == [
-        (version, admins[index].id, summary) for version, index, summary in winners
+        (version, admin_ids[index], summary) for version, index, summary in winners
     ]
     published = db.session.scalars(select(AuditEvent.details).where(AuditEvent.action == "content.published"))
     assert sorted(d["version"] for d in published) == [v for v, _, _ in winners]

@@ -36,7 +36,7 @@ def preferences():
         return redirect(url_for("notification_settings.preferences"))
     if not form.is_submitted():
         off = mail.opt_outs_of(current_user)
-        form.wanted.data = [value for value, _label in form.wanted.choices if value not in off]
+        form.wanted.data = [choice.value for choice in form.wanted.choices if choice.value not in off]
     return render_template(
         "notification_settings/preferences.html",
         form=form,

@@ -45,8 +45,8 @@ def show(code: str):
 # POST acts only when it comes from that page (`confirmed`), otherwise it shows the page again.
 
 
-def _confirm_page(template: str, cert, form, status: int = 200):
-    return render_template(template, cert=cert, form=form), status
+def _confirm_page(template: str, cert, form, status: int = 200, refusal: str | None = None):
+    return render_template(template, cert=cert, form=form, refusal=refusal), status
 
 
 @bp.route("/<code>/revoke", methods=["GET", "POST"])
@@ -66,9 +66,9 @@ def revoke(code: str):
         form.error_on(exc.field, str(exc))
         return _confirm_page("admin/certificates/revoke.html", cert, form, 400)
     except DomainError as exc:
-        # About the certificate, not the input: revoked or superseded meanwhile (another admin was quicker).
-        flash(str(exc), "error")
-        return redirect(url_for("admin.certificates.show", code=cert.code))
+        # About the certificate, not the input: revoked or superseded meanwhile (another admin was quicker). The page
+        # says why in place of the form, which no longer applies.
+        return _confirm_page("admin/certificates/revoke.html", cert, form, 400, refusal=str(exc))
     db.session.commit()
     flash(_("Certificate %(code)s is revoked.", code=cert.code), "success")
     return redirect(url_for("admin.certificates.show", code=cert.code))
@@ -90,9 +90,8 @@ def reissue(code: str):
     except FieldError as exc:
         form.error_on(exc.field, str(exc))
         return _confirm_page("admin/certificates/reissue.html", cert, form, 400)
-    except DomainError as exc:
-        flash(str(exc), "error")  # as for revoking: the certificate changed meanwhile
-        return redirect(url_for("admin.certificates.show", code=cert.code))
+    except DomainError as exc:  # as for revoking: the certificate changed meanwhile
+        return _confirm_page("admin/certificates/reissue.html", cert, form, 400, refusal=str(exc))
     db.session.commit()
     flash(_("Reissued as %(code)s; %(code2)s is marked superseded.", code=new.code, code2=cert.code), "success")
     return redirect(url_for("admin.certificates.show", code=new.code))
