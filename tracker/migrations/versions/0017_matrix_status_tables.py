@@ -64,6 +64,9 @@ def upgrade():
         sa.Column('people', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('scope_id', 'course_id', 'status', 'assigned', name=op.f('pk_matrix_tallies')),
     )
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.create_index('ix_certificates_user_course', ['user_id', 'course_id'], unique=False)
+
     # Every existing person gets a summary marked out of date: the first read recomputes them (or run
     # `flask matrix-status rebuild`).
     op.execute(
@@ -75,6 +78,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.drop_index('ix_certificates_user_course')
     op.drop_table('matrix_tallies')
     with op.batch_alter_table('matrix_cells', schema=None) as batch_op:
         batch_op.drop_index('ix_matrix_cells_course_status')

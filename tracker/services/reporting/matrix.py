@@ -8,11 +8,13 @@ Exports stream every person in batches.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, false, func, select
@@ -89,10 +91,11 @@ class Cell:
     certificate_code: str | None = None
     expires_at: datetime | None = None
     revoked: bool = False
+    status_label: str | None = None  # the status in words, looked up once per page rather than once per cell
 
     @property
     def label(self) -> str:
-        return self.status.label
+        return self.status_label if self.status_label is not None else self.status.label
 
 
 @dataclass
@@ -236,9 +239,7 @@ def _count(query: Select) -> int:
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
-def _totals(
-    scope: set[int] | None, filters: Filters, selection: _Selection
-) -> tuple[dict[int, CourseTotals], Counter]:
+def _totals(scope: set[int] | None, filters: Filters, selection: _Selection) -> tuple[dict[int, CourseTotals], Counter]:
     """Counts per course and status: from the maintained team counts, or from the cells of the filtered people."""
     course_ids = selection.course_ids
     totals = {cid: CourseTotals(cid) for cid in course_ids}
@@ -251,10 +252,12 @@ def _totals(
             .group_by(MatrixTally.course_id, MatrixTally.status, MatrixTally.assigned)
         )
     else:
-        chosen = selection.people.with_only_columns(MatrixPerson.user_id).subquery()
+        # The filtered people drive the join: their cells are read through the cells' primary key.
         rows = db.session.execute(
-            select(MatrixCell.course_id, MatrixCell.status, MatrixCell.assigned, func.count())
-            .join(chosen, chosen.c.user_id == MatrixCell.user_id)
+            selection.people.with_only_columns(
+                MatrixCell.course_id, MatrixCell.status, MatrixCell.assigned, func.count()
+            )
+            .join(MatrixCell, MatrixCell.user_id == MatrixPerson.user_id)
             .where(MatrixCell.course_id.in_(course_ids))
             .group_by(MatrixCell.course_id, MatrixCell.status, MatrixCell.assigned)
         )
@@ -327,8 +330,9 @@ def _rows_for(people: Sequence, course_ids: list[int]) -> list[Row]:
     stored = {
         (r.user_id, r.course_id): r
         for r in db.session.execute(
-            select(MatrixCell.user_id, MatrixCell.course_id, MatrixCell.status, MatrixCell.assigned, MatrixCell.due_on)
-            .where(MatrixCell.user_id.in_(user_ids), MatrixCell.course_id.in_(course_ids))
+            select(
+                MatrixCell.user_id, MatrixCell.course_id, MatrixCell.status, MatrixCell.assigned, MatrixCell.due_on
+            ).where(MatrixCell.user_id.in_(user_ids), MatrixCell.course_id.in_(course_ids))
         )
     }
     progress = {
@@ -358,13 +362,16 @@ def _rows_for(people: Sequence, course_ids: list[int]) -> list[Row]:
     ):
         certificates[(r.user_id, r.course_id)] = r
     rows = []
+    labels = CellStatus.labels()
     for user_id, display_name, email, team, job_role in people:
         row = Row(user_id, display_name, email, team, job_role)
         for course_id in course_ids:
             key = (user_id, course_id)
             s, p, c = stored.get(key), progress.get(key), certificates.get(key)
+            status = CellStatus(s.status) if s else CellStatus.NOT_STARTED
             row.cells[course_id] = Cell(
-                status=CellStatus(s.status) if s else CellStatus.NOT_STARTED,
+                status=status,
+                status_label=labels[status],
                 assigned=bool(s and s.assigned),
                 percent=p.percent if p else 0,
                 score=p.best_score if p else None,
@@ -418,10 +425,18 @@ def all_rows(scope: set[int] | None, filters: Filters, now: datetime | None = No
     return result
 
 
+_month_counts: dict[tuple, tuple[datetime, int, Counter]] = {}  # (scope, first month) -> (read at, last id, counts)
+_month_lock = threading.Lock()
+
+
 def completions_by_month(
     scope: set[int] | None, months: int = 12, now: datetime | None = None
 ) -> list[tuple[str, int]]:
-    """Completions per calendar month (UTC) for the last `months` months, in one grouped query."""
+    """Completions per calendar month (UTC) for the last `months` months.
+
+    Completions are only ever added, so each process keeps the counts it has read with the highest completion id
+    seen, and later reads count only the completions added since (an indexed range of ids). The whole window is
+    read again every ten minutes, for the rare removals (a person deleted) and moves between teams."""
     now = now or utcnow()
     index = now.year * 12 + now.month - 1 - (months - 1)  # the first month of the window, counted from year 0
     first = now.replace(year=index // 12, month=index % 12 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -429,10 +444,28 @@ def completions_by_month(
         bucket = func.to_char(func.timezone("UTC", Completion.completed_at), "YYYY-MM")
     else:
         bucket = func.strftime("%Y-%m", Completion.completed_at)
-    query = select(bucket, func.count()).where(Completion.completed_at >= first).group_by(bucket)
+    key = (db.engine.url.render_as_string(), None if scope is None else frozenset(scope), first)
+    with _month_lock:
+        cached = _month_counts.get(key)
+    since = 0
+    ttl = timedelta(seconds=current_app.config["CHART_CACHE_SECONDS"])
+    if cached is not None and utcnow() - cached[0] < ttl:
+        read_at, since, counts = cached[0], cached[1], Counter(cached[2])
+    else:
+        read_at, counts = utcnow(), Counter()
+    query = select(bucket, func.count(), func.max(Completion.id)).where(
+        Completion.completed_at >= first, Completion.id > since
+    )
     if scope is not None:
         query = query.join(User, User.id == Completion.user_id).where(User.team_id.in_(scope))
-    counts = dict(db.session.execute(query).all())
+    last = since
+    for month, n, top in db.session.execute(query.group_by(bucket)):
+        counts[month] += n
+        last = max(last, top or 0)
+    with _month_lock:
+        if len(_month_counts) > 256:
+            _month_counts.clear()
+        _month_counts[key] = (read_at, last, counts)
     series = []
     year, month = first.year, first.month
     for _month in range(months):

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -259,11 +259,12 @@ def _published_ids(session: Session) -> list[int]:
 def compute(session: Session, user_ids: Sequence[int] | None, course_ids: list[int], now: datetime) -> Computed:
     """Fresh rows for these people (None: everybody), in a fixed number of queries."""
     today = now.date()
-    people_query = select(
-        User.id, User.display_name, User.team_id, User.job_role, User.active
-    )
+    people_query = select(User.id, User.display_name, User.team_id, User.job_role, User.active)
     progress_query = select(
-        CourseProgress.user_id, CourseProgress.course_id, CourseProgress.percent, CourseProgress.completed_at.is_not(None)
+        CourseProgress.user_id,
+        CourseProgress.course_id,
+        CourseProgress.percent,
+        CourseProgress.completed_at.is_not(None),
     ).where(CourseProgress.course_id.in_(course_ids))
     cert_query = (
         select(Certificate.user_id, Certificate.course_id, Certificate.revoked_at.is_not(None), Certificate.expires_at)
@@ -339,7 +340,7 @@ def compute(session: Session, user_ids: Sequence[int] | None, course_ids: list[i
                 "assigned": 0,
                 "done": 0,
                 "completion": 100,
-                **{column: 0 for column in STATUS_COLUMNS.values()},
+                **dict.fromkeys(STATUS_COLUMNS.values(), 0),
                 "computed_at": now,
                 "status_until": None,
             }
@@ -434,6 +435,9 @@ def rebuild(session: Session | None = None, now: datetime | None = None) -> int:
         if fresh.cells:
             session.execute(MatrixCell.__table__.insert(), fresh.cells, execution_options=noted)
     _add_tallies(session, tallies)
+    if len(all_ids) > 1000:  # fresh statistics, so the planner drives filtered counts from the people
+        session.execute(text("ANALYZE matrix_people"))
+        session.execute(text("ANALYZE matrix_cells"))
     session.info.pop(PENDING, None)
     return len(all_ids)
 
@@ -473,9 +477,7 @@ def sync(now: datetime | None = None, session: Session | None = None) -> None:
     ids = _users_reached(session, pending) if pending else set()
     ids.update(
         session.scalars(
-            select(MatrixPerson.user_id).where(
-                (MatrixPerson.status_until <= now) | (MatrixPerson.computed_at > now)
-            )
+            select(MatrixPerson.user_id).where((MatrixPerson.status_until <= now) | (MatrixPerson.computed_at > now))
         )
     )
     recompute(session, sorted(ids), now)
@@ -490,10 +492,7 @@ def differences(session: Session | None = None, now: datetime | None = None, lim
     course_ids = _published_ids(session)
     fresh = compute(session, None, course_ids, now)
     found: list[str] = []
-    stored_people = {
-        row.user_id: row
-        for row in session.execute(select(MatrixPerson.__table__))
-    }
+    stored_people = {row.user_id: row for row in session.execute(select(MatrixPerson.__table__))}
     fields = ("team_id", "active", "name_key", "assigned", "done", "completion", *STATUS_COLUMNS.values())
     seen = set()
     for row in fresh.people:
