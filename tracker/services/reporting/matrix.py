@@ -411,6 +411,13 @@ def iter_rows(scope: set[int] | None, filters: Filters, now: datetime | None = N
             yield row
 
 
+def count_people(scope: set[int] | None, filters: Filters, now: datetime | None = None) -> int:
+    """How many people a matrix (or its export) covers, with every filter applied."""
+    now = now or utcnow()
+    status_table.sync(now)
+    return _count(_selection(scope, filters, [c[0] for c in _courses(filters)]).people)
+
+
 def export_courses(filters: Filters) -> list[tuple[int, str, str]]:
     return _courses(filters)
 
