@@ -6,13 +6,14 @@ FLASK   = $(BIN)/flask --app tracker
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-postgres lint bench db seed demo clean help translations
+.PHONY: run test test-postgres lint bench bench-full db seed demo clean help translations
 
 help:
 	@echo "make run    - install, create/migrate the database, load courses and demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install test tools and run the whole test suite"
 	@echo "make lint   - ruff"
-	@echo "make bench  - benchmarks (figures printed)"
+	@echo "make bench  - benchmarks (figures printed; quick sizes)"
+	@echo "make bench-full - the scale benchmark up to 50,000 people x 20 courses"
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +91,10 @@ translations: $(VENV)/.installed
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks
+
+# The scale benchmark with 50,000 people x 20 courses too (about ten minutes more: the organisation is generated).
+bench-full: $(VENV)/.installed-dev
+	BENCH_FULL=1 $(BIN)/python -m benchmarks scale
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -83,6 +83,9 @@ def register_extensions(app: Flask) -> None:
     from .jobs import queue
 
     queue.init_app(app)
+    from .services.reporting import status_table
+
+    status_table.register()  # the matrix tables follow every session's changes
 
 
 def register_security(app: Flask) -> None:

@@ -32,6 +32,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(jobs_worker)
     app.cli.add_command(jobs_run_pending)
     app.cli.add_command(check_invariants)
+    app.cli.add_command(matrix_status)
 
 
 @click.command("seed")
@@ -174,6 +175,34 @@ def content_check(directory: Path | None) -> None:
             failed = True
             click.echo(f"  {problem}")
     sys.exit(1 if failed else 0)
+
+
+@click.group("matrix-status")
+def matrix_status() -> None:
+    """The maintained matrix tables (statuses per person and course, counts per team)."""
+
+
+@matrix_status.command("rebuild")
+def matrix_status_rebuild() -> None:
+    """Recompute the matrix tables from scratch (after restoring a backup or loading data in bulk)."""
+    from .services.reporting import status_table
+
+    people = status_table.rebuild()
+    db.session.commit()
+    click.echo(f"Matrix tables rebuilt for {people} people.")
+
+
+@matrix_status.command("check")
+def matrix_status_check() -> None:
+    """Compare the matrix tables with a fresh computation; exit 1 when they differ."""
+    from .services.reporting import status_table
+
+    found = status_table.differences()
+    db.session.rollback()
+    for line in found:
+        click.echo(line)
+    click.echo("Matrix tables consistent." if not found else f"{len(found)} difference(s) shown.")
+    sys.exit(1 if found else 0)
 
 
 @click.command("backfill-certificates")

@@ -105,6 +105,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "JOB_FILE_HOURS": _number("JOB_FILE_HOURS", 24),
         # A CSV export of more rows than this is made by a job; smaller ones download at once.
         "EXPORT_CSV_JOB_THRESHOLD": int(_number("EXPORT_CSV_JOB_THRESHOLD", 20000)),
+        # The matrix chart of completions per month: counts kept per process, completed by the newly added rows,
+        # and read whole again after this many seconds (0: read whole each time).
+        "CHART_CACHE_SECONDS": _number("CHART_CACHE_SECONDS", 600),
         # Mail: SMTP when MAIL_SERVER is set; otherwise (development) messages stay in the outbox admins read.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "").strip(),
         "MAIL_PORT": int(_number("MAIL_PORT", 587)),

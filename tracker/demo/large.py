@@ -18,6 +18,7 @@ from ..services import accounts
 from ..services.certification import add_months, new_code
 from ..services.content import loader
 from ..services.organisation import assignments
+from ..services.reporting import status_table
 
 PREFIX = "load"
 PENDING_REASON = "Load-test data: no PDF was rendered for this certificate."
@@ -201,4 +202,5 @@ def load_large(learners: int, courses: int, seed: int = 4, now: datetime | None 
         ],
     )
     db.session.flush()
+    status_table.rebuild()  # the matrix tables, in one pass rather than person by person
     return LargeDemo(learners=len(user_ids), courses=len(course_rows), teams=team_count, completions=completion_count)

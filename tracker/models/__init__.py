@@ -17,6 +17,7 @@ from .identity import (
 from .issuer_keys import IssuerKeyRecord
 from .jobs import Job
 from .mail import MailMessage, NotificationOptOut
+from .matrix import MatrixCell, MatrixPerson, MatrixTally
 from .programme import (
     AISystem,
     AISystemChange,
@@ -58,6 +59,9 @@ __all__ = [
     "Lesson",
     "LessonRead",
     "MailMessage",
+    "MatrixCell",
+    "MatrixPerson",
+    "MatrixTally",
     "Module",
     "NameChangeRequest",
     "NotificationOptOut",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
@@ -45,6 +45,7 @@ class Certificate(db.Model):
         UniqueConstraint("completion_id", "revision"),
         CheckConstraint("revision >= 1", name="revision_positive"),
         CheckConstraint("(revoked_at IS NULL) = (revoked_reason IS NULL)", name="revocation_has_reason"),
+        Index("ix_certificates_user_course", "user_id", "course_id"),  # a page of people's certificates
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -69,10 +69,12 @@ def _record_export(kind: str, filters: matrix.Filters, rows: int) -> None:
 @bp.route("/export.csv")
 @role_required(*MANAGERS)
 def export_csv():
+    scope = manager_scope(current_user)
     filters = _filters()
-    result = matrix.all_rows(manager_scope(current_user), filters)
-    _record_export("csv", filters, len(result.rows))
-    return download_response(stream_with_context(matrix_export.csv_lines(result)), _export_name("csv"), "text/csv")
+    people = matrix.count_people(scope, filters)
+    _record_export("csv", filters, people)
+    lines = matrix_export.streamed_csv_lines(matrix.export_courses(filters), matrix.iter_rows(scope, filters))
+    return download_response(stream_with_context(lines), _export_name("csv"), "text/csv")
 
 
 @bp.route("/export.xlsx")

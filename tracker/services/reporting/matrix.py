@@ -1,30 +1,48 @@
-"""The team matrix: people x courses with a status per cell, built from a fixed number of aggregate queries.
+"""The team matrix: people x courses with a status per cell, built from a fixed number of queries.
 
-The whole filtered population is read as plain rows (no ORM objects), so totals, status filters and sorting cover
-everyone, while only one page of people is rendered. The number of queries does not depend on the number of people.
+Statuses, per-person summaries and counts per team are kept up to date in the matrix tables (status_table), so
+totals, status filters and sorting cover everyone while the database reads only one page of people (an indexed,
+sorted LIMIT/OFFSET) and a few counts. Neither the number of queries nor the work depends on the organisation's size.
+Exports stream every person in batches.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, case, false, func, select
+from sqlalchemy.orm import aliased
 
 from ...enums import CellStatus
 from ...extensions import db
 from ...inputs import bounded_int, database_id
-from ...models import Certificate, Completion, Course, CourseProgress, Team, User, utcnow
-from ..certification import expiry_status
+from ...models import (
+    Certificate,
+    Completion,
+    Course,
+    CourseProgress,
+    MatrixCell,
+    MatrixPerson,
+    MatrixTally,
+    Team,
+    User,
+    utcnow,
+)
 from ..organisation import teams
-from ..organisation.assignments import Person, due_dates
 from ..paging import Page, clamp_page
 from ..programme import privacy
 from ..queries import is_current_revision, published_courses
+from . import status_table
+from .status_table import cell_status
+
+__all__ = ["Filters", "Matrix", "build", "cell_status", "iter_rows", "all_rows"]
 
 SORTS = {  # allow-list: query-string value -> label
     "name": _l("Name"),
@@ -73,10 +91,11 @@ class Cell:
     certificate_code: str | None = None
     expires_at: datetime | None = None
     revoked: bool = False
+    status_label: str | None = None  # the status in words, looked up once per page rather than once per cell
 
     @property
     def label(self) -> str:
-        return self.status.label
+        return self.status_label if self.status_label is not None else self.status.label
 
 
 @dataclass
@@ -142,117 +161,143 @@ class Matrix:
         return self.page.pages
 
 
-def cell_status(
-    percent: int, completed: bool, due_on: date | None, cert: tuple | None, today: date, now: datetime
-) -> CellStatus:
-    """cert: (revoked, expires_at) of the current certificate, or None."""
-    revoked = cert is not None and cert[0]
-    if cert is not None and not revoked:
-        expiry = expiry_status(cert[1], now)
-        if expiry is not None:
-            return CellStatus(expiry.value)  # EXPIRED or EXPIRING: the certificate's own words
-    if completed and not revoked:
-        return CellStatus.COMPLETED
-    if due_on is not None and due_on < today:
-        return CellStatus.OVERDUE
-    return CellStatus.IN_PROGRESS if percent > 0 else CellStatus.NOT_STARTED
-
-
 def people_query(scope: set[int] | None, filters: Filters) -> Select:
     query = (
         select(User.id, User.display_name, User.email, Team.name, User.job_role, User.team_id)
         .outerjoin(Team, Team.id == User.team_id)
         .where(User.active.is_(True))
     )
-    team_ids = scope
-    if filters.team_id is not None:
-        below = teams.descendant_ids_of(filters.team_id)
-        team_ids = below if scope is None else below & scope
+    team_ids = _team_ids(scope, filters)
     if team_ids is not None:
         query = query.where(User.team_id.in_(team_ids))
     return query
 
 
+def _team_ids(scope: set[int] | None, filters: Filters) -> set[int] | None:
+    if filters.team_id is None:
+        return scope
+    below = teams.descendant_ids_of(filters.team_id)
+    return below if scope is None else below & scope
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """The people of a matrix as SQL: who is in it (scope, team, status filter) and in which order."""
+
+    people: Select  # MatrixPerson rows in scope, filtered
+    in_scope: Select  # before the status filter
+    order_by: tuple
+    course_ids: list[int]
+
+
+def _selection(scope: set[int] | None, filters: Filters, course_ids: list[int]) -> _Selection:
+    person = MatrixPerson
+    in_scope = select(person.user_id).select_from(person).where(person.active.is_(True))
+    team_ids = _team_ids(scope, filters)
+    if team_ids is not None:
+        in_scope = in_scope.where(person.team_id.in_(sorted(team_ids)))
+    people = in_scope
+    name_order = (person.name_key, person.user_id)
+    if filters.course_id is not None:
+        # One course: its cell decides the status filter and the sort keys.
+        cell = aliased(MatrixCell)
+        people = people.outerjoin(
+            cell, and_(cell.user_id == person.user_id, cell.course_id == (course_ids[0] if course_ids else -1))
+        )
+        status = func.coalesce(cell.status, CellStatus.NOT_STARTED.value)
+        done = case((status.in_([CellStatus.COMPLETED.value, CellStatus.EXPIRING.value]), 100), else_=0)
+        completion = case((cell.assigned.is_(True), done), else_=100)
+        overdue = case((status == CellStatus.OVERDUE.value, 1), else_=0)
+        if filters.status is not None:
+            people = people.where(status == filters.status.value) if course_ids else people.where(false())
+    else:
+        completion, overdue = person.completion, person.n_overdue
+        if filters.status is not None:
+            people = people.where(getattr(person, status_table.STATUS_COLUMNS[filters.status]) > 0)
+    if filters.sort == "team":
+        order_by = (func.lower(func.coalesce(Team.name, "")), *name_order)
+    elif filters.sort == "completion":
+        order_by = (completion, *name_order)
+    elif filters.sort == "overdue":
+        order_by = (overdue.desc(), *name_order)
+    else:
+        order_by = name_order
+    return _Selection(people, in_scope, order_by, course_ids)
+
+
+def _ordered_people(selection: _Selection) -> Select:
+    """(id, name, email, team, job role) of the selected people in matrix order."""
+    return (
+        selection.people.with_only_columns(User.id, User.display_name, User.email, Team.name, User.job_role)
+        .join(User, User.id == MatrixPerson.user_id)
+        .outerjoin(Team, Team.id == MatrixPerson.team_id)
+        .order_by(*selection.order_by)
+    )
+
+
+def _count(query: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def _totals(scope: set[int] | None, filters: Filters, selection: _Selection) -> tuple[dict[int, CourseTotals], Counter]:
+    """Counts per course and status: from the maintained team counts, or from the cells of the filtered people."""
+    course_ids = selection.course_ids
+    totals = {cid: CourseTotals(cid) for cid in course_ids}
+    status_counts: Counter = Counter()
+    scopes = status_table.tally_scopes(scope, filters.team_id) if filters.status is None else None
+    if scopes is not None:
+        rows = db.session.execute(
+            select(MatrixTally.course_id, MatrixTally.status, MatrixTally.assigned, func.sum(MatrixTally.people))
+            .where(MatrixTally.scope_id.in_(scopes), MatrixTally.course_id.in_(course_ids))
+            .group_by(MatrixTally.course_id, MatrixTally.status, MatrixTally.assigned)
+        )
+    else:
+        # The filtered people drive the join: their cells are read through the cells' primary key.
+        rows = db.session.execute(
+            selection.people.with_only_columns(
+                MatrixCell.course_id, MatrixCell.status, MatrixCell.assigned, func.count()
+            )
+            .join(MatrixCell, MatrixCell.user_id == MatrixPerson.user_id)
+            .where(MatrixCell.course_id.in_(course_ids))
+            .group_by(MatrixCell.course_id, MatrixCell.status, MatrixCell.assigned)
+        )
+    for course_id, status, assigned, n in rows:
+        n = int(n or 0)
+        if not n or not status_table.counted(status, assigned):
+            continue
+        status = CellStatus(status)
+        totals[course_id].by_status[status] += n
+        status_counts[status] += n
+        if assigned:
+            totals[course_id].assigned += n
+    return totals, status_counts
+
+
 def build(scope: set[int] | None, filters: Filters, now: datetime | None = None) -> Matrix:
     """scope: team ids the viewer may see, or None for everything (admins).
 
-    Two passes: statuses for everyone in scope from slim rows (for filters, totals and sorting), then full cell
-    details for the people on the requested page only.
+    Counts come from the maintained tables (status_table), the page of people from an indexed, sorted query, and
+    details (scores, dates, certificate codes) for that page only: a fixed number of queries, and a cost that
+    depends on the page, not on the organisation.
     """
     now = now or utcnow()
-    today = now.date()
-    course_query = published_courses(Course.id, Course.slug, Course.title)
-    if filters.course_id is not None:
-        course_query = course_query.where(Course.id == filters.course_id)
-    courses = [tuple(r) for r in db.session.execute(course_query.order_by(Course.title))]
+    status_table.sync(now)
+    courses = _courses(filters)
     course_ids = [c[0] for c in courses]
-
-    people_sub = people_query(scope, filters).subquery()
-    people = db.session.execute(select(people_sub)).all()
-    in_scope = select(people_sub.c.id)
-    connection = db.session.connection()  # plain Core rows: no ORM bookkeeping for 100,000 cells
-
-    percent_done: dict[tuple[int, int], tuple[int, bool]] = {
-        (user_id, course_id): (percent, completed)
-        for user_id, course_id, percent, completed in connection.execute(
-            select(
-                CourseProgress.user_id,
-                CourseProgress.course_id,
-                CourseProgress.percent,
-                CourseProgress.completed_at.is_not(None),
-            ).where(CourseProgress.user_id.in_(in_scope), CourseProgress.course_id.in_(course_ids))
-        )
-    }
-    cert_state: dict[tuple[int, int], tuple[bool, datetime | None]] = {}
-    for user_id, course_id, revoked, expires_at in connection.execute(
-        select(Certificate.user_id, Certificate.course_id, Certificate.revoked_at.is_not(None), Certificate.expires_at)
-        .join(Completion, Completion.id == Certificate.completion_id)
-        .where(
-            Certificate.user_id.in_(in_scope),
-            Certificate.course_id.in_(course_ids),
-            is_current_revision(),
-        )
-        .order_by(Completion.cycle)
-    ):
-        cert_state[(user_id, course_id)] = (revoked, expires_at)  # the latest cycle wins
-    due = due_dates(Person(p.id, p.team_id, p.job_role) for p in people)
-
-    no_progress = (0, False)
-    kept: list[tuple] = []  # (person, statuses per course, due dates)
-    totals = {cid: CourseTotals(cid) for cid in course_ids}
-    status_counts: Counter = Counter()
-    for person in people:
-        mine = due.get(person.id, {})
-        statuses = []
-        for course_id in course_ids:
-            key = (person.id, course_id)
-            progress_here = percent_done.get(key)
-            cert = cert_state.get(key)
-            if progress_here is None and cert is None and course_id not in mine:
-                statuses.append(CellStatus.NOT_STARTED)  # the common case, decided without the full rules
-                continue
-            percent, completed = progress_here or no_progress
-            statuses.append(cell_status(percent, completed, mine.get(course_id), cert, today, now))
-        if filters.status and filters.status not in statuses:
-            continue
-        for course_id, status in zip(course_ids, statuses, strict=True):
-            assigned = course_id in mine
-            if assigned or status != CellStatus.NOT_STARTED:
-                totals[course_id].by_status[status] += 1
-                status_counts[status] += 1
-            if assigned:
-                totals[course_id].assigned += 1
-        kept.append((person, statuses, mine))
-
-    kept.sort(key=_sort_key(filters.sort, course_ids))
-    filters = replace(filters, page=clamp_page(filters.page, len(kept), filters.per_page))
-    start = (filters.page - 1) * filters.per_page
-    page = kept[start : start + filters.per_page]
+    selection = _selection(scope, filters, course_ids)
+    total = _count(selection.people)
+    everyone = total if filters.status is None else _count(selection.in_scope)
+    filters = replace(filters, page=clamp_page(filters.page, total, filters.per_page))
+    totals, status_counts = _totals(scope, filters, selection)
     # Admins (scope None) see everything; managers see what the works-council settings allow.
     settings = privacy.settings() if scope is not None else privacy.Settings()
-    aggregate_only = settings.aggregate_only(len(people))
-    shown_ids = in_scope if len(page) > 500 else [p.id for p, _, _ in page]
-    rows = [] if aggregate_only else _detailed_rows(page, course_ids, shown_ids)
+    aggregate_only = settings.aggregate_only(everyone)
+    rows: list[Row] = []
+    if not aggregate_only:
+        page = db.session.execute(
+            _ordered_people(selection).limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
+        ).all()
+        rows = _rows_for(page, course_ids)
     if not settings.managers_see_scores:
         for row in rows:
             for cell in row.cells.values():
@@ -260,7 +305,7 @@ def build(scope: set[int] | None, filters: Filters, now: datetime | None = None)
     return Matrix(
         courses=courses,
         rows=rows,
-        total_people=len(kept),
+        total_people=total,
         totals=totals,
         status_counts=status_counts,
         filters=filters,
@@ -270,8 +315,26 @@ def build(scope: set[int] | None, filters: Filters, now: datetime | None = None)
     )
 
 
-def _detailed_rows(page: list[tuple], course_ids: list[int], user_ids) -> list[Row]:
-    """Scores, dates and certificate codes for the people shown (two queries)."""
+def _courses(filters: Filters) -> list[tuple[int, str, str]]:
+    course_query = published_courses(Course.id, Course.slug, Course.title)
+    if filters.course_id is not None:
+        course_query = course_query.where(Course.id == filters.course_id)
+    return [tuple(r) for r in db.session.execute(course_query.order_by(Course.title))]
+
+
+def _rows_for(people: Sequence, course_ids: list[int]) -> list[Row]:
+    """Rows with every cell for these people (id, name, email, team, job role): three queries."""
+    if not people:
+        return []
+    user_ids = [p[0] for p in people]
+    stored = {
+        (r.user_id, r.course_id): r
+        for r in db.session.execute(
+            select(
+                MatrixCell.user_id, MatrixCell.course_id, MatrixCell.status, MatrixCell.assigned, MatrixCell.due_on
+            ).where(MatrixCell.user_id.in_(user_ids), MatrixCell.course_id.in_(course_ids))
+        )
+    }
     progress = {
         (r.user_id, r.course_id): r
         for r in db.session.execute(
@@ -299,18 +362,21 @@ def _detailed_rows(page: list[tuple], course_ids: list[int], user_ids) -> list[R
     ):
         certificates[(r.user_id, r.course_id)] = r
     rows = []
-    for person, statuses, mine in page:
-        row = Row(person.id, person.display_name, person.email, person.name, person.job_role)
-        for course_id, status in zip(course_ids, statuses, strict=True):
-            p = progress.get((person.id, course_id))
-            c = certificates.get((person.id, course_id))
+    labels = CellStatus.labels()
+    for user_id, display_name, email, team, job_role in people:
+        row = Row(user_id, display_name, email, team, job_role)
+        for course_id in course_ids:
+            key = (user_id, course_id)
+            s, p, c = stored.get(key), progress.get(key), certificates.get(key)
+            status = CellStatus(s.status) if s else CellStatus.NOT_STARTED
             row.cells[course_id] = Cell(
                 status=status,
-                assigned=course_id in mine,
+                status_label=labels[status],
+                assigned=bool(s and s.assigned),
                 percent=p.percent if p else 0,
                 score=p.best_score if p else None,
                 completed_at=p.completed_at if p else None,
-                due_on=mine.get(course_id),
+                due_on=s.due_on if s else None,
                 certificate_code=c.code if c else None,
                 expires_at=c.expires_at if c else None,
                 revoked=bool(c and c.revoked_at is not None),
@@ -319,39 +385,65 @@ def _detailed_rows(page: list[tuple], course_ids: list[int], user_ids) -> list[R
     return rows
 
 
-def _sort_key(sort: str, course_ids: list[int]):
-    """Sort keys over (person, statuses, due dates) entries."""
+EXPORT_BATCH = 1000  # people per batch of an export: memory stays bounded whatever the size
 
-    def completion(entry) -> int:
-        _person, statuses, mine = entry
-        assigned = [s for cid, s in zip(course_ids, statuses, strict=True) if cid in mine]
-        done = sum(1 for s in assigned if s.counts_as_done)
-        return 100 * done // len(assigned) if assigned else 100
 
-    if sort == "team":
-        return lambda e: ((e[0].name or "").lower(), e[0].display_name.lower())
-    if sort == "completion":
-        return lambda e: (completion(e), e[0].display_name.lower())
-    if sort == "overdue":
-        return lambda e: (-e[1].count(CellStatus.OVERDUE), e[0].display_name.lower())
-    return lambda e: e[0].display_name.lower()
+def iter_rows(scope: set[int] | None, filters: Filters, now: datetime | None = None) -> Iterator[Row]:
+    """Every filtered person in matrix order, in batches read from a streamed query: an export of any size holds
+    one batch in memory. People by pseudonym when the privacy settings ask for pseudonymised exports."""
+    now = now or utcnow()
+    status_table.sync(now)
+    courses = _courses(filters)
+    course_ids = [c[0] for c in courses]
+    selection = _selection(scope, filters, course_ids)
+    pseudonymise = privacy.settings().pseudonymise_exports
+    scores_hidden = scope is not None and not privacy.settings().managers_see_scores
+    result = db.session.execute(
+        _ordered_people(selection).execution_options(stream_results=True, yield_per=EXPORT_BATCH)
+    )
+    for batch in result.partitions(EXPORT_BATCH):
+        for row in _rows_for(batch, course_ids):
+            if pseudonymise:
+                row.name, row.email = privacy.pseudonym(row.id), ""
+            if scores_hidden:
+                for cell in row.cells.values():
+                    cell.score = None
+            yield row
+
+
+def count_people(scope: set[int] | None, filters: Filters, now: datetime | None = None) -> int:
+    """How many people a matrix (or its export) covers, with every filter applied."""
+    now = now or utcnow()
+    status_table.sync(now)
+    return _count(_selection(scope, filters, [c[0] for c in _courses(filters)]).people)
+
+
+def export_courses(filters: Filters) -> list[tuple[int, str, str]]:
+    return _courses(filters)
 
 
 def all_rows(scope: set[int] | None, filters: Filters, now: datetime | None = None) -> Matrix:
-    """The matrix with every filtered person on one page (for exports); people by pseudonym when the privacy
-    settings ask for pseudonymised exports."""
+    """The matrix with every filtered person on one page (for XLSX exports and export jobs); people by pseudonym
+    when the privacy settings ask for pseudonymised exports."""
     unpaged = Filters(filters.team_id, filters.course_id, filters.status, filters.sort, 1, 10**9)
-    result = build(scope, unpaged, now)
-    if privacy.settings().pseudonymise_exports:
-        for row in result.rows:
-            row.name, row.email = privacy.pseudonym(row.id), ""
+    result = build(scope, replace(unpaged, per_page=1), now)
+    result.rows = [] if result.aggregate_only else list(iter_rows(scope, filters, now))
+    result.filters = unpaged
     return result
+
+
+_month_counts: dict[tuple, tuple[datetime, int, Counter]] = {}  # (scope, first month) -> (read at, last id, counts)
+_month_lock = threading.Lock()
 
 
 def completions_by_month(
     scope: set[int] | None, months: int = 12, now: datetime | None = None
 ) -> list[tuple[str, int]]:
-    """Completions per calendar month (UTC) for the last `months` months, in one grouped query."""
+    """Completions per calendar month (UTC) for the last `months` months.
+
+    Completions are only ever added, so each process keeps the counts it has read with the highest completion id
+    seen, and later reads count only the completions added since (an indexed range of ids). The whole window is
+    read again every ten minutes, for the rare removals (a person deleted) and moves between teams."""
     now = now or utcnow()
     index = now.year * 12 + now.month - 1 - (months - 1)  # the first month of the window, counted from year 0
     first = now.replace(year=index // 12, month=index % 12 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -359,10 +451,28 @@ def completions_by_month(
         bucket = func.to_char(func.timezone("UTC", Completion.completed_at), "YYYY-MM")
     else:
         bucket = func.strftime("%Y-%m", Completion.completed_at)
-    query = select(bucket, func.count()).where(Completion.completed_at >= first).group_by(bucket)
+    key = (db.engine.url.render_as_string(), None if scope is None else frozenset(scope), first)
+    with _month_lock:
+        cached = _month_counts.get(key)
+    since = 0
+    ttl = timedelta(seconds=current_app.config["CHART_CACHE_SECONDS"])
+    if cached is not None and utcnow() - cached[0] < ttl:
+        read_at, since, counts = cached[0], cached[1], Counter(cached[2])
+    else:
+        read_at, counts = utcnow(), Counter()
+    query = select(bucket, func.count(), func.max(Completion.id)).where(
+        Completion.completed_at >= first, Completion.id > since
+    )
     if scope is not None:
         query = query.join(User, User.id == Completion.user_id).where(User.team_id.in_(scope))
-    counts = dict(db.session.execute(query).all())
+    last = since
+    for month, n, top in db.session.execute(query.group_by(bucket)):
+        counts[month] += n
+        last = max(last, top or 0)
+    with _month_lock:
+        if len(_month_counts) > 256:
+            _month_counts.clear()
+        _month_counts[key] = (read_at, last, counts)
     series = []
     year, month = first.year, first.month
     for _month in range(months):

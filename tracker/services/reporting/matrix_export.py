@@ -4,12 +4,12 @@ are typed (dates, numbers, text), never formulas."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from openpyxl import Workbook
 
 from .cells import csv_text, xlsx_row
-from .matrix import Matrix
+from .matrix import Matrix, Row
 
 COLUMNS = (
     "person",
@@ -30,8 +30,12 @@ COLUMNS = (
 
 def rows(matrix: Matrix) -> Iterator[list]:
     """Typed values (text, numbers, dates, datetimes in UTC); the writers turn them into cells."""
-    titles = {cid: title for cid, _, title in matrix.courses}
-    for row in matrix.rows:
+    return _values(matrix.courses, matrix.rows)
+
+
+def _values(courses, people: Iterable[Row]) -> Iterator[list]:
+    titles = {cid: title for cid, _, title in courses}
+    for row in people:
         for course_id, cell in row.cells.items():
             yield [
                 row.name,
@@ -53,6 +57,11 @@ def rows(matrix: Matrix) -> Iterator[list]:
 def csv_lines(matrix: Matrix) -> Iterator[str]:
     """Streamed CSV, so a 100,000-row export never sits in memory whole."""
     return csv_text(COLUMNS, rows(matrix))
+
+
+def streamed_csv_lines(courses, people: Iterable[Row]) -> Iterator[str]:
+    """The CSV of people read in batches (`matrix.iter_rows`): memory bounded by a batch, whatever the size."""
+    return csv_text(COLUMNS, _values(courses, people))
 
 
 def xlsx_bytes(matrix: Matrix, scope_label: str) -> bytes:

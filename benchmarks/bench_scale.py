@@ -1,0 +1,257 @@
+"""Speed and scale: learner and manager pages as multiples of a floor app under wrk, the matrix at growing sizes,
+the streamed CSV export's time and peak memory.
+
+`make bench` runs the quick mode (matrix at 500 and 5,000 people, export at 5,000); `make bench-full` (BENCH_FULL=1)
+adds 50,000 people x 20 courses (about ten minutes: the organisation is generated first).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import event, select
+
+from tracker import create_app
+from tracker.demo import large
+from tracker.extensions import db
+from tracker.models import Certificate, Course, Module, Role, User
+from tracker.services import accounts
+
+PASSWORD = "benchmark passphrase 2026"
+ADMIN = "bench-admin@example.com"
+LEARNER = "bench-learner@example.com"
+REPEATS = 5
+WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+FULL = os.environ.get("BENCH_FULL", "") not in ("", "0")
+SIZES = (500, 5000, 50000) if FULL else (500, 5000)
+
+
+def _app(workdir: Path):
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
+            "INSTANCE_PATH": str(workdir),
+            "SECRET_KEY": "bench-secret-key-" + "b" * 40,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+
+
+def _grow(app, people: int) -> float:
+    """Add learners (20 courses) until the organisation has `people`; seconds taken."""
+    started = time.perf_counter()
+    with app.app_context():
+        db.create_all()
+        have = db.session.scalar(select(db.func.count()).select_from(User)) or 0
+        if have == 0:
+            accounts.create_user(accounts.NewUser(ADMIN, "Bench Admin", PASSWORD, Role.ADMIN.value))
+            accounts.create_user(accounts.NewUser(LEARNER, "Bench Learner", PASSWORD, Role.LEARNER.value))
+            db.session.commit()
+            have = 2
+        if people > have:
+            large.load_large(people - have, 20)
+            db.session.commit()
+    return time.perf_counter() - started
+
+
+def _measure(app, client, url: str) -> tuple[int, float]:
+    statements: list[str] = []
+
+    def count(*_args):
+        statements.append("")
+
+    client.get(url).close()
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    client.get(url).close()
+    event.remove(engine, "before_cursor_execute", count)
+    timings = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        response = client.get(url)
+        _ = response.data
+        timings.append(time.perf_counter() - started)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(statements), statistics.median(timings)
+
+
+EXPORT_SCRIPT = """
+import sys, time
+sys.path.insert(0, {root!r})
+from benchmarks.bench_scale import _app, ADMIN, PASSWORD
+from pathlib import Path
+app = _app(Path({workdir!r}))
+client = app.test_client()
+client.post("/login", data={{"email": ADMIN, "password": PASSWORD}})
+started = time.perf_counter()
+response = client.get("/manager/export.csv", buffered=False)
+size = lines = 0
+for chunk in response.response:
+    size += len(chunk)
+    lines += chunk.count(b"\\n") if isinstance(chunk, bytes) else chunk.count("\\n")
+response.close()
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(time.perf_counter() - started, size, lines, peak)
+"""
+
+
+def _export(workdir: Path) -> tuple[float, int, int, int]:
+    """Seconds, bytes, lines and peak RSS (KB, VmHWM: not inherited from this process) of a whole-organisation CSV
+    export, in a process of its own."""
+    root = str(Path(__file__).resolve().parent.parent)
+    out = subprocess.run(  # noqa: S603  (our own script)
+        [sys.executable, "-c", EXPORT_SCRIPT.format(root=root, workdir=str(workdir))],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return float(out[0]), int(out[1]), int(out[2]), int(out[3])
+
+
+# -- wrk against gunicorn ----------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(app_spec: str, workdir: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "BENCH_DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
+        "BENCH_INSTANCE": str(workdir),
+    }
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    command = [gunicorn, "-w", "1", "-k", "sync", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec]
+    if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
+        command = ["taskset", "-c", "0", *command]  # the server on one core, wrk on the other
+    root = str(Path(__file__).resolve().parent.parent)
+    process = subprocess.Popen(command, env=env, cwd=root)  # noqa: S603  (fixed commands)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.1):
+                return process, base
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"{app_spec} did not start")
+
+
+def _wrk(url: str, cookie: str | None = None) -> float:
+    """Median latency (ms) of one connection hammering `url` for WRK_SECONDS (wrk on core 1)."""
+    command = ["wrk", "-t1", "-c1", f"-d{WRK_SECONDS}s", "--latency", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
+        command = ["taskset", "-c", "1", *command]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    requests = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non_2xx:
+        raise RuntimeError(f"{url}: {non_2xx.group(1)} error answers")
+    return 1000.0 / float(requests.group(1))  # ms per request, one connection
+
+
+def _cookie(base: str, email: str) -> str:
+    import requests
+
+    session = requests.Session()
+    session.post(f"{base}/login", data={"email": email, "password": PASSWORD}, allow_redirects=False)
+    return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+
+
+def _learner_urls(app) -> dict[str, str]:
+    with app.app_context():
+        course = db.session.scalars(select(Course).where(Course.published.is_(True)).order_by(Course.id)).first()
+        module = db.session.scalars(
+            select(Module).where(Module.course_id == course.id).order_by(Module.position)
+        ).first()
+        lesson = module.lessons[0]
+        code = db.session.scalar(select(Certificate.code).limit(1))
+    prefix = f"/courses/{course.slug}"
+    return {
+        "dashboard": "/",
+        "course": prefix,
+        "lesson": f"{prefix}/modules/{module.slug}/lessons/{lesson.slug}",
+        "quiz start": f"{prefix}/modules/{module.slug}/quiz",
+        "verify": f"/verify/{code}",
+        "matrix": "/manager/",
+    }
+
+
+def _ratios(app, workdir: Path) -> list[str]:
+    urls = _learner_urls(app)
+    floor, floor_base = _serve("benchmarks.serve:floor()", workdir)
+    server, base = _serve("benchmarks.serve:tracker()", workdir)
+    try:
+        learner, admin = _cookie(base, LEARNER), _cookie(base, ADMIN)
+        results: dict[str, list[float]] = {"floor": [], **{name: [] for name in urls}}
+        for _round in range(ROUNDS):
+            results["floor"].append(_wrk(floor_base + "/"))
+            for name, path in urls.items():
+                cookie = admin if name == "matrix" else None if name == "verify" else learner
+                results[name].append(_wrk(base + path, cookie))
+    finally:
+        for process in (floor, server):
+            process.terminate()
+            process.wait()
+    floor_ms = statistics.median(results.pop("floor"))
+    lines = [f"floor (bare Flask, one session.get, precompiled template): {floor_ms:.2f} ms per request"]
+    for name, values in results.items():
+        ms = statistics.median(values)
+        lines.append(f"{name:<11} {ms:7.2f} ms  {ms / floor_ms:5.1f}x the floor")
+    return lines
+
+
+def run() -> list[str]:
+    lines = [f"mode: {'full' if FULL else 'quick'} (sizes {', '.join(f'{s:,}' for s in SIZES)}; BENCH_FULL=1 for all)"]
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        app = _app(workdir)
+        client = app.test_client()
+        results = {}
+        for size in SIZES:
+            built = _grow(app, size)
+            if not results:  # learner pages measured on the smallest organisation, with the same data
+                client.post("/login", data={"email": ADMIN, "password": PASSWORD})
+                try:
+                    lines += _ratios(app, workdir)
+                except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
+                    lines.append(f"page ratios skipped: {exc}")
+            queries, seconds = _measure(app, client, "/manager/")
+            results[size] = queries
+            lines.append(
+                f"matrix first page at {size:>6,} people x 20 courses: {seconds * 1000:6.1f} ms, {queries} SQL "
+                f"(organisation generated in {built:.1f} s)"
+            )
+            for url in ("/manager/?sort=completion", "/manager/?status=overdue"):
+                q, s = _measure(app, client, url)
+                lines.append(f"    {url}: {s * 1000:6.1f} ms, {q} SQL")
+        counts = set(results.values())
+        lines.append(f"matrix SQL statements at every size: {'the same' if len(counts) == 1 else 'DIFFERENT'}")
+        seconds, size, rows, rss = _export(workdir)
+        lines.append(
+            f"CSV export of {SIZES[-1]:,} x 20 ({rows - 1:,} rows, {size / 1_048_576:.0f} MB): {seconds:.1f} s, "
+            f"peak RSS {rss / 1024:.0f} MB (whole process)"
+        )
+        with app.app_context():
+            db.engine.dispose()
+    lines.append(f"benchmark process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    return lines

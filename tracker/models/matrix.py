@@ -1,0 +1,73 @@
+"""The team matrix kept up to date: a status per person and course, a summary per person, and counts per team.
+
+These tables are derived data (`services/reporting/status_table.py` writes them in the same transaction as the
+progress, certificates and assignments they come from, and can rebuild and check them). They let the manager's
+matrix read one page of people and a few counts, whatever the size of the organisation.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime
+
+ORGANISATION = 0  # the scope id of the whole organisation in MatrixTally (people without a team included)
+
+
+class MatrixPerson(db.Model):
+    """One row per person: what the matrix sorts and filters people by, for the published courses."""
+
+    __tablename__ = "matrix_people"
+    __table_args__ = (
+        Index("ix_matrix_people_name", "name_key", "user_id"),
+        Index("ix_matrix_people_team_name", "team_id", "name_key", "user_id"),
+        Index("ix_matrix_people_completion", "completion", "name_key", "user_id"),
+        Index("ix_matrix_people_overdue", "n_overdue", "name_key", "user_id"),
+        Index("ix_matrix_people_status_until", "status_until"),
+        Index("ix_matrix_people_computed_at", "computed_at"),
+    )
+
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # no foreign key: see the module
+    team_id: Mapped[int | None]
+    active: Mapped[bool]
+    name_key: Mapped[str] = mapped_column(String(200))  # the display name in lower case, for sorting
+    assigned: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    completion: Mapped[int] = mapped_column(default=100)  # percent of the assigned courses done
+    n_overdue: Mapped[int] = mapped_column(default=0)
+    n_expired: Mapped[int] = mapped_column(default=0)
+    n_expiring: Mapped[int] = mapped_column(default=0)
+    n_in_progress: Mapped[int] = mapped_column(default=0)
+    n_not_started: Mapped[int] = mapped_column(default=0)
+    n_completed: Mapped[int] = mapped_column(default=0)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the moment the statuses hold from
+    status_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when one of them may change next
+
+
+class MatrixCell(db.Model):
+    """A person and a course with something to show: assigned, started, completed or certified."""
+
+    __tablename__ = "matrix_cells"
+    __table_args__ = (Index("ix_matrix_cells_course_status", "course_id", "status"),)
+
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    course_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(16))  # CellStatus
+    assigned: Mapped[bool]
+    due_on: Mapped[date | None]
+
+
+class MatrixTally(db.Model):
+    """How many cells of a course have a status, for a team with every team below it (or the organisation)."""
+
+    __tablename__ = "matrix_tallies"
+
+    scope_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # a team id, or ORGANISATION
+    course_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    assigned: Mapped[bool] = mapped_column(primary_key=True)
+    people: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,554 @@
+"""The maintained matrix tables: each person's status per published course, a summary per person, counts per team.
+
+The manager's matrix reads one page of people and a few counts from here, so its cost depends on the page, not on
+the organisation. The tables follow the data they come from in the same transaction:
+
+- every flush notes whose statuses may have changed (progress, completions, certificates, assignments, people);
+  bulk statements are noted too (inserts by the `user_id` they carry; other bulk changes mark everything);
+- `sync()` runs before each commit and before each read: it recomputes the noted people and the people whose
+  statuses were due to change by now (a due date passed, a certificate entered its renewal window or expired).
+  Each summary remembers when its statuses next change (`status_until`), so a read finds those in one indexed query;
+- changes that reach everybody (a course published or withdrawn, a learning path changed, teams moved) rebuild all.
+
+`rebuild()` recomputes everything from scratch (`flask matrix-status rebuild`), `differences()` compares the stored
+rows with a fresh computation (`flask matrix-status check`, and the invariants check).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import delete, event, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ...enums import CellStatus
+from ...extensions import db
+from ...models import (
+    Assignment,
+    Certificate,
+    Completion,
+    Course,
+    CourseProgress,
+    LearningPathCourse,
+    MatrixCell,
+    MatrixPerson,
+    MatrixTally,
+    Team,
+    User,
+    utcnow,
+)
+from ...models.matrix import ORGANISATION
+from ..certification.status import EXPIRING_WINDOW, expiry_status
+from ..organisation.assignments import Person, due_items, team_ancestry
+from ..queries import is_current_revision, published_courses
+
+BATCH = 10_000  # people recomputed per batch (bounded IN lists; a whole organisation in a few batches)
+PENDING = "matrix_status_pending"
+COUNTED_PERSON_FIELDS = ("team_id", "job_role", "active", "display_name", "team_joined_at", "created_at")
+STATUS_COLUMNS = {
+    CellStatus.OVERDUE: "n_overdue",
+    CellStatus.EXPIRED: "n_expired",
+    CellStatus.EXPIRING: "n_expiring",
+    CellStatus.IN_PROGRESS: "n_in_progress",
+    CellStatus.NOT_STARTED: "n_not_started",
+    CellStatus.COMPLETED: "n_completed",
+}
+
+
+def cell_status(
+    percent: int, completed: bool, due_on: date | None, cert: tuple | None, today: date, now: datetime
+) -> CellStatus:
+    """cert: (revoked, expires_at) of the current certificate, or None."""
+    revoked = cert is not None and cert[0]
+    if cert is not None and not revoked:
+        expiry = expiry_status(cert[1], now)
+        if expiry is not None:
+            return CellStatus(expiry.value)  # EXPIRED or EXPIRING: the certificate's own words
+    if completed and not revoked:
+        return CellStatus.COMPLETED
+    if due_on is not None and due_on < today:
+        return CellStatus.OVERDUE
+    return CellStatus.IN_PROGRESS if percent > 0 else CellStatus.NOT_STARTED
+
+
+def next_change(due_on: date | None, cert: tuple | None, now: datetime) -> datetime | None:
+    """The first moment after `now` at which `cell_status` of these facts may give another answer (or None)."""
+    moments = []
+    if due_on is not None:
+        moments.append(datetime.combine(due_on + timedelta(days=1), time(0), tzinfo=UTC))  # overdue from then
+    if cert is not None and not cert[0] and cert[1] is not None:
+        moments += [cert[1] - EXPIRING_WINDOW, cert[1]]  # renewal window, then expiry
+    later = [moment for moment in moments if moment > now]
+    return min(later) if later else None
+
+
+def counted(status: str, assigned: bool) -> bool:
+    """Whether a cell counts in the totals: assigned, or something happened (unassigned and not started: no)."""
+    return assigned or status != CellStatus.NOT_STARTED
+
+
+# -- Noting what changed ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Pending:
+    users: set[int] = field(default_factory=set)
+    teams: set[int] = field(default_factory=set)  # assignments to these teams changed: everyone below them
+    roles: set[str] = field(default_factory=set)
+    new_users: bool = False  # people inserted in bulk: their ids are not known yet
+    everything: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.users or self.teams or self.roles or self.new_users or self.everything)
+
+
+def _pending(session: Session) -> Pending:
+    return session.info.setdefault(PENDING, Pending())
+
+
+def touch(user_ids: Iterable[int], session: Session | None = None) -> None:
+    """Note people whose statuses changed through a statement the flush does not see (a bulk UPDATE)."""
+    _pending(session or db.session).users.update(user_ids)
+
+
+def _changed(obj, names: Sequence[str]) -> bool:
+    from sqlalchemy import inspect
+
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _old_value(obj, name: str):
+    from sqlalchemy import inspect
+
+    history = inspect(obj).attrs[name].history
+    return history.deleted[0] if history.deleted else None
+
+
+def _note_assignment(pending: Pending, assignment: Assignment, *, old: bool) -> None:
+    values = {name: _old_value(assignment, name) if old else getattr(assignment, name) for name in TARGETS}
+    if values["user_id"] is not None:
+        pending.users.add(values["user_id"])
+    if values["team_id"] is not None:
+        pending.teams.add(values["team_id"])
+    if values["job_role"]:
+        pending.roles.add(values["job_role"])
+
+
+TARGETS = ("user_id", "team_id", "job_role")
+
+
+def _after_flush(session: Session, _context) -> None:
+    pending = None
+    for objects, kind in ((session.new, "new"), (session.dirty, "dirty"), (session.deleted, "deleted")):
+        for obj in objects:
+            if isinstance(obj, CourseProgress | Completion | Certificate):
+                pending = pending or _pending(session)
+                pending.users.add(obj.user_id)
+            elif isinstance(obj, User):
+                if kind != "dirty" or _changed(obj, COUNTED_PERSON_FIELDS):
+                    pending = pending or _pending(session)
+                    pending.users.add(obj.id)
+            elif isinstance(obj, Assignment):
+                pending = pending or _pending(session)
+                _note_assignment(pending, obj, old=False)
+                if kind == "dirty":
+                    _note_assignment(pending, obj, old=True)
+            elif isinstance(obj, Team):
+                if kind == "deleted" or (kind == "dirty" and _changed(obj, ("parent_id",))):
+                    _pending(session).everything = True  # the tree changed: counts per team and inheritance
+            elif isinstance(obj, Course):
+                if (kind == "new" and obj.published) or kind == "deleted" or _changed(obj, ("published",)):
+                    _pending(session).everything = True
+            elif isinstance(obj, LearningPathCourse):
+                _pending(session).everything = True
+
+
+_TRACKED = {
+    "course_progress",
+    "completions",
+    "certificates",
+    "users",
+    "assignments",
+    "teams",
+    "courses",
+    "learning_path_courses",
+}
+
+
+def _do_orm_execute(state) -> None:
+    """Bulk statements run through the session (they do not flush objects): note whom they reach."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if name not in _TRACKED or state.execution_options.get("matrix_status_noted"):
+        return
+    pending = _pending(state.session)
+    if state.is_update and _only_locks(state.statement):
+        return
+    if state.is_insert:
+        params = state.parameters
+        rows = params if isinstance(params, list) else [params] if isinstance(params, dict) else []
+        if name == "users":
+            pending.new_users = True
+            return
+        if rows and all("user_id" in row for row in rows) and name != "assignments":
+            pending.users.update(row["user_id"] for row in rows)
+            return
+        if rows and name == "assignments":
+            for row in rows:
+                if row.get("user_id") is not None:
+                    pending.users.add(row["user_id"])
+                if row.get("team_id") is not None:
+                    pending.teams.add(row["team_id"])
+                if row.get("job_role"):
+                    pending.roles.add(row["job_role"])
+            return
+    pending.everything = True
+
+
+def _only_locks(statement) -> bool:
+    """A no-op UPDATE that only takes a row lock (`SET id = id`)."""
+    values = getattr(statement, "_values", None) or {}
+    return bool(values) and all(getattr(key, "key", key) == "id" for key in values)
+
+
+def _before_commit(session: Session) -> None:
+    if session.info.get(PENDING) and _bound_to_app_database(session):
+        sync(session=session)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(PENDING, None)
+
+
+def _bound_to_app_database(session: Session) -> bool:
+    try:
+        return session.get_bind(MatrixPerson) is not None
+    except Exception:  # noqa: BLE001  (a session of another database: nothing of ours to keep)
+        return False
+
+
+def register() -> None:
+    """Listen to every session (the request's, the job consumers' and the CLI's)."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "do_orm_execute", _do_orm_execute)
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
+
+
+# -- Computing -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Computed:
+    people: list[dict]
+    cells: list[dict]
+
+
+def _published_ids(session: Session) -> list[int]:
+    return list(session.scalars(published_courses(Course.id).order_by(Course.id)))
+
+
+def compute(session: Session, user_ids: Sequence[int] | None, course_ids: list[int], now: datetime) -> Computed:
+    """Fresh rows for these people (None: everybody), in a fixed number of queries."""
+    today = now.date()
+    people_query = select(User.id, User.display_name, User.team_id, User.job_role, User.active)
+    progress_query = select(
+        CourseProgress.user_id,
+        CourseProgress.course_id,
+        CourseProgress.percent,
+        CourseProgress.completed_at.is_not(None),
+    ).where(CourseProgress.course_id.in_(course_ids))
+    cert_query = (
+        select(Certificate.user_id, Certificate.course_id, Certificate.revoked_at.is_not(None), Certificate.expires_at)
+        .join(Completion, Completion.id == Certificate.completion_id)
+        .where(Certificate.course_id.in_(course_ids), is_current_revision())
+        .order_by(Completion.cycle)
+    )
+    if user_ids is not None:
+        people_query = people_query.where(User.id.in_(user_ids))
+        progress_query = progress_query.where(CourseProgress.user_id.in_(user_ids))
+        cert_query = cert_query.where(Certificate.user_id.in_(user_ids))
+    everyone = session.execute(people_query).all()
+    people = [row for row in everyone if row.active]
+    inactive = [row for row in everyone if not row.active]
+    percent_done = {(u, c): (p, done) for u, c, p, done in session.execute(progress_query)}
+    certs: dict[tuple[int, int], tuple[bool, datetime | None]] = {}
+    for user_id, course_id, revoked, expires_at in session.execute(cert_query):
+        certs[(user_id, course_id)] = (revoked, expires_at)  # the latest cycle wins
+    due = due_items(Person(p.id, p.team_id, p.job_role) for p in people) if people else {}
+    published = set(course_ids)
+    people_rows, cell_rows = [], []
+    for person in people:
+        mine = {cid: item.due_on for cid, item in due.get(person.id, {}).items() if cid in published}
+        counts: Counter = Counter()
+        assigned = done = 0
+        until = None
+        for course_id in course_ids:
+            key = (person.id, course_id)
+            progress_here, cert, due_on = percent_done.get(key), certs.get(key), mine.get(course_id)
+            if progress_here is None and cert is None and due_on is None:
+                counts[CellStatus.NOT_STARTED] += 1
+                continue
+            percent, completed = progress_here or (0, False)
+            status = cell_status(percent, completed, due_on, cert, today, now)
+            change = next_change(due_on, cert, now)
+            if change is not None and (until is None or change < until):
+                until = change
+            counts[status] += 1
+            is_assigned = due_on is not None
+            if is_assigned:
+                assigned += 1
+                done += status.counts_as_done
+            cell_rows.append(
+                {
+                    "user_id": person.id,
+                    "course_id": course_id,
+                    "status": status.value,
+                    "assigned": is_assigned,
+                    "due_on": due_on,
+                }
+            )
+        people_rows.append(
+            {
+                "user_id": person.id,
+                "team_id": person.team_id,
+                "active": True,
+                "name_key": person.display_name.lower()[:200],
+                "assigned": assigned,
+                "done": done,
+                "completion": 100 * done // assigned if assigned else 100,
+                **{column: counts[status] for status, column in STATUS_COLUMNS.items()},
+                "computed_at": now,
+                "status_until": until,
+            }
+        )
+    for person in inactive:
+        people_rows.append(
+            {
+                "user_id": person.id,
+                "team_id": person.team_id,
+                "active": False,
+                "name_key": person.display_name.lower()[:200],
+                "assigned": 0,
+                "done": 0,
+                "completion": 100,
+                **dict.fromkeys(STATUS_COLUMNS.values(), 0),
+                "computed_at": now,
+                "status_until": None,
+            }
+        )
+    return Computed(people_rows, cell_rows)
+
+
+def _tally_keys(team_id: int | None, ancestry: dict[int, list[int]]) -> list[int]:
+    if team_id is None:
+        return [ORGANISATION]
+    return [*ancestry.get(team_id, [team_id]), ORGANISATION]
+
+
+def _add_tallies(session: Session, changes: Counter) -> None:
+    """Add signed counts to the tallies (insert or add, in one statement)."""
+    rows = [
+        {"scope_id": scope_id, "course_id": course_id, "status": status, "assigned": assigned, "people": n}
+        for (scope_id, course_id, status, assigned), n in changes.items()
+        if n
+    ]
+    if not rows:
+        return
+    dialect = session.get_bind(MatrixTally).dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = make(MatrixTally)
+    statement = statement.on_conflict_do_update(
+        index_elements=["scope_id", "course_id", "status", "assigned"],
+        set_={"people": MatrixTally.people + statement.excluded.people},
+    )
+    session.execute(statement, rows, execution_options={"matrix_status_noted": True})
+
+
+def recompute(session: Session, user_ids: Sequence[int], now: datetime) -> None:
+    """Replace the rows of these people and move the team counts by the difference."""
+    user_ids = sorted(set(user_ids))
+    if not user_ids:
+        return
+    course_ids = _published_ids(session)
+    ancestry = team_ancestry()
+    noted = {"matrix_status_noted": True}
+    for start in range(0, len(user_ids), BATCH):
+        batch = user_ids[start : start + BATCH]
+        changes: Counter = Counter()
+        for team_id, course_id, status, assigned, n in session.execute(
+            select(MatrixPerson.team_id, MatrixCell.course_id, MatrixCell.status, MatrixCell.assigned, func.count())
+            .join(MatrixPerson, MatrixPerson.user_id == MatrixCell.user_id)
+            .where(MatrixCell.user_id.in_(batch))
+            .group_by(MatrixPerson.team_id, MatrixCell.course_id, MatrixCell.status, MatrixCell.assigned)
+        ):
+            if counted(status, assigned):
+                for scope_id in _tally_keys(team_id, ancestry):
+                    changes[(scope_id, course_id, status, bool(assigned))] -= n
+        fresh = compute(session, batch, course_ids, now)
+        teams_of = {row["user_id"]: row["team_id"] for row in fresh.people}
+        for cell in fresh.cells:
+            if counted(cell["status"], cell["assigned"]):
+                for scope_id in _tally_keys(teams_of[cell["user_id"]], ancestry):
+                    changes[(scope_id, cell["course_id"], cell["status"], cell["assigned"])] += 1
+        session.execute(delete(MatrixCell).where(MatrixCell.user_id.in_(batch)), execution_options=noted)
+        session.execute(delete(MatrixPerson).where(MatrixPerson.user_id.in_(batch)), execution_options=noted)
+        if fresh.people:
+            session.execute(MatrixPerson.__table__.insert(), fresh.people, execution_options=noted)
+        if fresh.cells:
+            session.execute(MatrixCell.__table__.insert(), fresh.cells, execution_options=noted)
+        _add_tallies(session, changes)
+
+
+def rebuild(session: Session | None = None, now: datetime | None = None) -> int:
+    """Recompute every row from scratch; returns the number of people."""
+    session = session or db.session
+    now = now or utcnow()
+    noted = {"matrix_status_noted": True}
+    for model in (MatrixCell, MatrixPerson, MatrixTally):
+        session.execute(delete(model), execution_options=noted)
+    course_ids = _published_ids(session)
+    ancestry = team_ancestry()
+    all_ids = list(session.scalars(select(User.id).order_by(User.id)))
+    tallies: Counter = Counter()
+    for start in range(0, len(all_ids), BATCH):
+        batch = all_ids[start : start + BATCH]
+        fresh = compute(session, batch, course_ids, now)
+        teams_of = {row["user_id"]: row["team_id"] for row in fresh.people}
+        per_team: Counter = Counter()
+        for cell in fresh.cells:
+            if counted(cell["status"], cell["assigned"]):
+                per_team[(teams_of[cell["user_id"]], cell["course_id"], cell["status"], cell["assigned"])] += 1
+        for (team_id, course_id, status, assigned), n in per_team.items():
+            for scope_id in _tally_keys(team_id, ancestry):
+                tallies[(scope_id, course_id, status, assigned)] += n
+        if fresh.people:
+            session.execute(MatrixPerson.__table__.insert(), fresh.people, execution_options=noted)
+        if fresh.cells:
+            session.execute(MatrixCell.__table__.insert(), fresh.cells, execution_options=noted)
+    _add_tallies(session, tallies)
+    if len(all_ids) > 1000:  # fresh statistics, so the planner drives filtered counts from the people
+        session.execute(text("ANALYZE matrix_people"))
+        session.execute(text("ANALYZE matrix_cells"))
+    session.info.pop(PENDING, None)
+    return len(all_ids)
+
+
+def _users_reached(session: Session, pending: Pending) -> set[int]:
+    ids = set(pending.users)
+    if pending.teams:
+        below = set(pending.teams)
+        parents = dict(session.execute(select(Team.id, Team.parent_id)).all())
+        changed = True
+        while changed:
+            extra = {team for team, parent in parents.items() if parent in below and team not in below}
+            below |= extra
+            changed = bool(extra)
+        ids.update(session.scalars(select(User.id).where(User.team_id.in_(below))))
+    if pending.roles:
+        ids.update(session.scalars(select(User.id).where(User.job_role.in_(pending.roles))))
+    if pending.new_users:
+        ids.update(
+            session.scalars(
+                select(User.id).where(~select(MatrixPerson.user_id).where(MatrixPerson.user_id == User.id).exists())
+            )
+        )
+    return ids
+
+
+def sync(now: datetime | None = None, session: Session | None = None) -> None:
+    """Bring the tables up to date for `now`: the people noted since the last sync, and those whose statuses were
+    due to change (or were computed for a later moment). One query when nothing changed."""
+    session = session or db.session
+    now = now or utcnow()
+    session.flush()
+    pending = session.info.pop(PENDING, None)
+    if pending and pending.everything:
+        rebuild(session, now)
+        return
+    ids = _users_reached(session, pending) if pending else set()
+    ids.update(
+        session.scalars(
+            select(MatrixPerson.user_id).where((MatrixPerson.status_until <= now) | (MatrixPerson.computed_at > now))
+        )
+    )
+    recompute(session, sorted(ids), now)
+    session.info.pop(PENDING, None)  # what the recomputation itself flushed is already counted
+
+
+def differences(session: Session | None = None, now: datetime | None = None, limit: int = 20) -> list[str]:
+    """Where the stored rows differ from a fresh computation (empty: consistent)."""
+    session = session or db.session
+    now = now or utcnow()
+    sync(now, session)
+    course_ids = _published_ids(session)
+    fresh = compute(session, None, course_ids, now)
+    found: list[str] = []
+    stored_people = {row.user_id: row for row in session.execute(select(MatrixPerson.__table__))}
+    fields = ("team_id", "active", "name_key", "assigned", "done", "completion", *STATUS_COLUMNS.values())
+    seen = set()
+    for row in fresh.people:
+        seen.add(row["user_id"])
+        stored = stored_people.get(row["user_id"])
+        if stored is None:
+            found.append(f"person {row['user_id']}: no summary row")
+        elif any(getattr(stored, name) != row[name] for name in fields):
+            found.append(f"person {row['user_id']}: summary differs")
+    found += [f"person {uid}: row of a person who does not exist" for uid in stored_people.keys() - seen]
+    stored_cells = {
+        (r.user_id, r.course_id): (r.status, bool(r.assigned), r.due_on)
+        for r in session.execute(select(MatrixCell.__table__).where(MatrixCell.course_id.in_(course_ids)))
+    }
+    fresh_cells = {(c["user_id"], c["course_id"]): (c["status"], c["assigned"], c["due_on"]) for c in fresh.cells}
+    for key in stored_cells.keys() | fresh_cells.keys():
+        if stored_cells.get(key) != fresh_cells.get(key):
+            found.append(f"cell {key}: stored {stored_cells.get(key)}, expected {fresh_cells.get(key)}")
+    ancestry = team_ancestry()
+    teams_of = {row["user_id"]: row["team_id"] for row in fresh.people}
+    expected: Counter = Counter()
+    for cell in fresh.cells:
+        if counted(cell["status"], cell["assigned"]):
+            for scope_id in _tally_keys(teams_of[cell["user_id"]], ancestry):
+                expected[(scope_id, cell["course_id"], cell["status"], cell["assigned"])] += 1
+    stored_tallies = {
+        (r.scope_id, r.course_id, r.status, bool(r.assigned)): r.people
+        for r in session.execute(select(MatrixTally.__table__).where(MatrixTally.course_id.in_(course_ids)))
+        if r.people
+    }
+    for key in stored_tallies.keys() | expected.keys():
+        if stored_tallies.get(key, 0) != expected.get(key, 0):
+            found.append(f"count {key}: stored {stored_tallies.get(key, 0)}, expected {expected.get(key, 0)}")
+    return found[:limit]
+
+
+# -- Reading -------------------------------------------------------------------------------------------------
+
+
+def tally_scopes(scope: set[int] | None, team_id: int | None) -> list[int] | None:
+    """The tally rows that add up to exactly the people of a matrix (a team filter within a viewer's scope), or
+    None when no set of subtrees covers them exactly (then the counts are computed from the cells)."""
+    if team_id is not None:
+        return [team_id]
+    if scope is None:
+        return [ORGANISATION]
+    parents = dict(db.session.execute(select(Team.id, Team.parent_id)).all())
+    roots = sorted(t for t in scope if parents.get(t) not in scope)
+    children: dict[int, list[int]] = defaultdict(list)
+    for team, parent in parents.items():
+        if parent is not None:
+            children[parent].append(team)
+    covered, stack = set(), list(roots)
+    while stack:
+        team = stack.pop()
+        if team not in covered:
+            covered.add(team)
+            stack.extend(children.get(team, ()))
+    return roots if covered == set(scope) else None
