@@ -14,6 +14,7 @@ from tracker.extensions import db
 from tracker.models import Assignment
 from tracker.schemas.common import INT32_MAX
 from tracker.services.organisation import assignments
+from tracker.services.programme import inventory, policies
 
 from .openapi_check import problems_with
 
@@ -86,6 +87,26 @@ def test_bodies_that_are_not_an_object_get_422(client, login_as, world, body):
     login_as(world["admin"])
     response = client.post("/api/v1/assignments", data=body, content_type="application/json")
     assert error_of(response, 422)["fields"]
+
+
+@pytest.mark.parametrize("body", ["", "null", "[]", "0", "false"])
+def test_a_body_of_optional_fields_is_still_an_object(client, login_as, world, body):
+    """Spectree reads a missing or falsy body as {}; where every field is optional, that would pass."""
+    system = inventory.create_system(None, inventory.SystemInput("Chat"))
+    db.session.commit()
+    login_as(world["admin"])
+    response = client.patch(f"/api/v1/ai-systems/{system.id}", data=body, content_type="application/json")
+    assert fields_of(error_of(response, 422)) == {"body": "Send a JSON body (Content-Type: application/json)."}
+
+
+def test_a_body_declared_optional_may_be_left_out(client, login_as, world):
+    policies.create_policy(None, "aup", "Acceptable use", policies.VersionInput("Rules."))
+    db.session.commit()
+    login_as(world["admin"])
+    assert client.post("/api/v1/policies/aup/acknowledgements").status_code == 201
+    assert client.post("/api/v1/policies/aup/acknowledgements", json={}).status_code == 200
+    error_of(client.post("/api/v1/policies/aup/acknowledgements", json=[]), 422)
+    error_of(client.post("/api/v1/policies/aup/acknowledgements", data={"version": "1"}), 422)
 
 
 def test_a_form_body_gets_422_asking_for_json(client, login_as, world):
@@ -194,6 +215,10 @@ def test_audit_reads_dates_and_moments_in_range(client, login_as, world):
         ("POST", f"/api/v1/attempts/{TOO_BIG}/submit"),
         ("GET", f"/api/v1/teams/{TOO_BIG}/matrix"),
         ("DELETE", f"/api/v1/assignments/{TOO_BIG}"),
+        ("GET", f"/api/v1/ai-systems/{TOO_BIG}"),
+        ("PATCH", "/api/v1/ai-systems/0"),  # GET has a rule of the same shape: still 404, not 405
+        ("DELETE", f"/api/v1/requirements/{TOO_BIG}"),
+        ("POST", "/api/v1/policies/a%00b/acknowledgements"),
         ("GET", "/api/v1/courses/a%00b"),
         ("POST", "/api/v1/courses/a%00b/modules/module-1/attempts"),
         ("GET", "/api/v1/verify/a%00b"),
@@ -213,6 +238,7 @@ def test_ids_out_of_range_and_unstorable_slugs_get_404(client, login_as, world, 
         ("TRACE", "/api/v1/me", {"GET", "HEAD", "OPTIONS"}),
         ("PUT", "/api/v1/assignments", {"GET", "HEAD", "OPTIONS", "POST"}),
         ("GET", "/api/v1/assignments/1", {"DELETE", "OPTIONS"}),
+        ("DELETE", "/api/v1/ai-systems/1", {"GET", "HEAD", "OPTIONS", "PATCH"}),
         ("DELETE", "/login", {"GET", "HEAD", "OPTIONS", "POST"}),
     ],
 )

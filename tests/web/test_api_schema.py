@@ -22,6 +22,7 @@ from tracker.enums import Role
 from tracker.extensions import db
 from tracker.services import accounts
 from tracker.services.organisation import assignments
+from tracker.services.programme import inventory, policies, requirements
 from tracker.views.api.spec import document
 
 from .. import factories
@@ -36,8 +37,10 @@ except ImportError:  # pragma: no cover - a developer machine without the dev de
         raise
     pytest.skip("schemathesis is not installed (pip install -e '.[dev]')", allow_module_level=True)
 
-EXAMPLES = 15  # per operation and token: the whole run stays well under a minute
+EXAMPLES = 15  # per operation and token
 LIVE_SCHEMA = "api_live"  # on PostgreSQL the live server keeps its tables in a schema of its own
+# What the seed makes (the first of each in a new database), for the path parameters that name them.
+SEEDED = {"system_id": 1, "requirement_id": 1, "policy_slug": "aup"}
 
 
 @dataclass
@@ -60,13 +63,23 @@ def _live_database(database_url: str, tmp: Path) -> tuple[str, object]:
 
 def _seed() -> dict[str, str]:
     """A course, a team with an assignment, a learner who completed the course (attempts and a certificate to
-    find), an admin; a token for each."""
+    find), an admin; an AI system the team uses, a requirement of the course for it and a policy; a token for each
+    person."""
     course = factories.make_course()
     team = factories.make_team("Live team")
     learner = factories.make_user(Role.LEARNER, team=team)
     admin = factories.make_user(Role.ADMIN)
     factories.complete_course(learner, course)
     assignments.assign(admin, course=course, team=team, due_on=date(2030, 1, 31))
+    system = inventory.create_system(
+        admin, inventory.SystemInput("Live assistant", owner_email=admin.email, team_ids=[team.id], job_roles=["Clerk"])
+    )
+    requirement = requirements.create_requirement(
+        admin, requirements.RequirementInput(f"course:{course.id}", system_id=system.id)
+    )
+    requirements.sync(admin)
+    policy = policies.create_policy(admin, SEEDED["policy_slug"], "Acceptable use", policies.VersionInput("Rules."))
+    assert {"system_id": system.id, "requirement_id": requirement.id, "policy_slug": policy.slug} == SEEDED
     _, learner_token = accounts.create_api_token(learner, "schema test")
     _, admin_token = accounts.create_api_token(admin, "schema test")
     db.session.commit()
@@ -102,11 +115,18 @@ def live_api(database_url, tmp_path_factory) -> Iterator[LiveApi]:
 
 def _document() -> dict:
     """The document the app serves (built from the same code, without a database), so that each operation is a
-    test of its own; the requests go to the live server."""
+    test of its own; the requests go to the live server. The seeded records are examples of the path parameters
+    that name them, so that requests reach real records as well as generated names."""
     with tempfile.TemporaryDirectory() as instance:
         app = create_app(make_config("sqlite://", Path(instance)))
         with app.test_request_context("/api/v1/openapi.json"):
-            return document("http://127.0.0.1")
+            doc = document("http://127.0.0.1")
+    for item in doc["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"] in SEEDED:
+                    parameter["example"] = SEEDED[parameter["name"]]
+    return doc
 
 
 schema = schemathesis.openapi.from_dict(_document())
@@ -121,9 +141,10 @@ CHECKS = [
     checks.negative_data_rejection,
     checks.positive_data_acceptance,
 ]
-# These bodies name records a schema can not know (a course slug, the questions served in this attempt): a valid
-# shape naming none is refused with 422 by the service, which is the documented answer.
-NAMES_RECORDS = {"createAssignment", "submitAttempt"}
+# These bodies name records a schema can not know (a course slug, the questions served in this attempt, an owner's
+# email, teams, a requirement's course or policy) or must differ from one (a system's name): a valid shape naming
+# none is refused with 422 by the service, which is the documented answer.
+NAMES_RECORDS = {"createAssignment", "submitAttempt", "createAISystem", "updateAISystem", "createRequirement"}
 
 
 def _call_and_validate(case, live_api, role: str) -> None:

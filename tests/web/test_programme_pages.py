@@ -189,6 +189,48 @@ def test_coverage_page_queries_do_not_grow_with_people(client, login_as, org, co
     assert client.get(f"/programme/coverage?team={org['other'].id}").status_code == 404
 
 
+def test_programme_api_lists_queries_do_not_grow(client, login_as, org, count_queries):
+    """The coverage (paged) and the inventory, requirements and acknowledgements lists, at two sizes."""
+    login_as(org["admin"])
+    policy = policies.create_policy(None, "aup", "Acceptable use", policies.VersionInput("Rules."))
+
+    def grow(prefix: str, count: int) -> None:
+        _bulk(org["team"], count, prefix)
+        for i in range(count // 10):
+            system = inventory.create_system(
+                None,
+                inventory.SystemInput(f"{prefix} system {i}", owner_email="ada@example.org", team_ids=[org["team"].id]),
+            )
+            requirements.create_requirement(
+                None, requirements.RequirementInput(f"course:{org['course'].id}", system.id)
+            )
+        db.session.commit()
+        for person in db.session.scalars(select(User).where(User.email.like(f"{prefix}%"))):
+            policies.acknowledge(person, policies.current_version(policy))
+        db.session.commit()
+
+    urls = (
+        "/api/v1/coverage?per_page=20",
+        "/api/v1/ai-systems",
+        "/api/v1/requirements",
+        "/api/v1/policies/aup/acknowledgements",
+    )
+
+    def queries() -> list[int]:
+        counts = []
+        for url in urls:
+            client.get(url)
+            with count_queries() as counter:
+                assert client.get(url).status_code == 200
+            counts.append(counter.count)
+        return counts
+
+    grow("few", 10)
+    small = queries()
+    grow("many", 200)
+    assert queries() == small, small
+
+
 def test_coverage_export_and_small_team_privacy(client, login_as, org):
     system = inventory.create_system(None, inventory.SystemInput("Chat", team_ids=[org["team"].id]))
     requirements.create_requirement(None, requirements.RequirementInput(f"course:{org['course'].id}", system.id))
@@ -259,7 +301,7 @@ def test_programme_api(client, login_as, org):
     system = created.get_json()
     assert system["history"][0]["action"] == "created"
     bad = client.post("/api/v1/ai-systems", json={"name": "X", "risk_class": "very risky"})
-    assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "risk_class"
+    assert bad.status_code == 422 and bad.get_json()["error"]["fields"][0]["field"] == "risk_class"
     requirement = client.post(
         "/api/v1/requirements",
         json={"item": f"course:{org['course'].id}", "ai_system_id": system["id"], "due_days": 10},
@@ -286,3 +328,68 @@ def test_programme_api(client, login_as, org):
     who = client.get("/api/v1/policies/aup/acknowledgements").get_json()
     assert [a["email"] for a in who["acknowledgements"]] == ["ann@example.org"]
     assert client.delete(f"/api/v1/requirements/{requirement.get_json()['id']}").status_code == 404
+
+
+def test_programme_api_refuses_before_reading_and_names_the_field_at_fault(client, login_as, org):
+    system = inventory.create_system(None, inventory.SystemInput("Chat", team_ids=[org["team"].id]))
+    policies.create_policy(
+        None,
+        "aup",
+        "Acceptable use",
+        policies.VersionInput(
+            "Rules.", check_question="Which tools?", check_choices=("Any", "Approved"), check_answer=1
+        ),
+    )
+    db.session.commit()
+    login_as(org["ann"])
+    # A learner is refused whatever the body: never told what is wrong with a request they may not send.
+    assert client.post("/api/v1/ai-systems", json={"nonsense": 1}).status_code == 403
+    assert client.post("/api/v1/requirements", json=[]).status_code == 403
+    assert client.patch(f"/api/v1/ai-systems/{system.id}", json={"name": 5}).status_code == 404
+    assert client.get("/api/v1/coverage?per_page=0").status_code == 403
+    wrong = client.post("/api/v1/policies/aup/acknowledgements", json={"answer": 0})
+    assert wrong.status_code == 422 and wrong.get_json()["error"]["fields"][0]["field"] == "answer"
+    assert client.post("/api/v1/policies/aup/acknowledgements", json={"answer": 1}).status_code == 201
+    assert client.post("/api/v1/policies/aup/acknowledgements", json={"version": 2}).status_code == 404
+    assert client.post("/api/v1/policies/nope/acknowledgements", json={}).status_code == 404
+    policies.publish_version(None, policies.policy_by_slug("aup"), policies.VersionInput("Rules, again."))
+    db.session.commit()
+    assert client.post("/api/v1/policies/aup/acknowledgements", json={"version": 1}).status_code == 200  # as before
+    login_as(org["zed"])
+    stale = client.post("/api/v1/policies/aup/acknowledgements", json={"version": 1, "answer": 1})
+    assert stale.status_code == 409
+    login_as(org["boss"])
+    assert client.get(f"/api/v1/coverage?team={org['other'].id}").status_code == 404
+    assert client.get("/api/v1/coverage?per_page=501").status_code == 400
+    assert client.get("/api/v1/ai-systems?include_retired=maybe").status_code == 400
+    login_as(org["admin"])
+    strict = client.post("/api/v1/ai-systems", json={"name": "Other", "team_ids": ["1"], "colour": "red"})
+    assert strict.status_code == 422
+    assert {f["field"] for f in strict.get_json()["error"]["fields"]} == {"team_ids.0", "colour"}
+    unknown = client.post("/api/v1/ai-systems", json={"name": "Other", "team_ids": [org["team"].id + 100]})
+    assert unknown.status_code == 422 and unknown.get_json()["error"]["fields"][0]["field"] == "team_ids"
+    patched = client.patch(
+        f"/api/v1/ai-systems/{system.id}", json={"vendor": "Vendor", "owner_email": "ada@example.org"}
+    )
+    body = patched.get_json()
+    assert patched.status_code == 200 and body["vendor"] == "Vendor" and body["team_ids"] == [org["team"].id]
+    assert body["owner_email"] == "ada@example.org" and body["history"][0]["changes"]["vendor"]["new"] == "Vendor"
+    assert client.patch(f"/api/v1/ai-systems/{system.id}", json={"status": None}).status_code == 422
+    cleared = client.patch(f"/api/v1/ai-systems/{system.id}", json={"owner_email": None}).get_json()
+    assert cleared["owner_email"] is None and cleared["vendor"] == "Vendor"
+    listed = client.get("/api/v1/ai-systems").get_json()["ai_systems"]
+    assert [s["name"] for s in listed] == ["Chat"] and "history" not in listed[0]
+    no_scope = client.post("/api/v1/requirements", json={"item": f"course:{org['course'].id}"})
+    assert no_scope.status_code == 422 and no_scope.get_json()["error"]["fields"][0]["field"] == "ai_system_id"
+    no_item = client.post("/api/v1/requirements", json={"item": "course:999999", "ai_system_id": system.id})
+    assert no_item.status_code == 422 and no_item.get_json()["error"]["fields"][0]["field"] == "item"
+    for item in ("lesson:1", "course:²", "course:9999999999"):  # refused by the pattern, or by the service
+        error = client.post("/api/v1/requirements", json={"item": item, "job_role": "Analyst"})
+        assert error.status_code == 422 and error.get_json()["error"]["fields"][0]["field"] == "item", item
+    # The same name again, in letters SQLite does not lower: the service's answer, not the unique key's 409.
+    assert client.post("/api/v1/ai-systems", json={"name": "Ça va"}).status_code == 201
+    again = client.post("/api/v1/ai-systems", json={"name": "Ça va"})
+    assert again.status_code == 422 and again.get_json()["error"]["fields"][0]["field"] == "name"
+    who = client.get("/api/v1/policies/aup/acknowledgements?version=1").get_json()
+    assert who["version"] == 1 and [a["email"] for a in who["acknowledgements"]] == ["ann@example.org"]
+    assert client.get("/api/v1/policies/aup/acknowledgements?version=3").status_code == 404

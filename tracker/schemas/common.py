@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time
+from enum import Enum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
@@ -14,7 +15,21 @@ INT32_MAX = 2**31 - 1
 # URL rule converter for ids: numbers outside 1..INT32_MAX do not match the route, so they answer 404.
 ID_RULE = f"int(min=1, max={INT32_MAX})"
 
-Id = Annotated[int, Field(ge=1, le=INT32_MAX)]
+
+def _whole_number(value: Any) -> Any:
+    """JSON Schema counts 1.0 as an integer: a whole float in a body is read as the integer (a strict body would
+    refuse it); anything else is left to the type's own check."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def Integer(ge: int | None = None, le: int | None = None) -> Any:  # noqa: N802 (used as a type)
+    """An integer from `ge` to `le`; in a body, 2.0 is read as 2."""
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_whole_number)]
+
+
+Id = Integer(1, INT32_MAX)
 Offset = Annotated[int, Field(ge=0, le=INT32_MAX, description="Items to skip")]
 
 # PostgreSQL text can not hold NUL. (Lone surrogates, which JSON can escape, pydantic refuses on its own.)
@@ -27,12 +42,19 @@ def _no_nul(value: str) -> str:
     return value
 
 
-def Text(max_length: int) -> Any:  # noqa: N802 (used as a type)
+def Text(max_length: int, *, min_length: int | None = None) -> Any:  # noqa: N802 (used as a type)
     """A string of at most `max_length` characters that the database can store (the pattern documents the rule
     that the validator enforces with a readable message)."""
     return Annotated[
-        str, Field(max_length=max_length, json_schema_extra={"pattern": TEXT_PATTERN}), AfterValidator(_no_nul)
+        str,
+        Field(min_length=min_length, max_length=max_length, json_schema_extra={"pattern": TEXT_PATTERN}),
+        AfterValidator(_no_nul),
     ]
+
+
+def OneOf(enum: type[Enum]) -> Any:  # noqa: N802 (used as a type)
+    """A member of `enum` in a JSON body, sent as its value (a strict body would want the Python member)."""
+    return Annotated[enum, Field(strict=False)]
 
 
 class Model(BaseModel):

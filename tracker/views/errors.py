@@ -12,7 +12,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
 
 from .. import i18n
 from ..extensions import db, login_manager
@@ -154,9 +155,27 @@ def _record_refusal(exc: HTTPException) -> None:
         current_app.logger.warning("could not record a refusal: %s", error)
 
 
+def _served_for_another_method() -> bool:
+    """Werkzeug answers 405 as soon as a rule for another method has the path's shape, before that rule converts the
+    values: PATCH /api/v1/ai-systems/0 would be 405 (Allow: GET) though GET of the same path is 404, the id being
+    out of the rule's range. The path is served only if it matches for one of the methods named."""
+    adapter = current_app.create_url_adapter(request)
+    for method in request.routing_exception.valid_methods or ():
+        try:
+            adapter.match(method=method)
+        except RequestRedirect:
+            return True
+        except HTTPException:  # not found, or 405 again: not served for this method either
+            continue
+        return True
+    return False
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if isinstance(exc, MethodNotAllowed) and exc is request.routing_exception and not _served_for_another_method():
+            exc = NotFound()
         code = exc.code or 500
         _record_refusal(exc)
         # CSRF failures describe themselves safely ("The CSRF token is missing.").

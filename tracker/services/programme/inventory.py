@@ -111,7 +111,9 @@ class _Checked:
 
 def _check(data: SystemInput, system: AISystem | None) -> _Checked:
     name = _text(data.name, "name", NAME_MAX, required=True)
-    taken = select(AISystem.id).where(func.lower(AISystem.name) == name.lower())
+    # Both sides lowered by the database: SQLite lowers ASCII letters only, and the same rule on each side can not
+    # miss an exact repeat (which the unique key would refuse).
+    taken = select(AISystem.id).where(func.lower(AISystem.name) == func.lower(name))
     if system is not None:
         taken = taken.where(AISystem.id != system.id)
     if db.session.scalar(taken) is not None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from ...enums import SystemStatus
 from ...extensions import db
+from ...inputs import database_id
 from ...models import (
     AISystem,
     AISystemJobRole,
@@ -133,9 +134,11 @@ class RequirementInput:
 def _item(value: str) -> dict[str, int]:
     kind, _sep, raw_id = (value or "").partition(":")
     models = {"course": Course, "path": LearningPath, "policy": Policy}
-    if kind not in models or not raw_id.isdigit():
+    # ASCII digits only: the text is also the requirement's key, so one item has one spelling.
+    item_id = database_id(raw_id) if raw_id.isascii() and raw_id.isdigit() else None
+    if kind not in models or item_id is None:
         raise FieldError("item", _("Choose a course, a learning path or a policy."))
-    found = db.session.get(models[kind], int(raw_id))
+    found = db.session.get(models[kind], item_id)
     if found is None or (kind == "course" and not found.published):
         raise FieldError("item", _("Choose a course, a learning path or a policy."))
     return {f"{kind}_id": found.id}

@@ -33,7 +33,8 @@ ERRORS = {
 }
 
 DESCRIPTION = (
-    "Courses, progress, quiz attempts, certificates, teams, assignments and the audit log. Authenticate with a "
+    "Courses, progress, quiz attempts, certificates, teams, assignments, the audit log, and the AI-literacy "
+    "programme: AI systems, training requirements, policies and their acknowledgements, coverage. Authenticate with a "
     "personal token, `Authorization: Bearer trk_...`, created on the account page, or with the browser session "
     "(send the X-CSRFToken header on writes). Errors have one shape: "
     '`{"error": {"code", "title", "message", "fields"}}`; `fields` names each input at fault. '
@@ -57,6 +58,10 @@ def _refuse_invalid(req, resp, req_validation_error, instance, model_adapter) ->
     declared = spec.get_function_metadata(current_app.view_functions[request.endpoint])
     if declared is None:
         return
+    # Spectree validates `{}` in place of a missing body, null, [] or 0; only an object is a body.
+    body_expected = declared.json is not None and (request.get_data() or _DECLARED[declared.operation_id].body_required)
+    if body_expected and not isinstance(request.get_json(silent=True), dict):
+        _refuse_without_body()
     if req_validation_error is not None:
         problems = _field_problems(req_validation_error)
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
@@ -64,9 +69,12 @@ def _refuse_invalid(req, resp, req_validation_error, instance, model_adapter) ->
             abort(api_error(400, summary, title="Invalid query parameter", fields=problems))
         abort(api_error(422, summary, title="Invalid request body", fields=problems))
     if declared.json is not None and getattr(getattr(req, "context", None), "json", None) is None:
-        # spectree reads a form-encoded body as a form, not as JSON: there is nothing to validate.
-        message = "Send a JSON body (Content-Type: application/json)."
-        abort(api_error(422, message, title="Invalid request body", fields=[{"field": "body", "message": message}]))
+        _refuse_without_body()  # spectree reads a form-encoded body as a form, not as JSON: nothing to validate
+
+
+def _refuse_without_body() -> None:
+    message = "Send a JSON body (Content-Type: application/json)."
+    abort(api_error(422, message, title="Invalid request body", fields=[{"field": "body", "message": message}]))
 
 
 def _answer_must_match(req, resp, resp_validation_error, instance, model_adapter) -> None:
@@ -97,8 +105,8 @@ spec = SpecTree(
 
 
 class _Declared:
-    def __init__(self, codes: set[int], content: dict[int, dict] | None) -> None:
-        self.codes, self.content = codes, content or {}
+    def __init__(self, codes: set[int], content: dict[int, dict] | None, body_required: bool) -> None:
+        self.codes, self.content, self.body_required = codes, content or {}, body_required
 
 
 _DECLARED: dict[str, _Declared] = {}  # operationId -> the answers it declares
@@ -111,16 +119,18 @@ def operation(
     errors: tuple[int, ...] = (),
     query: type[BaseModel] | None = None,
     json: type[BaseModel] | None = None,
+    body_required: bool = True,
     public: bool = False,
     content: dict[int, dict] | None = None,
 ) -> Callable:
     """Declare one API operation: its success answers, the errors it may give, its query or body model.
 
-    401 and 403 are added unless `public`, 400 with a query model, 422 with a body model. `content` replaces the
-    declared content of an answer that is not JSON (the reference page's HTML)."""
+    401 and 403 are added unless `public`, 400 with a query model, 422 with a body model. A body may be left out
+    only if not `body_required` (then it reads as `{}`). `content` replaces the declared content of an answer that
+    is not JSON (the reference page's HTML)."""
     # Every signed-in call may meet 401 and, while a one-time password must be replaced, 403.
     codes = set(errors) | ({400} if query else set()) | ({422} if json else set()) | (set() if public else {401, 403})
-    _DECLARED[operation_id] = _Declared(set(ok) | codes, content)
+    _DECLARED[operation_id] = _Declared(set(ok) | codes, content, body_required)
     answers: dict[str, Any] = {f"HTTP_{code}": (model, text) if model else text for code, (model, text) in ok.items()}
     no_model = [key for key, value in answers.items() if isinstance(value, str)]
     for key in no_model:
@@ -148,6 +158,8 @@ def document(server_url: str) -> dict[str, Any]:
             op["responses"] = {code: v for code, v in op["responses"].items() if int(code) in declared.codes}
             for code, content in declared.content.items():
                 op["responses"][str(code)]["content"] = content
+            if "requestBody" in op:
+                op["requestBody"]["required"] = declared.body_required
             for key in ("tags", "description", "parameters"):
                 if not op.get(key):
                     op.pop(key, None)
