@@ -34,13 +34,19 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def is_digits(value: str) -> bool:
+    """ASCII digits only: `str.isdigit` also accepts "²" or "٣", which `int()` then refuses or reads as another
+    number."""
+    return value.isascii() and value.isdigit()
+
+
 def database_id(value: Any) -> int | None:
     """An id from a query string or a form: a positive integer within range, else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 12:
+    elif isinstance(value, str) and is_digits(value.strip()) and len(value.strip()) <= 12:
         number = int(value.strip())
     else:
         return None
@@ -49,7 +55,7 @@ def database_id(value: Any) -> int | None:
 
 def bounded_int(value: Any, default: int, *, low: int = 1, high: int = DB_INT_MAX) -> int:
     """A page number or a count from a query string, clamped into [low, high]; `default` when not a number."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) <= 12:
+    if isinstance(value, str) and is_digits(value.strip().removeprefix("-")) and len(value.strip()) <= 12:
         return min(max(int(value.strip()), low), high)
     if isinstance(value, int) and not isinstance(value, bool):
         return min(max(value, low), high)

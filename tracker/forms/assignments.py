@@ -7,6 +7,7 @@ from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectFie
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..enums import AssignmentTarget, DueRule
+from ..inputs import is_digits
 from ..services.organisation.assignments import AssignmentInput
 from . import Form
 
@@ -43,9 +44,9 @@ class AssignmentForm(Form):
             due_rule=rule,
             due_days=self.due_days.data if rule != DueRule.FIXED else None,
             reminder_days=self.reminder_days.data,
-            course_id=int(item_id) if kind == "course" and item_id.isdigit() else None,
-            path_id=int(item_id) if kind == "path" and item_id.isdigit() else None,
-            team_id=int(team) if target == AssignmentTarget.TEAM and team.isdigit() else None,
+            course_id=int(item_id) if kind == "course" and is_digits(item_id) else None,
+            path_id=int(item_id) if kind == "path" and is_digits(item_id) else None,
+            team_id=int(team) if target == AssignmentTarget.TEAM and is_digits(team) else None,
             person_email=self.person_email.data if target == AssignmentTarget.PERSON else None,
             job_role=self.job_role.data if target == AssignmentTarget.JOB_ROLE else None,
         )

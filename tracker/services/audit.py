@@ -14,6 +14,7 @@ from sqlalchemy import String, cast, or_, select
 from sqlalchemy.sql import Select
 
 from ..extensions import db
+from ..inputs import is_digits
 from ..models import AuditEvent, Certificate, Course, Team, User, utcnow
 from .paging import Page, count_rows, paginate
 
@@ -164,7 +165,7 @@ def target_labels(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
         if event.target_type and event.target_id:
             wanted.setdefault(event.target_type, set()).add(event.target_id)
     labels: dict[tuple[str, str], str] = {}
-    ids = {kind: {int(v) for v in values if v.isdigit() and int(v) <= 2**31 - 1} for kind, values in wanted.items()}
+    ids = {kind: {int(v) for v in values if is_digits(v) and int(v) <= 2**31 - 1} for kind, values in wanted.items()}
     if ids.get("user"):
         for row in db.session.execute(select(User.id, User.display_name, User.email).where(User.id.in_(ids["user"]))):
             labels["user", str(row.id)] = f"{row.display_name} <{row.email}>"
@@ -172,7 +173,7 @@ def target_labels(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
         for row in db.session.execute(select(Team.id, Team.name).where(Team.id.in_(ids["team"]))):
             labels["team", str(row.id)] = row.name
     if wanted.get("course"):
-        slugs = {v for v in wanted["course"] if not v.isdigit()}
+        slugs = {v for v in wanted["course"] if not is_digits(v)}
         query = select(Course.id, Course.slug, Course.title).where(
             or_(Course.id.in_(ids.get("course") or {0}), Course.slug.in_(slugs or {""}))
         )

@@ -12,6 +12,7 @@ from ..enums import CoverageStatus, Role
 from ..extensions import db, issuing
 from ..forms import options
 from ..forms.programme import EvidencePackForm
+from ..inputs import is_digits
 from ..services import audit
 from ..services.organisation import teams
 from ..services.programme import coverage, evidence_pack, inventory, privacy
@@ -77,7 +78,7 @@ def _pack_scope() -> evidence.Scope:
     team_ids = manager_scope(current_user)
     raw = request.args.get("team", "").strip()
     if raw:
-        if not raw.isdigit():
+        if not is_digits(raw):
             abort(404)
         return evidence.team_scope(get_team_or_404(int(raw)))
     return evidence.organisation_scope() if team_ids is None else evidence.managed_scope(current_user, team_ids)

@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..authz import get_team_or_404, manager_scope, role_required
 from ..enums import Role
 from ..extensions import db
+from ..inputs import is_digits
 from ..services import audit
 from ..services.reporting import evidence
 from ..services.reporting.evidence_pdf import render_evidence_pdf
@@ -25,7 +26,7 @@ def _scope() -> evidence.Scope:
     team_ids = manager_scope(current_user)
     raw = request.args.get("team", "").strip()
     if raw:
-        if not raw.isdigit():
+        if not is_digits(raw):
             abort(404)
         return evidence.team_scope(get_team_or_404(int(raw)))
     return evidence.organisation_scope() if team_ids is None else evidence.managed_scope(current_user, team_ids)

@@ -48,6 +48,7 @@ from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...i18n import LANGUAGES
+from ...inputs import is_digits
 from ...models import ProvisionedTeam, ProvisionedUser, Team, utcnow
 from ...models import User as Person
 from .. import DomainError
@@ -95,7 +96,7 @@ def _version(payload: dict) -> str:
 
 
 def _id(resource_id: str | None) -> int:
-    if resource_id is None or not resource_id.isdigit() or int(resource_id) > ID_MAX:
+    if resource_id is None or not is_digits(resource_id) or int(resource_id) > ID_MAX:
         raise NotFoundException(detail=f"Resource {resource_id!r} not found")
     return int(resource_id)
 
@@ -255,14 +256,14 @@ class PeopleStorage(ScimStorage):
             if name == "externalid":
                 return query.where(ProvisionedUser.external_id == value)
             if name == "id":
-                return query.where(Person.id == (int(value) if value.isdigit() and int(value) <= ID_MAX else 0))
+                return query.where(Person.id == (int(value) if is_digits(value) and int(value) <= ID_MAX else 0))
             return None
         if name == "displayname":
             return query.where(provisioning.same_name(value))
         if name == "externalid":
             return query.where(ProvisionedTeam.external_id == value)
         if name == "id":
-            return query.where(Team.id == (int(value) if value.isdigit() and int(value) <= ID_MAX else 0))
+            return query.where(Team.id == (int(value) if is_digits(value) and int(value) <= ID_MAX else 0))
         return None
 
     # --- users ---------------------------------------------------------------------------------------------
@@ -447,7 +448,7 @@ class PeopleStorage(ScimStorage):
 
     def _set_members(self, team: Team, members: list) -> None:
         """A person's team is the group that lists them; leaving it leaves them without a team."""
-        wanted = {int(m.value) for m in members if m.value and str(m.value).isdigit() and int(m.value) <= ID_MAX}
+        wanted = {int(m.value) for m in members if m.value and is_digits(str(m.value)) and int(m.value) <= ID_MAX}
         current = {p.id: p for p in self._members(team)}
         source = _source()
         for person_id in sorted(set(current) - wanted):

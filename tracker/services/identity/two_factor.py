@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, select, update
 
 from ...enums import Role
 from ...extensions import db
+from ...inputs import is_digits
 from ...models import RecoveryCode, TwoFactorCredential, User, utcnow
 from .. import DomainError, audit
 
@@ -163,7 +164,7 @@ def _matching_step(secret: str, code: str, now: datetime) -> int | None:
 
 def _use_totp(credential: TwoFactorCredential, code: str, now: datetime) -> None:
     code = _digits(code)
-    if not (len(code) == TOTP_DIGITS and code.isdigit()):
+    if not (len(code) == TOTP_DIGITS and is_digits(code)):
         raise WrongCode(_("Enter the %(num)d-digit code from your authenticator app.", num=TOTP_DIGITS))
     step = _matching_step(_decrypt(credential.secret_encrypted), code, now)
     if step is None:
@@ -186,7 +187,7 @@ def verify(user: User, code: str, now: datetime | None = None) -> str:
     if credential is None or credential.confirmed_at is None:
         raise WrongCode(_("Two-factor sign-in is not set up for this account."))
     cleaned = _digits(code)
-    if cleaned.isdigit():
+    if is_digits(cleaned):
         _use_totp(credential, cleaned, now or utcnow())
         return "totp"
     _use_recovery_code(user, cleaned, now or utcnow())

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ...enums import NotificationKind
 from ...extensions import db
+from ...inputs import is_digits
 from ...models import Certificate, Completion, Course, MailMessage, Team, User, utcnow
 from .. import mail
 from ..organisation.assignments import Person, due_items, team_ancestry
@@ -21,7 +22,7 @@ EXPIRED_LOOKBACK = timedelta(days=30)  # an expiry older than this is not announ
 
 
 def _days(raw: str) -> list[int]:
-    return sorted({int(p) for p in str(raw).replace(" ", "").split(",") if p.strip().isdigit()}, reverse=True)
+    return sorted({int(p) for p in str(raw).replace(" ", "").split(",") if is_digits(p.strip())}, reverse=True)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from ...enums import SystemStatus
 from ...extensions import db
-from ...inputs import database_id
+from ...inputs import database_id, is_digits
 from ...models import (
     AISystem,
     AISystemJobRole,
@@ -135,7 +135,7 @@ def _item(value: str) -> dict[str, int]:
     kind, _sep, raw_id = (value or "").partition(":")
     models = {"course": Course, "path": LearningPath, "policy": Policy}
     # ASCII digits only: the text is also the requirement's key, so one item has one spelling.
-    item_id = database_id(raw_id) if raw_id.isascii() and raw_id.isdigit() else None
+    item_id = database_id(raw_id) if is_digits(raw_id) else None
     if kind not in models or item_id is None:
         raise FieldError("item", _("Choose a course, a learning path or a policy."))
     found = db.session.get(models[kind], item_id)

@@ -22,7 +22,7 @@ from ...forms.people import (
     team_id,
 )
 from ...i18n import LANGUAGES
-from ...inputs import bounded_int
+from ...inputs import bounded_int, is_digits
 from ...models import Role, User
 from ...services import DomainError, invitations, jobs
 from ...services.identity import two_factor
@@ -86,7 +86,7 @@ def bulk():
             form.action.data,
             form.user_ids.data or [],
             current_user,
-            course_id=int(course) if course and course.isdigit() else None,
+            course_id=int(course) if course and is_digits(course) else None,
             due_days=form.due_days.data,
         )
     except DomainError as exc:

@@ -11,6 +11,7 @@ from ...enums import Role
 from ...extensions import db
 from ...forms import ConfirmForm, options
 from ...forms.programme import RequirementForm
+from ...inputs import is_digits
 from ...services import FieldError
 from ...services.programme import inventory
 from ...services.programme import requirements as service
@@ -51,7 +52,7 @@ def create():
         raw_system = form.system_id.data or ""
         data = service.RequirementInput(
             item=form.item.data,
-            system_id=int(raw_system) if raw_system.isdigit() else None,
+            system_id=int(raw_system) if is_digits(raw_system) else None,
             job_role=form.job_role.data,
             due_days=form.due_days.data,
         )
