@@ -158,6 +158,10 @@ def test_api_teams_matrix_and_assignments(client, login_as, org):
     data = client.get(f"/api/v1/teams/{org['team'].id}/matrix").get_json()
     statuses = {p["name"]: p["cells"][0]["status"] for p in data["people"]}
     assert statuses == {"Ann Álvarez": "completed", "Bob": "overdue"}
+    for status, names in (("overdue", ["Bob"]), ("completed", ["Ann Álvarez"])):
+        for course in ("", f"&course={org['course'].id}"):  # over all courses, and in one course's column
+            filtered = client.get(f"/api/v1/teams/{org['team'].id}/matrix?status={status}{course}").get_json()
+            assert [p["name"] for p in filtered["people"]] == names
     assert client.get(f"/api/v1/teams/{org['other'].id}/matrix").status_code == 404
     created = client.post(
         "/api/v1/assignments",

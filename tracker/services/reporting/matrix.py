@@ -62,6 +62,11 @@ class Filters:
     page: int = 1
     per_page: int = 50
 
+    def __post_init__(self) -> None:
+        # The API's models hand over enum values as text; the queries below need the enum.
+        if self.status is not None and not isinstance(self.status, CellStatus):
+            object.__setattr__(self, "status", CellStatus(self.status))
+
     @classmethod
     def from_query(
         cls, args: Mapping[str, str], *, team_id: int | None = None, per_page_choices: Sequence[int] = PER_PAGE_CHOICES
