@@ -59,7 +59,6 @@ class Form(FlaskForm):
             return _("Write this on one line.")
         return None
 
-
     def error_items(self) -> list[ErrorItem]:
         """Every error of the form, in the order of its fields, for the summary at the top of the page: each links
         to the input it is about (a group of radio buttons: its first button)."""
