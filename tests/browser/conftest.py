@@ -192,14 +192,16 @@ def signed_in_states(browser, live_server, demo, tmp_path_factory) -> dict[str, 
 
 @pytest.fixture
 def open_as(browser, live_server, signed_in_states):
-    """open_as(role, viewport, axe=False): a page signed in as the demo person of that role. With axe, the context
-    bypasses the pages' Content-Security-Policy so that axe-core can be injected (for these tests only)."""
+    """open_as(role, viewport, axe=False): a page signed in as the demo person of that role. With axe, axe-core is
+    loaded into every page, the context bypassing the pages' Content-Security-Policy for it (these tests only)."""
     contexts = []
 
     def _open(role: str, viewport: dict = DESKTOP, *, axe: bool = False):
         context = browser.new_context(
             base_url=live_server.url, viewport=viewport, storage_state=str(signed_in_states[role]), bypass_csp=axe
         )
+        if axe:
+            context.add_init_script(path=str(AXE_SCRIPT))  # loaded into every page the context opens
         contexts.append(context)
         return context.new_page()
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from .conftest import DESKTOP, PHONE, no_sideways_scroll
 
@@ -64,3 +65,50 @@ def test_the_learner_sees_each_certificate_as_a_card_with_its_pdf_link(open_as, 
     box, width = link.bounding_box(), viewport["width"]
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
     assert no_sideways_scroll(page)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1280"])
+def test_quiz_answers_are_kept_when_the_learner_leaves_and_comes_back(browser, live_server, viewport):
+    from tests import factories
+    from tracker.extensions import db
+    from tracker.models import Attempt
+    from tracker.services.content import loader
+
+    with live_server.app_context():
+        data = factories.course_data(modules=1, lessons=1, pool=3, per_attempt=3, pass_mark=80)
+        loader.apply_course(data)
+        db.session.commit()
+        user = factories.make_user()
+        email, user_id, slug = user.email, user.id, data["slug"]
+    context = browser.new_context(base_url=live_server.url, viewport=viewport)
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(factories.PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"/courses/{slug}/modules/module-1/quiz")
+        page.get_by_role("button", name="Start the quiz").click()
+        expect(page).to_have_url(re.compile(r"/attempts/\d+$"))
+        attempt_url = page.url
+        assert no_sideways_scroll(page)
+        # A choice is saved in the background as it is made; leaving by a link keeps it.
+        first = page.locator("fieldset.question").nth(0).locator("input").first
+        first.check()
+        expect(page.locator("#autosave-status")).to_have_text("Answers saved.")
+        page.get_by_role("link", name="My learning").click()
+        page.goto(attempt_url)
+        expect(page.locator("fieldset.question").nth(0).locator("input").first).to_be_checked()
+        # "Save and leave" (a plain form post) keeps the next one too, and goes back to the course.
+        second = page.locator("fieldset.question").nth(1).locator("input").first
+        second.check()
+        page.get_by_role("button", name="Save and leave").click()
+        expect(page).to_have_url(f"{live_server.url}/courses/{slug}")
+        expect(page.get_by_text("Your answers are saved")).to_be_visible()
+        page.goto(attempt_url)
+        expect(page.locator("fieldset.question").nth(1).locator("input").first).to_be_checked()
+        with live_server.app_context():
+            stored = db.session.scalars(select(Attempt).where(Attempt.user_id == user_id)).one()
+            assert stored.submitted_at is None and len(stored.answers) == 2
+    finally:
+        context.close()
