@@ -59,7 +59,7 @@ def objects(live_server, demo) -> DemoObjects:
         open_attempt = attempts.start_attempt(learner, other.modules[0].quiz)
         db.session.commit()
         manager = db.session.scalar(select(User).where(User.email == demo["manager"]))
-        team = db.session.scalar(select(Team).where(Team.manager_id == manager.id))
+        team = db.session.scalars(select(Team).where(Team.managers.contains(manager))).first()
         assignment = db.session.scalars(select(Assignment).where(Assignment.team_id.is_not(None))).first()
         policy = db.session.scalars(select(Policy)).first()
         system = db.session.scalars(select(AISystem)).first()
