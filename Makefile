@@ -5,6 +5,11 @@ BIN     = $(VENV)/bin
 FLASK   = $(BIN)/flask --app tracker
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# The address printed in certificates, QR codes, mails and the issuer's did:web: by default the one `make run`
+# serves on (make run PORT=5101 -> http://127.0.0.1:5101); a PUBLIC_BASE_URL set in the environment or on the
+# command line wins. Passed to the app's commands only, never exported to the tests.
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+APP     = PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(FLASK)
 
 .PHONY: run test test-postgres lint bench bench-full db seed demo clean help translations
 
@@ -28,18 +33,18 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/activate
 	touch $(VENV)/.installed $@
 
 db: $(VENV)/.installed
-	$(FLASK) db upgrade
-	$(FLASK) backfill-certificates
+	$(APP) db upgrade
+	$(APP) backfill-certificates
 
 seed: db
-	$(FLASK) seed
+	$(APP) seed
 
 demo: seed
-	$(FLASK) demo-data
+	$(APP) demo-data
 
 run: demo
 	@echo ""
-	@echo "  tracker is starting on http://$(HOST):$(PORT)"
+	@echo "  tracker is starting on http://$(HOST):$(PORT) (public address: $(PUBLIC_BASE_URL))"
 	@echo "  Demo logins (password: demo-pass-2026):"
 	@echo "    learner@example.com   learner with a valid certificate and a course in progress"
 	@echo "    manager@example.com   manager of the IT Operations department (Service Desk, Infrastructure)"
@@ -50,9 +55,9 @@ run: demo
 	@echo "  with no MAIL_SERVER set, messages are kept in the outbox: Administration > Background jobs > Messages."
 	@echo ""
 	@# One consumer beside the web server; Ctrl-C (or the server ending) stops both.
-	@$(FLASK) jobs-worker --workers 2 & worker=$$!; \
+	@$(APP) jobs-worker --workers 2 & worker=$$!; \
 	trap 'kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(APP) run --host $(HOST) --port $(PORT)
 
 # Independent verifiers (Node) for the credentials the app publishes; tests/web/test_interop.py runs them.
 INTEROP = tests/interop
@@ -70,7 +75,15 @@ $(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json
 	elif [ "$$CI" = "true" ] || [ "$$CI" = "1" ]; then echo "npm not found: CI needs Node for the single sign-on tests"; exit 1; \
 	else echo "npm not found: the single sign-on tests will be skipped"; fi
 
-NODE_TOOLS = $(INTEROP)/node_modules/.installed $(OIDC)/node_modules/.installed
+# axe-core for the accessibility checks of the browser tests (tests/browser/test_accessibility.py injects it).
+AXE = tests/axe
+$(AXE)/node_modules/.installed: $(AXE)/package.json $(AXE)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(AXE) --no-audit --no-fund --loglevel=error && touch $@; \
+	elif [ "$$CI" = "true" ] || [ "$$CI" = "1" ]; then echo "npm not found: CI needs Node for the accessibility checks"; exit 1; \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
+
+NODE_TOOLS = $(INTEROP)/node_modules/.installed $(OIDC)/node_modules/.installed $(AXE)/node_modules/.installed
 
 test: $(VENV)/.installed-dev $(NODE_TOOLS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -87,7 +87,7 @@ def _empty_tables() -> None:
         # The audit log refuses deletes; lift its guard only while the test data is wiped.
         for trigger in ("audit_events_no_update", "audit_events_no_delete"):
             db.session.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
-        db.session.execute(text("UPDATE teams SET manager_id = NULL, parent_id = NULL"))
+        db.session.execute(text("UPDATE teams SET parent_id = NULL"))
         for table in tables:
             db.session.execute(table.delete())
         for statement in APPEND_ONLY_TRIGGERS["sqlite"]:

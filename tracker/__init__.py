@@ -103,9 +103,16 @@ def register_security(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from jinja2 import pass_context
+
+    from .forms import forms_with_errors
     from .services import certification
 
     app.jinja_env.globals.update(
+        # The errors of every form on the page, for the summary at its top (base.html).
+        page_form_errors=pass_context(
+            lambda context: [item for form in forms_with_errors(context) for item in form.error_items()]
+        ),
         organisation_name=lambda: app.config["ORGANISATION_NAME"],
         certificate_status=certification.status,
         certificate_status_label=lambda cert: certification.status(cert).label,

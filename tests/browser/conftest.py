@@ -144,3 +144,72 @@ def sign_in(page):
         expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
     return _sign_in
+
+
+# The demo organisation of `make run` (the real courses, people in every state): the pages the layout and
+# accessibility checks visit, for each role.
+SEED_DATA = Path(__file__).resolve().parents[2] / "seed_data"
+AXE_SCRIPT = Path(__file__).resolve().parents[1] / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+DEMO_LOGINS = {"learner": "learner@example.com", "manager": "manager@example.com", "admin": "admin@example.com"}
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="package")
+def demo(live_server) -> dict[str, str]:
+    """The demo organisation loaded once into the live server's database; returns the sign-in emails per role."""
+    from tracker.demo import organisation
+    from tracker.services.content import loader
+
+    with live_server.app_context():
+        loader.load_directory(SEED_DATA)
+        db.session.commit()
+        organisation.load_demo()
+        db.session.commit()
+    return DEMO_LOGINS
+
+
+@pytest.fixture(scope="package")
+def signed_in_states(browser, live_server, demo, tmp_path_factory) -> dict[str, Path]:
+    """One signed-in session per role (cookies saved), so each test starts signed in without the form."""
+    from tracker.demo.organisation import DEMO_PASSWORD
+
+    states = {}
+    folder = tmp_path_factory.mktemp("sessions")
+    for role, email in demo.items():
+        context = browser.new_context(base_url=live_server.url)
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+        states[role] = folder / f"{role}.json"
+        context.storage_state(path=str(states[role]))
+        context.close()
+    return states
+
+
+@pytest.fixture
+def open_as(browser, live_server, signed_in_states):
+    """open_as(role, viewport, axe=False): a page signed in as the demo person of that role. With axe, axe-core is
+    loaded into every page, the context bypassing the pages' Content-Security-Policy for it (these tests only)."""
+    contexts = []
+
+    def _open(role: str, viewport: dict = DESKTOP, *, axe: bool = False):
+        context = browser.new_context(
+            base_url=live_server.url, viewport=viewport, storage_state=str(signed_in_states[role]), bypass_csp=axe
+        )
+        if axe:
+            context.add_init_script(path=str(AXE_SCRIPT))  # loaded into every page the context opens
+        contexts.append(context)
+        return context.new_page()
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def no_sideways_scroll(page) -> bool:
+    """The page itself never scrolls sideways (tables may, inside their own region)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

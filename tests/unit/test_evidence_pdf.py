@@ -132,3 +132,49 @@ def test_csv_rows_one_per_person_and_course():
     assert [row[5] for row in rows] == ["A", "B", ""]
     assert rows[0][7] == (NOW - timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert rows[2][0] == "=cmd|' /C calc'!A0"  # neutralised only when written (csv_cell)
+
+
+# --------------------------------------------------------------------------- Chinese, Japanese and Korean names
+
+
+def _pdftotext(pdf: bytes, tmp_path) -> str:
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "evidence.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_cjk_names_print_in_a_font_that_has_them(tmp_path):
+    people = [
+        _person(1, "山田 太郎", [_course("AI literacy essentials", 10, "valid", "Valid")]),
+        _person(2, "张伟", [_course("Prompting", 3, "valid", "Valid")]),
+        _person(3, "김민준", [_course("Prompting", 3, "valid", "Valid")]),
+        _person(4, "すずき ゆい (Suzuki Yui)", []),
+        _person(5, NAMES[1], []),
+    ]
+    report = EvidenceReport("株式会社サンプル", NOW, "チーム 東京", tuple(people), 0)
+    pdf = render_evidence_pdf(report)
+    text = _pdftotext(pdf, tmp_path)
+    printed = ("山田 太郎", "张伟", "김민준", "すずき ゆい (Suzuki Yui)", NAMES[1], "株式会社サンプル", "チーム 東京")
+    for name in printed:
+        assert name in text, name
+    assert "\ufffd" not in text  # no character without a glyph mapping
+    fonts = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        fonts |= {str(f["/BaseFont"]) for f in page["/Resources"]["/Font"].values()}
+    assert {"/HeiseiKakuGo-W5", "/STSong-Light", "/HYGothic-Medium"} <= fonts
+
+
+def test_the_font_is_chosen_per_string():
+    from tracker.services.reporting import pdf_scripts
+
+    assert pdf_scripts.cjk_font("Zoë Ñúñez") is None
+    assert pdf_scripts.cjk_font("山田 太郎") == pdf_scripts.JAPANESE
+    assert pdf_scripts.cjk_font("张伟") == pdf_scripts.SIMPLIFIED_CHINESE  # 张 is not in JIS X 0208
+    assert pdf_scripts.cjk_font("김민준") == pdf_scripts.KOREAN
+    assert pdf_scripts.runs("Ada 山田 <b>") == [(None, "Ada "), (pdf_scripts.JAPANESE, "山田"), (None, " <b>")]
+    assert pdf_scripts.markup("A & 山田") == 'A &amp; <font name="HeiseiKakuGo-W5">山田</font>'

@@ -52,3 +52,35 @@ def test_audit_log_is_append_only_in_the_database(app):
             db.session.flush()
         db.session.rollback()
     assert db.session.execute(text("SELECT action FROM audit_events")).scalar_one() == "test.event"
+
+
+def test_the_one_manager_of_each_team_becomes_its_first_in_team_managers_and_back(database_url, tmp_path):
+    url = _fresh_database_url(database_url, tmp_path)
+    app = create_app(make_config(url, tmp_path))
+    with app.app_context():
+        upgrade(revision="0016")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, display_name, password_hash, role, timezone, active, "
+                    "must_change_password, session_token, created_at) VALUES "
+                    "(1, 'm@example.org', 'M', 'x', 'manager', 'UTC', true, false, 't1', CURRENT_TIMESTAMP), "
+                    "(2, 'n@example.org', 'N', 'x', 'manager', 'UTC', true, false, 't2', CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO teams (id, name, manager_id, created_at) VALUES "
+                    "(1, 'Sales', 1, CURRENT_TIMESTAMP), (2, 'Support', NULL, CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade(revision="0018")
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT team_id, user_id FROM team_managers")).all() == [(1, 1)]
+            assert "manager_id" not in {c["name"] for c in inspect(conn).get_columns("teams")}
+            conn.execute(text("INSERT INTO team_managers (team_id, user_id) VALUES (1, 2), (2, 2)"))
+        downgrade(revision="0016")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT id, manager_id FROM teams ORDER BY id")).all() == [(1, 1), (2, 2)]
+        downgrade(revision="base")
+        db.engine.dispose()

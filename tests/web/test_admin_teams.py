@@ -104,7 +104,7 @@ def test_create_a_team_under_a_department_with_a_manager(client, login_as, org):
     )
     assert response.status_code == 302
     team = db.session.scalar(select(Team).where(Team.name == "Payroll team"))
-    assert team.parent_id == org["finance"].id and team.manager_id == org["mona"].id
+    assert team.parent_id == org["finance"].id and team.managers == [org["mona"]]
     [event] = _audit("team.created")
     assert event.actor_id == org["admin"].id and event.target_id == str(team.id)
     assert event.details == {"name": "Payroll team", "parent": "Finance", "manager": "mona@example.org"}
@@ -113,7 +113,7 @@ def test_create_a_team_under_a_department_with_a_manager(client, login_as, org):
     top = client.post("/admin/teams/", data={"name": "Legal", "parent_id": "", "manager_id": ""})
     assert top.status_code == 302
     legal = db.session.scalar(select(Team).where(Team.name == "Legal"))
-    assert legal.parent_id is None and legal.manager_id is None
+    assert legal.parent_id is None and legal.managers == []
 
 
 def test_create_refuses_duplicate_names_and_learners_as_managers(client, login_as, org, make_user):
@@ -133,11 +133,12 @@ def test_create_refuses_duplicate_names_and_learners_as_managers(client, login_a
     assert _audit("team.created") == []
 
 
-def test_edit_renames_moves_and_changes_the_manager(client, login_as, org, make_user):
+def test_edit_renames_and_moves_and_leaves_the_managers_to_their_own_buttons(client, login_as, org, make_user):
     login_as(org["admin"])
     boss = make_user(Role.ADMIN, name="Bo Boss", email="bo@example.org")
     page = client.get(f"/admin/teams/{org['night'].id}")
     assert page.status_code == 200 and 'value="Night shift"' in page.get_data(as_text=True)
+    managers_before = list(org["night"].managers)
     response = client.post(
         f"/admin/teams/{org['night'].id}",
         data={"name": "Late shift", "parent_id": str(org["finance"].id), "manager_id": str(boss.id)},
@@ -145,25 +146,53 @@ def test_edit_renames_moves_and_changes_the_manager(client, login_as, org, make_
     assert response.status_code == 302
     db.session.expire_all()
     night = db.session.get(Team, org["night"].id)
-    assert (night.name, night.parent_id, night.manager_id) == ("Late shift", org["finance"].id, boss.id)
+    assert (night.name, night.parent_id) == ("Late shift", org["finance"].id)
+    assert night.managers == managers_before  # the edit form does not change the managers
     [event] = _audit("team.updated")
-    assert event.details == {
-        "name": ["Night shift", "Late shift"],
-        "parent": ["Service desk", "Finance"],
-        "manager": [None, "bo@example.org"],
-    }
+    assert event.details == {"name": ["Night shift", "Late shift"], "parent": ["Service desk", "Finance"]}
 
     # Saving without a change writes no audit entry.
-    client.post(
-        f"/admin/teams/{night.id}",
-        data={"name": "Late shift", "parent_id": str(org["finance"].id), "manager_id": str(boss.id)},
-    )
+    client.post(f"/admin/teams/{night.id}", data={"name": "Late shift", "parent_id": str(org["finance"].id)})
     assert len(_audit("team.updated")) == 1
 
-    # Moving to the top level and removing the manager.
-    client.post(f"/admin/teams/{night.id}", data={"name": "Late shift", "parent_id": "", "manager_id": ""})
+    # Moving to the top level.
+    client.post(f"/admin/teams/{night.id}", data={"name": "Late shift", "parent_id": ""})
     db.session.expire_all()
-    assert (night.parent_id, night.manager_id) == (None, None)
+    assert night.parent_id is None
+
+
+def test_a_team_has_several_managers_added_and_removed_on_its_page(client, login_as, org, make_user):
+    login_as(org["admin"])
+    night = org["night"]
+    first = make_user(Role.MANAGER, name="Ann First", email="ann.first@example.org")
+    second = make_user(Role.MANAGER, name="Ben Second", email="ben.second@example.org")
+    for manager in (first, second, first):  # the second time changes nothing
+        response = client.post(f"/admin/teams/{night.id}/managers", data={"manager_id": str(manager.id)})
+        assert response.status_code == 302
+    db.session.expire_all()
+    assert {m.email for m in night.managers} >= {"ann.first@example.org", "ben.second@example.org"}
+    page = client.get(f"/admin/teams/{night.id}").get_data(as_text=True)
+    assert "Ann First (ann.first@example.org)" in page and "Ben Second (ben.second@example.org)" in page
+    assert [e.details for e in _audit("team.manager_added")][:2] == [
+        {"manager": "ann.first@example.org"},
+        {"manager": "ben.second@example.org"},
+    ]
+    # Both see the team in their scope.
+    from tracker.services.organisation import teams
+
+    assert night.id in teams.managed_team_ids(first) and night.id in teams.managed_team_ids(second)
+    # A learner is refused, with the reason under the field.
+    learner = make_user(Role.LEARNER)
+    refused = client.post(f"/admin/teams/{night.id}/managers", data={"manager_id": str(learner.id)})
+    assert refused.status_code == 400 and "The manager must be an active manager or admin." in refused.get_data(
+        as_text=True
+    )
+    # Removing one keeps the other.
+    assert client.post(f"/admin/teams/{night.id}/managers/{first.id}/remove").status_code == 302
+    db.session.expire_all()
+    assert first not in night.managers and second in night.managers
+    assert night.id not in teams.managed_team_ids(first) or first.role == Role.ADMIN
+    assert [e.details for e in _audit("team.manager_removed")] == [{"manager": "ann.first@example.org"}]
 
 
 @pytest.mark.parametrize("target", ["operations", "desk", "night"])

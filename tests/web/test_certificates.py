@@ -66,7 +66,7 @@ def test_manager_downloads_team_certificates_including_teams_below(client, login
     assert "Holder A" in page and "Holder B" not in page
     archive = zipfile.ZipFile(io.BytesIO(client.get("/certificates/team.zip").data))
     names = archive.namelist()
-    assert names == [f"certificate-{org['cert_a'].code}-Holder-A.pdf"]
+    assert names == [f"certificate-{org['cert_a'].code}-Holder-A-VALID.pdf", "manifest.csv"]
     assert hashlib.sha256(archive.read(names[0])).hexdigest() == org["cert_a"].pdf_sha256
     assert client.get(f"/certificates/team.zip?team={org['cert_b'].user.team_id}").status_code == 404
 

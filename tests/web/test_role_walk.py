@@ -47,6 +47,7 @@ CORE_POLICY = {
     "courses.start_quiz": "signed_in",
     "attempts.show": "owner_or_admin",
     "attempts.submit": "owner",
+    "attempts.save_answers": "owner",
     "account.show": "signed_in",
     "account.update_profile": "signed_in",
     "account.change_password": "signed_in",

@@ -77,7 +77,7 @@ def load_demo(rng: random.Random | None = None) -> bool:
             check_strength=False,  # the published demo password, refused for any real account
         )
     # manager@ runs the IT Operations department, which contains both teams.
-    department = Team(name="IT Operations", manager_id=users["manager@example.com"].id)
+    department = Team(name="IT Operations", managers=[users["manager@example.com"]])
     db.session.add(department)
     db.session.flush()
     for team_name, manager_email in (
@@ -85,7 +85,7 @@ def load_demo(rng: random.Random | None = None) -> bool:
         ("Infrastructure", "manager2@example.com"),
     ):
         team = db.session.scalars(select(Team).where(Team.name == team_name)).one()
-        team.manager_id = users[manager_email].id
+        team.managers = [users[manager_email]]
         team.parent_id = department.id
     if courses:
         now = utcnow()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -61,6 +65,45 @@ class Form(FlaskForm):
         if problem == "line_break":
             return _("Write this on one line.")
         return None
+
+    def error_items(self) -> list[ErrorItem]:
+        """Every error of the form, in the order of its fields, for the summary at the top of the page: each links
+        to the input it is about (a group of radio buttons: its first button)."""
+        items: list[ErrorItem] = []
+        for field in self:
+            _collect_errors(field, items)
+        items.extend(ErrorItem(None, "", str(message)) for message in self.form_errors)
+        return items
+
+
+@dataclass(frozen=True)
+class ErrorItem:
+    anchor: str | None  # the id of the input, None for an error of the whole form
+    label: str
+    message: str
+
+
+def _collect_errors(field, items: list[ErrorItem]) -> None:
+    if field.type in ("FormField", "FieldList"):
+        for sub in field.entries if field.type == "FieldList" else field:
+            _collect_errors(sub, items)
+        return
+    if not field.errors:
+        return
+    if field.type == "CSRFTokenField":
+        items.append(ErrorItem(None, "", _("The form had expired; submit it again.")))
+        return
+    anchor = f"{field.id}-0" if field.type == "RadioField" else field.id
+    items.append(ErrorItem(anchor, str(field.label.text), " ".join(str(e) for e in field.errors)))
+
+
+def forms_with_errors(context: Mapping[str, Any]) -> list[Form]:
+    """The forms of a page (whatever their names in the template) that came back with errors."""
+    found: list[Form] = []
+    for value in context.values():
+        if isinstance(value, Form) and value.errors and all(value is not f for f in found):
+            found.append(value)
+    return found
 
 
 class ConfirmForm(Form):

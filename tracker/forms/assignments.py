@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -9,7 +10,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ..enums import AssignmentTarget, DueRule
 from ..inputs import is_digits
 from ..services.organisation.assignments import AssignmentInput
-from . import Form
+from . import Form, options
 
 
 class AssignmentForm(Form):
@@ -21,7 +22,7 @@ class AssignmentForm(Form):
     person_email = EmailField(_l("Person's email"), validators=[Optional(), Length(max=254)])
     job_role = StringField(_l("Job role"), validators=[Optional(), Length(max=120)])
     due_rule = SelectField(
-        _l("Due"), choices=[(rule.value, rule.label) for rule in DueRule], default=DueRule.FIXED.value
+        _l("Due"), choices=options((rule.value, rule.label) for rule in DueRule), default=DueRule.FIXED.value
     )
     due_on = DateField(_l("Due date"), validators=[Optional()])
     due_days = IntegerField(
@@ -32,6 +33,23 @@ class AssignmentForm(Form):
     reminder_days = StringField(_l("Reminder days before the due date"), validators=[Optional(), Length(max=40)])
     submit = SubmitField(_l("Assign"))
     show_confirm_past = False  # set by the view when a past date must be confirmed
+
+    # The input that names each kind of target: an error about the target lands under the one the person chose.
+    _TARGET_FIELDS = {
+        AssignmentTarget.TEAM: "team",
+        AssignmentTarget.PERSON: "person_email",
+        AssignmentTarget.JOB_ROLE: "job_role",
+    }
+
+    def error_on(self, field_name: str, message: str, *, fallback: str | None = None) -> None:
+        if field_name == "target_type" and self.target_type.data in self._TARGET_FIELDS:
+            target = AssignmentTarget(self.target_type.data)
+            field_name = self._TARGET_FIELDS[target]
+            if target == AssignmentTarget.PERSON:
+                message = _("Enter the email of a person in your teams.")
+            elif target == AssignmentTarget.TEAM:
+                message = _("Choose one of your teams.")
+        super().error_on(field_name, message, fallback=fallback)
 
     def to_input(self) -> AssignmentInput:
         """The request in the service's terms: only the target the person chose counts."""

@@ -35,3 +35,15 @@ class TeamForm(Form):
         validators=[Optional(), Length(max=500)],
     )
     submit = SubmitField(_l("Save team"))
+
+
+class TeamManagerForm(Form):
+    """Add one manager to a team (the team's page lists the others, each with a button to remove them)."""
+
+    manager_id = SelectField(
+        _l("Add a manager"),
+        coerce=optional_id,
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Choose a manager or admin."))],
+    )
+    submit = SubmitField(_l("Add manager"))

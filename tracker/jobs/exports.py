@@ -10,7 +10,9 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from ..models import Job
+from ..authz import can_download_withdrawn_files
+from ..extensions import db
+from ..models import Job, User
 from ..services import jobs
 from ..services.certification import listing, packaging
 from ..services.reporting import matrix, matrix_export
@@ -60,6 +62,8 @@ def certificates_zip(job: Job) -> None:
     certificates = [c for c in listing.of_teams(None if team_ids is None else set(team_ids), with_pdf=True) if c.pdf]
     progress(job, 1, 2)
     path = jobs.new_result_path(job, "zip")
-    path.write_bytes(packaging.zip_of(certificates))
+    requester = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
+    include_withdrawn = requester is not None and can_download_withdrawn_files(requester)
+    path.write_bytes(packaging.zip_of(certificates, include_withdrawn=include_withdrawn))
     jobs.attach_result(job, path, "team-certificates.zip", "application/zip")
     job.summary = f"{len(certificates)} certificates"

@@ -33,7 +33,7 @@ from .progress import CourseProgress, LessonRead
 from .quizzes import Attempt, AttemptGrant, Question, Quiz
 from .sessions import UserSession
 from .types import UTCDateTime, utcnow
-from .users import ApiToken, NameChangeRequest, Role, Team, User
+from .users import ApiToken, NameChangeRequest, Role, Team, User, team_managers
 
 __all__ = [
     "AISystem",
@@ -77,6 +77,7 @@ __all__ = [
     "Role",
     "SingleSignOnSession",
     "Team",
+    "team_managers",
     "TrainingRequirement",
     "TwoFactorCredential",
     "UTCDateTime",

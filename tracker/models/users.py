@@ -5,13 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event, text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.base import NO_VALUE
 
 from ..enums import Role
 from ..extensions import db
 from .types import UTCDateTime, utcnow
+
+# The managers of each team (several per team). A manager sees the team and every team below it.
+team_managers = db.Table(
+    "team_managers",
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
 
 
 class Team(db.Model):
@@ -21,17 +28,24 @@ class Team(db.Model):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     # A department is a team with child teams; managers see their teams and everything below.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"), index=True)
-    manager_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL", use_alter=True), index=True
-    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Optional Microsoft Teams or Slack incoming-webhook address for the managers' digest and escalations.
     webhook_url: Mapped[str | None] = mapped_column(String(500))
 
     parent: Mapped[Team | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Team]] = relationship(back_populates="parent")
-    manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
+    managers: Mapped[list[User]] = relationship(secondary=team_managers, order_by="User.email")
     members: Mapped[list[User]] = relationship(back_populates="team", foreign_keys="User.team_id")
+
+    @property
+    def manager(self) -> User | None:
+        """The first of the team's managers (by email), or None."""
+        return self.managers[0] if self.managers else None
+
+    @manager.setter
+    def manager(self, user: User | None) -> None:
+        """Make `user` the team's only manager (None: no manager)."""
+        self.managers = [user] if user is not None else []
 
     def __repr__(self) -> str:
         return f"<Team {self.name}>"

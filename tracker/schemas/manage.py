@@ -20,7 +20,8 @@ class Team(Model):
     id: int
     name: str
     parent_id: int | None
-    manager: str | None = Field(description="The manager's email")
+    manager: str | None = Field(description="The email of the team's first manager (by email); see managers")
+    managers: list[str] = Field(default_factory=list, description="The emails of all the team's managers")
     members: int
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..authz import can_take_quiz, get_attempt_or_404
@@ -64,11 +65,32 @@ def submit(attempt_id: int):
     try:
         attempts.submit_attempt(current_user, attempt, given)
     except attempts.IncompleteAnswers as exc:
-        # Keep every answer already chosen; point at the ones still missing.
+        # Keep every answer already chosen (on the page, and saved for a later visit); point at the missing ones.
+        attempts.save_answers(attempt, given)
+        db.session.commit()
         return _render(attempt, answers=given, missing=exc.missing, status=400)
     db.session.commit()
     course = attempt.quiz.module.course
     if attempt.passed and progress.completed_at(current_user.id, course.id) == attempt.submitted_at:
         # This pass completed the course: end on the completion page, not on a dead end.
         return redirect(url_for("courses.complete", slug=course.slug, attempt=attempt.id))
+    return redirect(url_for("attempts.show", attempt_id=attempt.id))
+
+
+@bp.route("/<int:attempt_id>/answers", methods=["POST"])
+@login_required
+def save_answers(attempt_id: int):
+    """Keep the chosen answers on the open attempt, ungraded: "Save and leave" (a plain form post, then back to the
+    course) or the page's auto-save (a fetch, answered 204)."""
+    attempt = get_attempt_or_404(attempt_id, for_taking=True)
+    background = request.headers.get("X-Requested-With") == "fetch"
+    if not ConfirmForm().validate_on_submit():
+        return ("", 400) if background else _render(attempt, answers=answers_from_form(), status=400)
+    saved = attempts.save_answers(attempt, answers_from_form())
+    db.session.commit()
+    if background:
+        return "", 204 if saved else 409
+    if saved:
+        flash(_("Your answers are saved. Come back to the quiz to finish and submit it."), "success")
+        return redirect(url_for("courses.course", slug=attempt.quiz.module.course.slug))
     return redirect(url_for("attempts.show", attempt_id=attempt.id))

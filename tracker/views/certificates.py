@@ -153,4 +153,5 @@ def team_zip():
         details={"team_id": database_id(request.args.get("team")), "certificates": len(certificates)},
     )
     db.session.commit()
-    return download_response(packaging.zip_of(certificates), "team-certificates.zip", "application/zip")
+    body = packaging.zip_of(certificates, include_withdrawn=can_download_withdrawn_files(current_user))
+    return download_response(body, "team-certificates.zip", "application/zip")

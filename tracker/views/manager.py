@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..authz import can_assign_to_job_role, can_view_team, get_assignment_or_404, manager_scope, role_required
 from ..enums import AssignmentTarget, CellStatus, DueRule, Role
 from ..extensions import db
-from ..forms import ConfirmedForm, ConfirmForm
+from ..forms import ConfirmedForm, ConfirmForm, options
 from ..forms.assignments import AssignmentForm
 from ..services import FieldError, audit, jobs
 from ..services.organisation import assignments, teams
@@ -114,14 +114,14 @@ def prepare_export():
 
 def _assignment_form(scope: set[int] | None, *, empty: bool = False) -> AssignmentForm:
     form = AssignmentForm(formdata=None) if empty else AssignmentForm()
-    form.item.choices = [("", _("Choose a course or a learning path"))] + assignments.item_choices()
-    form.team.choices = [("", "—")] + [(str(t.id), t.name) for t in teams.teams_in_scope(scope)]
-    form.due_rule.choices = [(rule.value, rule.label) for rule in DueRule]
-    form.target_type.choices = [
+    form.item.choices = options(assignments.item_choices(), _("Choose a course or a learning path"))
+    form.team.choices = options(((str(t.id), t.name) for t in teams.teams_in_scope(scope)), "—")
+    form.due_rule.choices = options((rule.value, rule.label) for rule in DueRule)
+    form.target_type.choices = options(
         (target.value, target.label)
         for target in AssignmentTarget
         if target != AssignmentTarget.JOB_ROLE or can_assign_to_job_role(current_user)
-    ]
+    )
     return form
 
 

@@ -6,6 +6,8 @@ POLICY = {
     "admin.teams.edit": "admin",
     "admin.teams.update": "admin",
     "admin.teams.delete": "admin",
+    "admin.teams.add_manager": "admin",
+    "admin.teams.remove_manager": "admin",
     "admin.content.index": "admin",
     "admin.content.new": "admin",
     "admin.content.edit": "admin",

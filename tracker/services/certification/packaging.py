@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import io
 import re
 import zipfile
 from collections.abc import Iterable
 
+from anyascii import anyascii
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -15,6 +18,7 @@ from ...enums import CertificateStatus
 from ...extensions import issuing
 from ...i18n import BABEL_LOCALES
 from ...models import Certificate
+from ..reporting.cells import BOM, iso_utc, neutralise
 from .issuing import printed_date
 from .status import status
 
@@ -28,11 +32,16 @@ def withdrawn_status(cert: Certificate) -> CertificateStatus | None:
     return state if state in WITHDRAWN else None
 
 
+def ascii_name(text: str, fallback: str = "learner") -> str:
+    """A name for a file in plain ASCII letters, digits and hyphens, transliterated from any script
+    (Σωκράτης Παπαδόπουλος -> Sokratis-Papadopoylos, Фёдор -> Fedor, 山田 太郎 -> ShanTian-TaiLang)."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", anyascii(text)).strip("-")[:80].strip("-") or fallback
+
+
 def file_name(cert: Certificate, extension: str, mark: CertificateStatus | None = None) -> str:
     """`certificate-<code>-<name>.<ext>`; a withdrawn certificate's copy carries its status: `...-REVOKED.pdf`."""
-    name = re.sub(r"[^A-Za-z0-9]+", "-", cert.learner_name).strip("-") or "learner"
     suffix = f"-{mark.value.upper()}" if mark is not None else ""
-    return f"certificate-{cert.code}-{name}{suffix}.{extension}"
+    return f"certificate-{cert.code}-{ascii_name(cert.learner_name)}{suffix}.{extension}"
 
 
 def marked_pdf(cert: Certificate, mark: CertificateStatus) -> bytes:
@@ -59,10 +68,51 @@ def marked_pdf(cert: Certificate, mark: CertificateStatus) -> bytes:
     return stamp.stamp_pdf(cert.pdf, word, sentence)
 
 
-def zip_of(certificates: Iterable[Certificate]) -> bytes:
+MANIFEST_HEADER = ("file", "name", "course", "code", "status", "issued", "expires", "sha256")
+
+
+def zip_of(certificates: Iterable[Certificate], *, include_withdrawn: bool = False) -> bytes:
+    """The PDFs in a ZIP with `manifest.csv` (one line per certificate: file, holder, course, code, status, dates and
+    the SHA-256 of the file in the archive). Every file name is ASCII and unique, and ends in the certificate's
+    status (`-VALID`, `-EXPIRING`, `-EXPIRED`, `-REVOKED`). A revoked or superseded certificate's PDF is included only
+    with `include_withdrawn` (admins), as the copy stamped with its status; otherwise its manifest line has no file."""
     buffer = io.BytesIO()
+    manifest = io.StringIO()
+    rows = csv.writer(manifest, lineterminator="\r\n")
+    rows.writerow(MANIFEST_HEADER)
+    used: set[str] = set()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
         for cert in certificates:
-            if cert.pdf:
-                archive.writestr(file_name(cert, "pdf"), cert.pdf)
+            if not cert.pdf:
+                continue
+            state = status(cert)
+            body: bytes | None = cert.pdf
+            if state in WITHDRAWN:
+                body = marked_pdf(cert, state) if include_withdrawn else None
+            name = ""
+            if body is not None:
+                name = _unique(f"certificate-{cert.code}-{ascii_name(cert.learner_name)}-{state.value.upper()}", used)
+                archive.writestr(name, body)
+            rows.writerow(
+                (
+                    name,
+                    neutralise(cert.learner_name),
+                    neutralise(cert.course_title),
+                    cert.code,
+                    state.value,
+                    iso_utc(cert.issued_at),
+                    iso_utc(cert.expires_at) if cert.expires_at else "",
+                    hashlib.sha256(body).hexdigest() if body is not None else "",
+                )
+            )
+        archive.writestr("manifest.csv", BOM + manifest.getvalue())
     return buffer.getvalue()
+
+
+def _unique(stem: str, used: set[str]) -> str:
+    name, n = f"{stem}.pdf", 1
+    while name.lower() in used:
+        n += 1
+        name = f"{stem}-{n}.pdf"
+    used.add(name.lower())
+    return name

@@ -328,6 +328,34 @@ def clean_answers(attempt: Attempt, answers: Mapping[str, Sequence[str]]) -> dic
     return cleaned
 
 
+def save_answers(attempt: Attempt, answers: Mapping[str, Sequence[str]]) -> bool:
+    """Keep the answers chosen so far on an open attempt, ungraded, so that the learner finds them when coming back
+    (to the same questions: the attempt's served snapshot). Unanswered questions are allowed; invalid choices are
+    dropped. Returns False when the attempt was submitted meanwhile (nothing changes then)."""
+    if not attempt.is_open:
+        return False
+    kept: dict[str, list[str]] = {}
+    for question in attempt.served:
+        valid = {c["id"] for c in question["choices"]}
+        given = answers.get(public_id(question))
+        if given is None:
+            given = answers.get(question["key"], ())
+        selected = [c for c in dict.fromkeys(given) if c in valid]
+        if question["kind"] != QuestionKind.MULTIPLE and len(selected) > 1:
+            selected = []
+        if selected:
+            kept[question["key"]] = selected
+    # Conditional update: a save racing a submit never overwrites the graded answers.
+    saved = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(answers=kept)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(attempt)
+    return bool(saved)
+
+
 def submit_attempt(
     user: User, attempt: Attempt, answers: Mapping[str, Sequence[str]], now: datetime | None = None
 ) -> Attempt:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ...enums import NotificationKind
 from ...extensions import db
 from ...inputs import is_digits
-from ...models import Certificate, Completion, Course, MailMessage, Team, User, utcnow
+from ...models import Certificate, Completion, Course, MailMessage, Team, User, team_managers, utcnow
 from .. import mail
 from ..organisation.assignments import Person, due_items, team_ancestry
 from ..queries import current_certificates
@@ -42,12 +42,16 @@ class _Planned:
     webhook: tuple[Team, str] | None = None  # (team, url) for a post to the team's channel
 
 
-def managers_by_team() -> dict[int, int]:
-    """Each team's manager: its own, or the nearest above it."""
-    managers = dict(db.session.execute(select(Team.id, Team.manager_id)).all())
+def managers_by_team() -> dict[int, list[int]]:
+    """Each team's managers: its own, or those of the nearest team above it that has any."""
+    managers: dict[int, list[int]] = {}
+    for team_id, user_id in db.session.execute(
+        select(team_managers.c.team_id, team_managers.c.user_id).order_by(team_managers.c.user_id)
+    ):
+        managers.setdefault(team_id, []).append(user_id)
     result = {}
     for team_id, chain in team_ancestry().items():
-        result[team_id] = next((managers[t] for t in chain if managers.get(t)), None)
+        result[team_id] = next((managers[t] for t in chain if managers.get(t)), [])
     return result
 
 
@@ -110,13 +114,16 @@ def run_daily(now: datetime | None = None) -> DailyRun:
                 )
             )
             if days_over > escalate_after and person.team_id is not None:
-                manager = by_id.get(team_manager.get(person.team_id))
-                if manager is not None and manager.id != person.id:
+                for n, manager_id in enumerate(team_manager.get(person.team_id, [])):
+                    manager = by_id.get(manager_id)
+                    if manager is None or manager.id == person.id:
+                        continue
+                    # Each manager is told once; the first keeps the key escalations had with one manager per team.
                     planned.append(
                         _Planned(
                             NotificationKind.ESCALATION,
                             manager,
-                            f"escalation:{base}",
+                            f"escalation:{base}" if n == 0 else f"escalation:{base}:{manager.id}",
                             _bind(
                                 content.escalation, manager.display_name, person.display_name, title, due_on, days_over
                             ),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ...enums import NotificationKind
 from ...extensions import db
-from ...models import Certificate, Completion, Course, Team, User, utcnow
+from ...models import Certificate, Completion, Course, Team, User, team_managers, utcnow
 from ..organisation.assignments import Person, due_items
 from ..organisation.teams import managed_team_ids
 from ..queries import current_certificates
@@ -65,7 +65,7 @@ def run_weekly_digest(now: datetime | None = None) -> DailyRun:
         return overdue, expiring, completed
 
     planned: list[_Planned] = []
-    manager_ids = set(db.session.scalars(select(Team.manager_id).where(Team.manager_id.is_not(None))))
+    manager_ids = set(db.session.scalars(select(team_managers.c.user_id).distinct()))
     for manager in (p for p in people if p.id in manager_ids):
         overdue, expiring, completed = lines(managed_team_ids(manager))
         planned.append(

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...mail import webhooks
-from ...models import Assignment, Role, Team, User
+from ...models import Assignment, Role, Team, User, team_managers
 from .. import DomainError, audit
 
 
@@ -20,7 +20,8 @@ def managed_team_ids(user: User) -> set[int]:
     """Ids of the teams a user manages and all their descendants, in one recursive query."""
     if user.role not in (Role.MANAGER, Role.ADMIN):
         return set()
-    tree = select(Team.id).where(Team.manager_id == user.id).cte("managed", recursive=True)
+    tree = select(team_managers.c.team_id.label("id")).where(team_managers.c.user_id == user.id)
+    tree = tree.cte("managed", recursive=True)
     tree = tree.union_all(select(Team.id).where(Team.parent_id == tree.c.id))
     return set(db.session.scalars(select(tree.c.id)))
 
@@ -40,24 +41,27 @@ def teams_in_scope(scope: set[int] | None) -> list[Team]:
     return list(db.session.scalars(query))
 
 
-def teams_with_counts(scope: set[int] | None) -> list[tuple[Team, str | None, int]]:
-    """Teams in scope with their manager's email and number of active members (one query)."""
+def teams_with_counts(scope: set[int] | None) -> list[tuple[Team, list[str], int]]:
+    """Teams in scope with their managers' emails and number of active members (two queries)."""
     members = (
         select(User.team_id, func.count().label("members"))
         .where(User.active.is_(True))
         .group_by(User.team_id)
         .subquery()
     )
-    manager = aliased(User)
     query = (
-        select(Team, manager.email, func.coalesce(members.c.members, 0))
-        .outerjoin(manager, manager.id == Team.manager_id)
+        select(Team, func.coalesce(members.c.members, 0))
         .outerjoin(members, members.c.team_id == Team.id)
         .order_by(Team.name)
     )
+    managers = select(team_managers.c.team_id, User.email).join(User, User.id == team_managers.c.user_id)
     if scope is not None:
         query = query.where(Team.id.in_(scope))
-    return [tuple(row) for row in db.session.execute(query)]
+        managers = managers.where(team_managers.c.team_id.in_(scope))
+    emails: dict[int, list[str]] = {}
+    for team_id, email in db.session.execute(managers.order_by(User.email)):
+        emails.setdefault(team_id, []).append(email)
+    return [(team, emails.get(team.id, []), count) for team, count in db.session.execute(query)]
 
 
 def managed_user_ids(user: User) -> set[int]:
@@ -100,7 +104,7 @@ class TeamInput:
 
 def team_tree() -> list[TeamNode]:
     """Every team as a forest of top-level teams (departments) with their children, by name. Two queries."""
-    teams = db.session.scalars(select(Team).options(joinedload(Team.manager)).order_by(Team.name, Team.id)).all()
+    teams = db.session.scalars(select(Team).options(selectinload(Team.managers)).order_by(Team.name, Team.id)).all()
     counts = dict(
         db.session.execute(
             select(User.team_id, func.count(User.id)).where(User.team_id.is_not(None)).group_by(User.team_id)
@@ -198,12 +202,10 @@ def create_team(actor: User, data: TeamInput) -> Team:
 def update_team(actor: User, team: Team, data: TeamInput) -> dict[str, list[str | None]]:
     """Rename, move or change the manager; returns the changes as {field: [before, after]} (empty: nothing)."""
     name, parent, manager = _check(data, team)
-    before = {
-        "name": team.name,
-        "parent": team.parent.name if team.parent else None,
-        "manager": team.manager.email if team.manager else None,
-    }
-    after = {"name": name, "parent": parent.name if parent else None, "manager": manager.email if manager else None}
+    before = {"name": team.name, "parent": team.parent.name if team.parent else None}
+    after = {"name": name, "parent": parent.name if parent else None}
+    if manager is not None and manager not in team.managers:  # the edit form adds a manager; others stay
+        before["manager"], after["manager"] = None, manager.email
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     if data.webhook_url is not None:
         url = data.webhook_url.strip() or None
@@ -216,7 +218,8 @@ def update_team(actor: User, team: Team, data: TeamInput) -> dict[str, list[str 
         return changes
     team.name = name
     team.parent = parent
-    team.manager = manager
+    if "manager" in changes:
+        team.managers.append(manager)
     db.session.flush()
     audit.record("team.updated", actor=actor, target_type="team", target_id=team.id, details=changes)
     if "parent" in changes:  # the team's people now use the AI systems of its new department
@@ -224,6 +227,34 @@ def update_team(actor: User, team: Team, data: TeamInput) -> dict[str, list[str 
 
         requirements.sync(actor)
     return changes
+
+
+def add_manager(actor: User, team: Team, user_id: int | None) -> bool:
+    """Add a manager to the team (an active manager or admin); False when they already manage it."""
+    manager = db.session.get(User, user_id) if user_id is not None else None
+    if manager is None or manager.role not in MANAGER_ROLES or not manager.active:
+        raise TeamError(_("The manager must be an active manager or admin."), "manager_id")
+    if manager in team.managers:
+        return False
+    team.managers.append(manager)
+    db.session.flush()
+    audit.record(
+        "team.manager_added", actor=actor, target_type="team", target_id=team.id, details={"manager": manager.email}
+    )
+    return True
+
+
+def remove_manager(actor: User, team: Team, user_id: int) -> bool:
+    """Remove one of the team's managers; False when that person does not manage it."""
+    manager = next((m for m in team.managers if m.id == user_id), None)
+    if manager is None:
+        return False
+    team.managers.remove(manager)
+    db.session.flush()
+    audit.record(
+        "team.manager_removed", actor=actor, target_type="team", target_id=team.id, details={"manager": manager.email}
+    )
+    return True
 
 
 def member_count(team: Team) -> int:

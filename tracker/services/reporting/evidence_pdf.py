@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
-from xml.sax.saxutils import escape
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_timedelta as babel_format_timedelta
@@ -21,12 +20,13 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase.pdfmetrics import registerFontFamily, stringWidth
+from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
 from ...certificates.typefaces import SANS, SANS_BOLD  # importing registers the packaged DejaVu fonts
 from ...i18n import LANGUAGES, current_language
+from . import pdf_scripts
 from .records import DUE_NEXT_EXPLAINED, CompletedCourse, EvidenceReport, PersonRecord
 
 __all__ = ["render_evidence_pdf"]
@@ -112,14 +112,15 @@ def _p(text: str, style: str = "cell") -> Paragraph:
 
 
 def _e(text: str | None) -> str:
-    return escape(text or "")
+    """Text for a Paragraph: escaped, and Chinese, Japanese or Korean runs in a font that has them."""
+    return pdf_scripts.markup(text)
 
 
 def _one_line(text: str, size: float, width: float) -> str:
     """`text`, shortened with an ellipsis to fit `width` (page headers and footers have one line)."""
-    if stringWidth(text, SANS, size) <= width:
+    if pdf_scripts.width(text, SANS, size) <= width:
         return text
-    while text and stringWidth(text + "…", SANS, size) > width:
+    while text and pdf_scripts.width(text + "…", SANS, size) > width:
         text = text[:-1]
     return text.rstrip() + "…"
 
@@ -156,12 +157,14 @@ class _NumberedCanvas(Canvas):
         self.line(MARGIN_X, MARGIN_BOTTOM - 14, width - MARGIN_X, MARGIN_BOTTOM - 14)
         self.setFillColor(MUTED)
         self.setFont(SANS, 7)
-        self.drawString(MARGIN_X, MARGIN_BOTTOM - 25, _one_line(self._footer, 7, width - 2 * MARGIN_X - 90))
+        footer = _one_line(self._footer, 7, width - 2 * MARGIN_X - 90)
+        pdf_scripts.draw(self, MARGIN_X, MARGIN_BOTTOM - 25, footer, SANS, 7)
         self.drawRightString(
             width - MARGIN_X, MARGIN_BOTTOM - 25, _("Page %(page)s of %(pages)s", page=self._pageNumber, pages=total)
         )
         if self._pageNumber > 1:
-            self.drawString(MARGIN_X, height - MARGIN_TOP + 18, _one_line(self._running_head, 7, width - 2 * MARGIN_X))
+            head = _one_line(self._running_head, 7, width - 2 * MARGIN_X)
+            pdf_scripts.draw(self, MARGIN_X, height - MARGIN_TOP + 18, head, SANS, 7)
             self.line(MARGIN_X, height - MARGIN_TOP + 12, width - MARGIN_X, height - MARGIN_TOP + 12)
         self.restoreState()
 

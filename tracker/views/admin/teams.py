@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from ...authz import get_team_or_404, role_required
 from ...extensions import db
-from ...forms import ConfirmForm
-from ...forms.teams import TeamForm
+from ...forms import ConfirmForm, options
+from ...forms.teams import TeamForm, TeamManagerForm
 from ...models import Role, Team
 from ...services import DomainError
 from ...services.organisation import teams
@@ -17,20 +17,23 @@ from ...services.organisation import teams
 bp = Blueprint("teams", __name__, url_prefix="/teams")
 
 
+def _manager_options(people):
+    return ((u.id, f"{u.display_name} ({u.email})") for u in people)
+
+
 def _team_form(team: Team | None = None, **kwargs) -> TeamForm:
     form = TeamForm(**kwargs)
-    form.parent_id.choices = [("", _("— none: a top-level team or department —"))] + [
-        (t.id, t.name) for t in teams.parent_choices(team)
-    ]
-    form.manager_id.choices = [("", _("— no manager —"))] + [
-        (u.id, f"{u.display_name} ({u.email})") for u in teams.manager_choices()
-    ]
+    form.parent_id.choices = options(
+        ((t.id, t.name) for t in teams.parent_choices(team)), _("— none: a top-level team or department —")
+    )
+    form.manager_id.choices = options(_manager_options(teams.manager_choices()), _("— no manager —"))
     return form
 
 
 def _input(form: TeamForm) -> teams.TeamInput:
     webhook = form.webhook_url.data if form.webhook_url.raw_data is not None else None
-    return teams.TeamInput(form.name.data or "", form.parent_id.data, form.manager_id.data, webhook)
+    manager_id = form.manager_id.data if "manager_id" in form else None  # managers are added on the team's page
+    return teams.TeamInput(form.name.data or "", form.parent_id.data, manager_id, webhook)
 
 
 def _render_index(form: TeamForm | None = None, status: int = 200):
@@ -41,15 +44,26 @@ def _render_index(form: TeamForm | None = None, status: int = 200):
     ), status
 
 
-def _render_edit(team: Team, form: TeamForm | None = None, status: int = 200, delete_error: str | None = None):
+def _render_edit(
+    team: Team,
+    form: TeamForm | None = None,
+    status: int = 200,
+    delete_error: str | None = None,
+    manager_form: TeamManagerForm | None = None,
+):
     if form is None:
         form = _team_form(team, formdata=None, data={"name": team.name})
-        form.parent_id.data, form.manager_id.data = team.parent_id, team.manager_id
+        form.parent_id.data = team.parent_id
         form.webhook_url.data = team.webhook_url or ""
+    if manager_form is None:
+        manager_form = TeamManagerForm(formdata=None)
+    choosable = (u for u in teams.manager_choices() if u not in team.managers)
+    manager_form.manager_id.choices = options(_manager_options(choosable), _("Choose a manager or admin"))
     return render_template(
         "admin/teams/edit.html",
         team=team,
         form=form,
+        manager_form=manager_form,
         delete_error=delete_error,
         members=teams.member_count(team),
     ), status
@@ -88,6 +102,7 @@ def edit(team_id: int):
 def update(team_id: int):
     team = get_team_or_404(team_id)
     form = _team_form(team)
+    del form.manager_id  # the team's managers are added and removed one by one below the form
     if form.validate_on_submit():
         try:
             changes = teams.update_team(current_user, team, _input(form))
@@ -98,6 +113,35 @@ def update(team_id: int):
             flash(_("The team “%(name)s” is saved.", name=team.name) if changes else _("Nothing changed."), "success")
             return redirect(url_for("admin.teams.index"))
     return _render_edit(team, form, status=400)
+
+
+@bp.route("/<int:team_id>/managers", methods=["POST"])
+@role_required(Role.ADMIN)
+def add_manager(team_id: int):
+    team = get_team_or_404(team_id)
+    form = TeamManagerForm()
+    if form.validate_on_submit():
+        try:
+            added = teams.add_manager(current_user, team, form.manager_id.data)
+        except teams.TeamError as exc:
+            form.manager_id.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Manager added.") if added else _("Nothing changed."), "success")
+            return redirect(url_for("admin.teams.edit", team_id=team.id))
+    return _render_edit(team, status=400, manager_form=form)
+
+
+@bp.route("/<int:team_id>/managers/<int:user_id>/remove", methods=["POST"])
+@role_required(Role.ADMIN)
+def remove_manager(team_id: int, user_id: int):
+    team = get_team_or_404(team_id)
+    if not ConfirmForm().validate_on_submit():
+        return _render_edit(team, status=400)
+    removed = teams.remove_manager(current_user, team, user_id)
+    db.session.commit()
+    flash(_("Manager removed.") if removed else _("Nothing changed."), "success")
+    return redirect(url_for("admin.teams.edit", team_id=team.id))
 
 
 @bp.route("/<int:team_id>/delete", methods=["POST"])

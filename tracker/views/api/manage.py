@@ -32,8 +32,15 @@ def team_list():
     scope = manager_scope(current_user)
     return schemas.TeamList(
         teams=[
-            schemas.Team(id=t.id, name=t.name, parent_id=t.parent_id, manager=manager, members=members)
-            for t, manager, members in teams.teams_with_counts(scope)
+            schemas.Team(
+                id=t.id,
+                name=t.name,
+                parent_id=t.parent_id,
+                manager=managers[0] if managers else None,
+                managers=managers,
+                members=members,
+            )
+            for t, managers, members in teams.teams_with_counts(scope)
         ]
     )
 

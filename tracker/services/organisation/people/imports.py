@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from ....extensions import db
 from ....models import Role, Team, User
@@ -122,7 +122,8 @@ def _check_duplicates(rows: list[ImportRow]) -> None:
 
 
 def _check_managers(plan: ImportPlan) -> None:
-    """One manager per team; the manager exists or is in the file; an existing different manager is a conflict."""
+    """One manager per team; the manager exists or is in the file; a team whose managers do not include them is a
+    conflict (its managers are changed on the team's page, not by an import)."""
     in_file = {row.email for row in plan.rows if row.email}
     by_team: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     rows_by_team: dict[str, list[ImportRow]] = defaultdict(list)
@@ -152,14 +153,15 @@ def _check_managers(plan: ImportPlan) -> None:
             continue
         email = next(iter(managers))
         team = plan.teams.get(key)
-        if team is not None and team.manager is not None and team.manager.email != email:
+        current = [m.email for m in team.managers] if team is not None else []
+        if current and email not in current:
             for row in rows_by_team[key]:
                 row.errors.append(
                     _(
                         "The team %(name)s already has the manager %(manager)s, not %(email)s. "
                         "Change the team's manager first, or correct the file.",
                         name=team.name,
-                        manager=team.manager.email,
+                        manager=", ".join(current),
                         email=email,
                     )
                 )
@@ -200,7 +202,7 @@ def plan_import(text: str, filename: str = "") -> ImportPlan:
 
     emails = {row.email for row in rows if row.email} | {row.manager for row in rows if row.manager}
     plan.users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(sorted(emails))))}
-    existing_teams = db.session.scalars(select(Team).options(joinedload(Team.manager))).unique().all()
+    existing_teams = db.session.scalars(select(Team).options(selectinload(Team.managers))).unique().all()
     by_exact = {team.name: team for team in existing_teams}
     by_lower = {team.name.lower(): team for team in existing_teams}
     for row in rows:
@@ -224,7 +226,7 @@ def plan_import(text: str, filename: str = "") -> ImportPlan:
     for key, email in sorted(plan.managers.items()):
         team = plan.teams.get(key)
         manager = plan.users.get(email)
-        if team is None or manager is None or team.manager_id != manager.id:
+        if team is None or manager is None or manager not in team.managers:
             plan.manager_changes.append((plan.team_names[key], email))
         if (manager is None or manager.role == Role.LEARNER) and email not in plan.promotions:
             plan.promotions.append(email)
@@ -285,8 +287,8 @@ def apply_import(plan: ImportPlan, actor: User) -> ImportResult:
     managers_set = promoted = 0
     for key, email in plan.managers.items():
         team, manager = teams[key], users[email]
-        if team.manager_id != manager.id:
-            team.manager_id = manager.id
+        if manager not in team.managers:
+            team.managers.append(manager)
             managers_set += 1
         if manager.role == Role.LEARNER:
             audit.record(
