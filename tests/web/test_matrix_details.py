@@ -6,9 +6,12 @@ import re
 from datetime import date, timedelta
 from html import unescape
 
+from sqlalchemy import select
+
 from tests import factories
 from tracker.enums import Role
 from tracker.extensions import db
+from tracker.models import Course, Team
 from tracker.services.organisation import assignments
 
 
@@ -66,3 +69,33 @@ def test_each_person_has_a_card_listing_every_course_status(client, login_as, ma
     assert cards.count('class="matrix-card-course"') == 2  # one course, two people
     region = re.search(r'<div class="table-wrap matrix-wide" ([^>]*)>', page).group(1)
     assert 'role="region"' in region and 'tabindex="0"' in region and "aria-label=" in region
+
+
+def _selected(page: str) -> dict[str, str]:
+    """The option chosen in each filter of the page's GET form, by the select's name."""
+    chosen = {}
+    for name, options in re.findall(r'<select id="f-[^"]+" name="([^"]+)">(.*?)</select>', page, re.S):
+        picked = re.search(r'<option value="([^"]*)" selected>', options)
+        chosen[name] = picked.group(1) if picked else ""
+    return chosen
+
+
+def test_the_filters_show_what_is_applied(client, login_as, make_user):
+    login_as(_org(make_user))
+    team_id = db.session.scalar(select(Team.id).where(Team.name == "Alpha"))
+    course_id = db.session.scalar(select(Course.id).where(Course.slug == "chip-course"))
+    page = client.get(f"/manager/?team={team_id}&course={course_id}&status=overdue&sort=team&per_page=25")
+    assert _selected(page.get_data(as_text=True)) == {
+        "team": str(team_id),
+        "course": str(course_id),
+        "status": "overdue",
+        "sort": "team",
+        "per_page": "25",
+    }
+    assert _selected(client.get("/manager/").get_data(as_text=True)) == {
+        "team": "",
+        "course": "",
+        "status": "",
+        "sort": "name",
+        "per_page": "50",
+    }
