@@ -47,13 +47,17 @@ def matrix_xlsx(job: Job) -> None:
 
 @handler("export.matrix_csv")
 def matrix_csv(job: Job) -> None:
-    _scope_, _filters, result = _matrix(job)
+    scope = _scope(job)
+    filters = matrix.Filters.from_query(MultiDict(job.params.get("filters") or {}))
+    progress(job, 0, 2)
+    people, courses = matrix.count_people(scope, filters), matrix.export_courses(filters)
     path = jobs.new_result_path(job, "csv")
     with path.open("w", encoding="utf-8", newline="") as out:
-        for chunk in matrix_export.csv_lines(result):
+        for chunk in matrix_export.csv_stream(scope, filters):
             out.write(chunk)
+    progress(job, 1, 2)
     jobs.attach_result(job, path, f"team-matrix-{date.today().isoformat()}.csv", "text/csv")
-    job.summary = f"{len(result.rows)} people × {len(result.courses)} courses"
+    job.summary = f"{people} people × {len(courses)} courses"
 
 
 @handler("export.certificates_zip")

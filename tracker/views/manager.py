@@ -73,8 +73,9 @@ def export_csv():
     filters = _filters()
     people = matrix.count_people(scope, filters)
     _record_export("csv", filters, people)
-    lines = matrix_export.streamed_csv_lines(matrix.export_courses(filters), matrix.iter_rows(scope, filters))
-    return download_response(stream_with_context(lines), _export_name("csv"), "text/csv")
+    return download_response(
+        stream_with_context(matrix_export.csv_stream(scope, filters)), _export_name("csv"), "text/csv"
+    )
 
 
 @bp.route("/export.xlsx")

@@ -416,6 +416,68 @@ def iter_rows(scope: set[int] | None, filters: Filters, now: datetime | None = N
             yield row
 
 
+def export_query(scope: set[int] | None, filters: Filters, course_ids: list[int]) -> Select:
+    """Everything a CSV export shows, as one query over the maintained tables: a row per person and stored cell
+    (a person without any has one row of NULLs), people in matrix order, the rows of a person together.
+
+    Columns: user id, name, email, team, job role, course id, status, assigned, due on, percent, best score,
+    completed at, certificate code, certificate expiry; dates as ISO 8601 text (moments in UTC, `...Z`), made by
+    the database. Courses without a stored cell are not started. Only the published courses have cells, so with
+    no course filter every cell is read; the caller skips any other course."""
+    selection = _selection(scope, filters, course_ids)
+    cell = aliased(MatrixCell)
+    latest = (  # the current revision of the latest cycle's certificate (an indexed lookup per cell)
+        select(Certificate.id)
+        .join(Completion, Completion.id == Certificate.completion_id)
+        .where(Certificate.user_id == cell.user_id, Certificate.course_id == cell.course_id, is_current_revision())
+        .order_by(Completion.cycle.desc())
+        .limit(1)
+        .correlate(cell)
+        .scalar_subquery()
+    )
+    on_cell = cell.user_id == MatrixPerson.user_id
+    if filters.course_id is not None:
+        on_cell = and_(on_cell, cell.course_id.in_(course_ids or [-1]))
+    return (
+        _ordered_people(selection)
+        .add_columns(
+            cell.course_id,
+            cell.status,
+            cell.assigned,
+            _iso_text(cell.due_on, moment=False),
+            CourseProgress.percent,
+            CourseProgress.best_score,
+            _iso_text(CourseProgress.completed_at),
+            Certificate.code,
+            _iso_text(Certificate.expires_at),
+        )
+        .outerjoin(cell, on_cell)
+        .outerjoin(
+            CourseProgress, and_(CourseProgress.user_id == cell.user_id, CourseProgress.course_id == cell.course_id)
+        )
+        .outerjoin(Certificate, Certificate.id == latest)
+    )
+
+
+def _iso_text(column, *, moment: bool = True):
+    """A date (2026-01-31) or a moment in UTC (2026-01-31T09:00:00Z) as text, as `cells.iso_utc` writes them."""
+    if db.engine.dialect.name == "postgresql":
+        if moment:
+            return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        return func.to_char(column, "YYYY-MM-DD")
+    return func.strftime("%Y-%m-%dT%H:%M:%SZ" if moment else "%Y-%m-%d", column)  # SQLite stores UTC
+
+
+def export_settings(scope: set[int] | None, filters: Filters, course_ids: list[int]) -> tuple[bool, bool, bool]:
+    """(pseudonymise, hide scores, totals only) for an export by a viewer with this scope: the privacy settings
+    as the matrix page applies them (admins, scope None, see every row)."""
+    settings = privacy.settings()
+    if scope is None:
+        return settings.pseudonymise_exports, False, False
+    everyone = _count(_selection(scope, filters, course_ids).in_scope)
+    return settings.pseudonymise_exports, not settings.managers_see_scores, settings.aggregate_only(everyone)
+
+
 def count_people(scope: set[int] | None, filters: Filters, now: datetime | None = None) -> int:
     """How many people a matrix (or its export) covers, with every filter applied."""
     now = now or utcnow()
