@@ -14,6 +14,7 @@ from ..enums import Role
 from ..extensions import db
 from ..inputs import bounded_int, is_digits
 from ..services import audit
+from ..services.organisation import teams
 from ..services.reporting import evidence
 from ..services.reporting.evidence_pdf import render_evidence_pdf
 from ..services.reporting.records import EVIDENCE_CSV_HEADER, csv_text, evidence_csv_rows
@@ -62,7 +63,7 @@ def evidence_page():
         report=result.report,
         headline=result.headline,
         page=result.page,
-        teams=evidence.choosable_teams(manager_scope(current_user)),
+        teams=teams.filter_choices(manager_scope(current_user), scope.team_id),
     )
 
 
