@@ -41,7 +41,7 @@ def dashboard():
     return render_template(
         "manager/dashboard.html",
         matrix=result,
-        teams=teams.teams_in_scope(scope),
+        teams=teams.filter_choices(scope, filters.team_id),
         all_courses=matrix.course_choices(),
         by_month=matrix.completions_by_month(scope),
         course_rates=[(title, result.totals[cid].rate) for cid, _, title in result.courses],

@@ -43,7 +43,7 @@ def coverage_page():
     return render_template(
         "programme/coverage.html",
         coverage=result,
-        teams=teams.teams_in_scope(scope),
+        teams=teams.filter_choices(scope, filters.team_id),
         system_choices=inventory.system_choices(),
         statuses=CoverageStatus.labels(),
         per_page_choices=coverage.PER_PAGE_CHOICES,

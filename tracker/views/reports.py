@@ -6,14 +6,15 @@ A team outside the viewer's reach answers 404.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..authz import get_team_or_404, manager_scope, role_required
 from ..enums import Role
 from ..extensions import db
-from ..inputs import is_digits
+from ..inputs import bounded_int, is_digits
 from ..services import audit
+from ..services.organisation import teams
 from ..services.reporting import evidence
 from ..services.reporting.evidence_pdf import render_evidence_pdf
 from ..services.reporting.records import EVIDENCE_CSV_HEADER, csv_text, evidence_csv_rows
@@ -52,11 +53,17 @@ def _download(scope: evidence.Scope, report, extension: str, body, mimetype: str
 @role_required(Role.MANAGER, Role.ADMIN)
 def evidence_page():
     scope = _scope()
+    number = bounded_int(request.args.get("page"), 1)
+    result = evidence.page(scope, current_app.config["ORGANISATION_NAME"], number)
+    if result.page.number != number:  # a page past the end: show the last one at its own address
+        return redirect(url_for("reports.evidence_page", **{**request.args.to_dict(), "page": result.page.number}))
     return render_template(
         "reports/evidence.html",
         scope=scope,
-        report=_report(scope),
-        teams=evidence.choosable_teams(manager_scope(current_user)),
+        report=result.report,
+        headline=result.headline,
+        page=result.page,
+        teams=teams.filter_choices(manager_scope(current_user), scope.team_id),
     )
 
 

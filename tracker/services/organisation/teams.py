@@ -41,6 +41,59 @@ def teams_in_scope(scope: set[int] | None) -> list[Team]:
     return list(db.session.scalars(query))
 
 
+FILTER_LIMIT = 100  # a team filter lists every team up to this many; beyond, the tree around the chosen team
+
+
+@dataclass(frozen=True)
+class TeamChoices:
+    """The teams a filter offers: (id, name, "Parent / Team" path), and whether that is every team in scope."""
+
+    teams: list[tuple[int, str, str]]
+    complete: bool
+
+    @property
+    def by_name(self) -> list[tuple[int, str]]:
+        return [(team_id, name) for team_id, name, _path in self.teams]
+
+    @property
+    def by_path(self) -> list[tuple[int, str]]:
+        return [(team_id, path) for team_id, _name, path in self.teams]
+
+
+def filter_choices(scope: set[int] | None, current: int | None = None, limit: int = FILTER_LIMIT) -> TeamChoices:
+    """The teams a filter offers (scope: the viewer's team ids, None for all), in one query. Up to `limit` teams
+    in scope: all of them, by name. Beyond: the top-level teams of the scope (the first `limit`), and around the
+    chosen team its ancestors and its sub-teams, by path, so that a large tree is walked down one level at a time
+    rather than sent as thousands of options."""
+    rows = db.session.execute(select(Team.id, Team.name, Team.parent_id)).all()
+    by_id = {row.id: row for row in rows}
+    visible = [row for row in rows if scope is None or row.id in scope]
+
+    def path(team_id: int) -> str:
+        names, row, seen = [], by_id.get(team_id), set()
+        while row is not None and row.id not in seen:
+            seen.add(row.id)
+            names.append(row.name)
+            row = by_id.get(row.parent_id) if row.parent_id is not None else None
+        return " / ".join(reversed(names))
+
+    if len(visible) <= limit:
+        chosen = [(row.id, row.name, path(row.id)) for row in visible]
+        return TeamChoices(sorted(chosen, key=lambda t: (t[1].casefold(), t[0])), True)
+    ids = {row.id for row in visible}
+    roots = sorted((row for row in visible if row.parent_id not in ids), key=lambda row: row.name.casefold())
+    picked = {row.id for row in roots[:limit]}
+    if current in ids:
+        row, seen = by_id[current], set()
+        while row is not None and row.id in ids and row.id not in seen:  # the chosen team and its ancestors
+            seen.add(row.id)
+            picked.add(row.id)
+            row = by_id.get(row.parent_id) if row.parent_id is not None else None
+        picked |= {row.id for row in visible if row.parent_id == current}  # its sub-teams
+    chosen = [(team_id, by_id[team_id].name, path(team_id)) for team_id in picked]
+    return TeamChoices(sorted(chosen, key=lambda t: (t[2].casefold(), t[0])), False)
+
+
 def teams_with_counts(scope: set[int] | None) -> list[tuple[Team, list[str], int]]:
     """Teams in scope with their managers' emails and number of active members (two queries)."""
     members = (

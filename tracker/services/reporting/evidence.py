@@ -1,7 +1,9 @@
 """Evidence of AI-literacy training: who was trained on what, when, with what result, and what is due next.
 
 The report covers the active people of a scope (the organisation, or a team with its sub-teams); deactivated
-accounts are left out and counted. It is built with a fixed number of queries, whatever the number of people.
+accounts are left out and counted. The downloads carry everybody, built with a fixed number of queries; the page shows
+one page of people (in the matrix's name order, read through its maintained index) and headline counts computed in
+SQL, so its cost depends on the page, not on the size of the organisation.
 """
 
 from __future__ import annotations
@@ -12,16 +14,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from ...enums import CertificateStatus, Role
+from ...enums import CellStatus, CertificateStatus, Role
 from ...extensions import db
-from ...models import Certificate, Completion, Course, Team, User, utcnow
+from ...models import Certificate, Completion, Course, MatrixCell, MatrixPerson, Team, User, utcnow
 from ..certification import status
 from ..organisation.assignments import Person, due_dates
-from ..queries import is_current_revision
+from ..paging import Page, clamp_page
+from ..queries import is_current_revision, published_courses
+from . import status_table
 from .records import CompletedCourse, DueItem, EvidenceReport, PersonRecord
+
+PER_PAGE = 50  # people per page of the report page (the downloads carry everybody)
 
 
 @dataclass(frozen=True)
@@ -112,18 +119,156 @@ def _current_certificates(people_ids) -> list:
     ).all()
 
 
-def build(scope: Scope, organisation_name: str, now: datetime | None = None) -> EvidenceReport:
-    now = now or utcnow()
-    today = now.date()
-    people_rows = db.session.execute(
-        select(User.id, User.display_name, User.email, User.job_role, User.role, User.active, User.team_id, Team.name)
-        .outerjoin(Team, Team.id == User.team_id)
-        .where(_in_scope(scope))
-    ).all()
-    active = [row for row in people_rows if row.active]
-    active.sort(key=lambda row: (row.display_name.casefold(), row.email))
-    active_ids = select(User.id).where(_in_scope(scope), User.active.is_(True))
+_PEOPLE_COLUMNS = (
+    User.id,
+    User.display_name,
+    User.email,
+    User.job_role,
+    User.role,
+    User.active,
+    User.team_id,
+    Team.name,
+)
 
+
+def _name_order(row) -> tuple[str, int]:
+    """The matrix's name order (`MatrixPerson.name_key`, then the id), so the page and the downloads agree."""
+    return row.display_name.lower()[:200], row.id
+
+
+def build(scope: Scope, organisation_name: str, now: datetime | None = None) -> EvidenceReport:
+    """The whole report, for the downloads: every active person of the scope."""
+    now = now or utcnow()
+    people_rows = db.session.execute(
+        select(*_PEOPLE_COLUMNS).outerjoin(Team, Team.id == User.team_id).where(_in_scope(scope))
+    ).all()
+    active = sorted((row for row in people_rows if row.active), key=_name_order)
+    active_ids = select(User.id).where(_in_scope(scope), User.active.is_(True))
+    return EvidenceReport(
+        organisation_name=organisation_name,
+        generated_at=now,
+        scope_label=scope.label,
+        people=tuple(_records(active, active_ids, now)),
+        inactive_excluded=len(people_rows) - len(active),
+    )
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The counts at the top of the report page, for the whole scope."""
+
+    people: int
+    with_completion: int
+    with_overdue: int
+    inactive_excluded: int
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    report: EvidenceReport  # the people of this page only
+    headline: Headline
+    page: Page[PersonRecord]
+
+
+def _page_query(scope: Scope) -> Select:
+    """Active people of the scope in name order, read through the matrix's summary rows and their name index."""
+    query = (
+        select(*_PEOPLE_COLUMNS)
+        .select_from(MatrixPerson)
+        .join(User, User.id == MatrixPerson.user_id)
+        .outerjoin(Team, Team.id == User.team_id)
+        .where(MatrixPerson.active.is_(True))
+    )
+    if scope.team_ids is not None:
+        query = query.where(MatrixPerson.team_id.in_(sorted(scope.team_ids)))
+    return query.order_by(MatrixPerson.name_key, MatrixPerson.user_id)
+
+
+def headline(scope: Scope, now: datetime) -> Headline:
+    """The headline counts of the whole scope, in three aggregate queries (the matrix tables must be in sync).
+
+    Who is in the scope (active or not) comes from the matrix's summary rows, which hold exactly that. The other
+    counts follow the report's own rules, which are not the matrix's statuses, so they are SQL aggregates:
+    - "with a completed course" counts any completion ever recorded (of any course, whatever its certificate),
+      where the matrix counts current statuses of published courses;
+    - "with overdue training" is a due item past its date, as listed per person: an assigned course never
+      completed in any cycle, or the renewal of the latest completion of a course whose current (issued, not
+      revoked) certificate has expired. The matrix's "overdue" and "expired" cells are wider (a revoked
+      certificate or a new cycle make a cell overdue again; a certificate still pending counts as expired there),
+      so they only pick the candidates, through their index, and the report's rules decide among them.
+    """
+    person = MatrixPerson
+    in_scope = [] if scope.team_ids is None else [person.team_id.in_(sorted(scope.team_ids))]
+    active = person.active.is_(True)
+    people, inactive = db.session.execute(
+        select(func.count(case((active, 1))), func.count(case((~active, 1)))).where(*in_scope)
+    ).one()
+    with_completion = db.session.scalar(
+        select(func.count()).where(active, *in_scope, exists().where(Completion.user_id == person.user_id))
+    )
+    cell = MatrixCell
+    never_completed = ~exists().where(Completion.user_id == cell.user_id, Completion.course_id == cell.course_id)
+    later = aliased(Completion)
+    expired_renewal = exists(  # read from the certificates of the person and course, the cheap tests first
+        select(Certificate.id)
+        .join(Completion, Completion.id == Certificate.completion_id)
+        .where(
+            Certificate.user_id == cell.user_id,
+            Certificate.course_id == cell.course_id,
+            Certificate.pdf_sha256.is_not(None),  # a certificate still pending has no expiry status yet
+            Certificate.expires_at <= now,
+            Certificate.revoked_at.is_(None),
+            is_current_revision(),
+            ~exists().where(
+                later.user_id == Completion.user_id,
+                later.course_id == Completion.course_id,
+                later.cycle > Completion.cycle,
+            ),
+        )
+    )
+    overdue, expired = CellStatus.OVERDUE.value, CellStatus.EXPIRED.value
+    with_overdue = db.session.scalar(
+        select(func.count(func.distinct(cell.user_id))).where(
+            # The candidate cells through their (course, status) index, each person looked up by key.
+            cell.course_id.in_(published_courses(Course.id)),
+            cell.status.in_([overdue, expired]),
+            exists().where(person.user_id == cell.user_id, active, *in_scope),
+            or_(
+                and_(cell.status == overdue, cell.assigned.is_(True), cell.due_on < now.date(), never_completed),
+                and_(cell.status == expired, expired_renewal),
+            ),
+        )
+    )
+    return Headline(people or 0, with_completion or 0, with_overdue or 0, inactive or 0)
+
+
+def page(
+    scope: Scope, organisation_name: str, number: int, per_page: int = PER_PAGE, now: datetime | None = None
+) -> ReportPage:
+    """One page of the report with the headline counts of the whole scope: a fixed number of queries, and a cost
+    that depends on the page (a page past the end shows the last one)."""
+    now = now or utcnow()
+    status_table.sync(now)
+    counts = headline(scope, now)
+    number = clamp_page(number, counts.people, per_page)
+    rows = db.session.execute(_page_query(scope).limit(per_page).offset((number - 1) * per_page)).all()
+    people = tuple(_records(rows, [row.id for row in rows], now))
+    report = EvidenceReport(
+        organisation_name=organisation_name,
+        generated_at=now,
+        scope_label=scope.label,
+        people=people,
+        inactive_excluded=counts.inactive_excluded,
+    )
+    return ReportPage(report, counts, Page(people, counts.people, number, per_page))
+
+
+def _records(active, active_ids, now: datetime) -> list[PersonRecord]:
+    """The records of these people (rows of `_PEOPLE_COLUMNS`, in order; `active_ids`: their ids, as a list or
+    a query), in a fixed number of queries."""
+    today = now.date()
+    if not active:
+        return []
     completions: dict[int, list[tuple[Completion, Certificate | None]]] = defaultdict(list)
     seen: set[int] = set()
     for completion, cert in _current_certificates(active_ids):
@@ -131,7 +276,12 @@ def build(scope: Scope, organisation_name: str, now: datetime | None = None) -> 
             continue
         seen.add(completion.id)
         completions[completion.user_id].append((completion, cert))
-    course_titles = dict(db.session.execute(select(Course.id, Course.title)).all())
+    course_titles: dict[int, str] = {}
+    published: set[int] = set()
+    for course_id, title, is_published in db.session.execute(select(Course.id, Course.title, Course.published)):
+        course_titles[course_id] = title
+        if is_published:
+            published.add(course_id)
     assigned = due_dates(Person(row.id, row.team_id, row.job_role) for row in active)
 
     people = []
@@ -160,7 +310,8 @@ def build(scope: Scope, organisation_name: str, now: datetime | None = None) -> 
                 latest[completion.course_id] = (completion, cert)
         due: list[DueItem] = []
         for course_id, due_on in assigned.get(row.id, {}).items():
-            if course_id not in latest and course_id in course_titles:
+            # Published courses only: the ones a person can take (and the ones the matrix keeps due dates of).
+            if course_id not in latest and course_id in published:
                 due.append(DueItem("assignment", course_titles[course_id], due_on, due_on < today))
         for _completion, cert in latest.values():
             state = status(cert, now) if cert is not None else None
@@ -181,13 +332,7 @@ def build(scope: Scope, organisation_name: str, now: datetime | None = None) -> 
                 due=tuple(due),
             )
         )
-    return EvidenceReport(
-        organisation_name=organisation_name,
-        generated_at=now,
-        scope_label=scope.label,
-        people=tuple(people),
-        inactive_excluded=len(people_rows) - len(active),
-    )
+    return people
 
 
 def file_name(scope: Scope, report: EvidenceReport, extension: str) -> str:
