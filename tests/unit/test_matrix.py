@@ -183,3 +183,19 @@ def test_matrix_query_count_is_the_same_for_50_and_5000_learners(org, count_quer
     assert small.count == large.count
     assert large.count <= 10
     assert status_table.differences(now=NOW) == []
+
+
+def test_a_commit_brings_the_tables_along_in_its_own_transaction(app):
+    """What a commit itself flushes (an added person never flushed before) is in the matrix tables when the commit
+    returns, not only after the next read in this session: other sessions and workers read them too. (The test's
+    commits stay inside its own transaction, so the check reads through the same connection.)"""
+    person = User(email="unflushed@example.org", display_name="Unflushed", password_hash="x", role=Role.LEARNER.value)
+    person.session_token = accounts.new_session_token()
+    db.session.add(person)
+    db.session.commit()
+    assert status_table.PENDING not in db.session.info
+    # Plain SQL on the connection: no ORM read that would bring the tables up to date on the way.
+    stored = db.session.connection().exec_driver_sql(
+        "SELECT count(*) FROM matrix_people WHERE user_id = %s" % int(person.id)
+    )
+    assert stored.scalar() == 1
