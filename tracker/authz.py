@@ -234,7 +234,10 @@ def get_course_or_404(slug: str, *, with_content: bool = False) -> Course:
 
 def get_course_view_or_404(slug: str, language: str) -> structure.CourseView:
     """The course as its learners see it in `language` (cached per version), if the user may see it."""
-    return structure.view(get_course_or_404(slug), language)
+    course = catalog.course_head_by_slug(slug)  # its own fields only: the content comes from the cache
+    if course is None or not can_view_course(current_user, course):
+        abort(404)
+    return structure.view(course, language)
 
 
 def get_module_or_404(course: Course, module_slug: str) -> Module:

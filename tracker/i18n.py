@@ -11,7 +11,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import date, datetime, timedelta
 
-from flask import Flask, current_app, has_app_context, has_request_context, request, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import (
     Babel,
     format_date,
@@ -20,6 +20,7 @@ from flask_babel import (
     format_timedelta,
     get_locale,
     get_timezone,
+    get_translations,
 )
 from flask_login import current_user
 
@@ -104,9 +105,31 @@ def duration(value: timedelta | None) -> str:
     return format_timedelta(value, granularity="second", threshold=1)
 
 
+def _translations():
+    """The catalogue of the request's language, looked up once per request and language: Flask-Babel looks it up
+    again for every string, and a page of course cards shows dozens. A language changed during the request (a new
+    locale object) is followed."""
+    if not has_app_context():
+        return get_translations()
+    locale = get_locale()
+    memo = g.get("_tracker_translations")
+    if memo is None or memo[0] is not locale:
+        memo = (locale, get_translations())
+        g._tracker_translations = memo
+    return memo[1]
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=_babel_locale, timezone_selector=_timezone)
+    # Templates translate through the memo above (the same catalogues as Flask-Babel's own callables).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.filters.update(
         localtime=localtime,
         localdate=localdate,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import Course, LearningPath, LearningPathCourse, Module
-from ..queries import published_courses
 from . import structure
 
 
@@ -16,9 +15,15 @@ def course_content_options():
     return selectinload(Course.modules).options(selectinload(Module.lessons), selectinload(Module.quiz))
 
 
-def published_rows() -> list[Course]:
-    """Every published course row (no content), by title."""
-    return list(db.session.scalars(published_courses().order_by(Course.title)))
+def published_rows() -> list[Row]:
+    """Every published course row's own fields (`structure.head_columns()`, no content), by title."""
+    c = Course.__table__.c  # table columns throughout: a plain Core statement, no ORM compilation
+    return list(db.session.execute(select(*structure.head_columns()).where(c.published.is_(True)).order_by(c.title)))
+
+
+def course_head_by_slug(slug: str) -> Row | None:
+    """A course row's own fields (`structure.head_columns()`), for a page that shows it from the structure cache."""
+    return db.session.execute(select(*structure.head_columns()).where(Course.__table__.c.slug == slug)).first()
 
 
 def published_views(language: str) -> list[structure.CourseView]:

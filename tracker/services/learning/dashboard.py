@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import Row
+
 from ...enums import StepKind
 from ...extensions import db
-from ...models import Certificate, CourseProgress, User, utcnow
+from ...models import Certificate, User, utcnow
 from .. import certification
 from ..organisation.assignments import Person, due_dates
 from ..queries import current_certificates
@@ -21,16 +23,17 @@ class Dashboard:
     due: dict[int, date]  # course id -> due date
     certificates: dict[int, Certificate]  # course id -> the current certificate
     renewals: list[Certificate]  # certificates in their recertification window
-    mine: list[tuple[CourseProgress, progress.CourseState]]  # courses started, most recent activity first
-    resume: tuple[CourseProgress, progress.CourseState] | None  # the most recent unfinished course
+    mine: list[tuple[Row, progress.CourseState]]  # courses started (`progress.started`), most recent activity first
+    resume: tuple[Row, progress.CourseState] | None  # the most recent unfinished course
     not_started: list[progress.CourseState]
 
 
 def build(user: User, language: str, now: datetime | None = None) -> Dashboard:
     now = now or utcnow()
     courses = catalog.published_views(language)
-    states = progress.course_states(user.id, courses)
-    rows = [row for row in progress.progress_rows(user.id) if row.course_id in states]
+    own = progress.started(user.id)
+    states = progress.course_states(user.id, courses, cycle_starts={r.course_id: r.cycle_started_at for r in own})
+    rows = [row for row in own if row.course_id in states]
     mine = [(row, states[row.course_id]) for row in rows]
     started = {row.course_id for row in rows}
     certificates = {

@@ -7,12 +7,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, Row, func, literal_column, null, select, type_coerce, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from ...enums import ProgressStatus, StepKind
 from ...extensions import db
 from ...models import Attempt, Course, CourseProgress, Lesson, LessonRead, Module, Quiz, User, utcnow
+from ...models.types import UTCDateTime
 from .catalog import course_with_content, published_views
 
 
@@ -96,32 +97,50 @@ class CourseState:
         return NextStep(StepKind.DONE)
 
 
-def course_states(user_id: int, courses: Sequence[Course]) -> dict[int, CourseState]:
-    """Build the state of several courses for one learner with three queries, whatever their number."""
+def course_states(
+    user_id: int, courses: Sequence[Course], *, cycle_starts: dict[int, datetime] | None = None
+) -> dict[int, CourseState]:
+    """Build the state of several courses for one learner with one statement, whatever their number: the lessons
+    read, the quiz passes and when each recertification cycle began (`cycle_starts`, course id -> start, when the
+    caller has read them already). Plain columns, no ORM objects: this runs on every learner page."""
     lesson_ids = [lesson.id for c in courses for m in c.modules for lesson in m.lessons]
     quiz_course = {m.quiz.id: c.id for c in courses for m in c.modules if m.quiz is not None}
-    read = (
-        set(
-            db.session.scalars(
-                select(LessonRead.lesson_id).where(LessonRead.user_id == user_id, LessonRead.lesson_id.in_(lesson_ids))
+    reads, attempts, stored = LessonRead.__table__.c, Attempt.__table__.c, CourseProgress.__table__.c
+    score, moment = type_coerce(null(), Integer()), type_coerce(null(), UTCDateTime())
+    parts = []
+    if cycle_starts is None and courses:
+        parts.append(
+            select(literal_column("'c'"), stored.course_id, score, stored.cycle_started_at).where(
+                stored.user_id == user_id,
+                stored.course_id.in_([c.id for c in courses]),
+                stored.cycle_started_at.is_not(None),
             )
         )
-        if lesson_ids
-        else set()
-    )
-    cycle_start = _cycle_starts([user_id], [c.id for c in courses])
-    best: dict[int, int] = {}
     if quiz_course:
-        passes = db.session.execute(
-            select(Attempt.user_id, Attempt.quiz_id, Attempt.score, Attempt.submitted_at).where(
-                Attempt.user_id == user_id, Attempt.passed.is_(True), Attempt.quiz_id.in_(list(quiz_course))
+        parts.append(
+            select(literal_column("'p'"), attempts.quiz_id, attempts.score, attempts.submitted_at).where(
+                attempts.user_id == user_id, attempts.passed.is_(True), attempts.quiz_id.in_(list(quiz_course))
             )
         )
-        best = _best_scores(passes, quiz_course, cycle_start)[user_id]
-    states = {}
-    for course in courses:
-        states[course.id] = _state(course, read, best)
-    return states
+    if lesson_ids:
+        parts.append(
+            select(literal_column("'r'"), reads.lesson_id, score, moment).where(
+                reads.user_id == user_id, reads.lesson_id.in_(lesson_ids)
+            )
+        )
+    read: set[int] = set()
+    passes = []
+    starts = dict(cycle_starts or {})
+    if parts:
+        for kind, key, points, at in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+            if kind == "r":
+                read.add(key)
+            elif kind == "p":
+                passes.append((user_id, key, points, at))
+            else:
+                starts[key] = at
+    best = _best_scores(passes, quiz_course, {(user_id, c): at for c, at in starts.items() if at is not None})[user_id]
+    return {course.id: _state(course, read, best) for course in courses}
 
 
 def _cycle_starts(user_ids: Sequence[int], course_ids: Sequence[int]) -> dict[tuple[int, int], datetime]:
@@ -292,6 +311,19 @@ def progress_rows(user_id: int) -> list[CourseProgress]:
             select(CourseProgress)
             .where(CourseProgress.user_id == user_id)
             .order_by(CourseProgress.last_activity_at.desc())
+        )
+    )
+
+
+def started(user_id: int) -> list[Row]:
+    """The learner's courses in progress or done, most recent activity first: course_id, last_activity_at and
+    cycle_started_at only (one plain statement; `course_states` takes the cycle starts from it)."""
+    c = CourseProgress.__table__.c
+    return list(
+        db.session.execute(
+            select(c.course_id, c.last_activity_at, c.cycle_started_at)
+            .where(c.user_id == user_id)
+            .order_by(c.last_activity_at.desc())
         )
     )
 

@@ -132,6 +132,26 @@ class _Cache:
 _cache = _Cache(CACHE_SIZE)
 
 
+def head_columns() -> tuple:
+    """The course row's own fields that a CourseView shows (plain columns: no ORM object is built for them)."""
+    c = Course.__table__.c
+    return (
+        c.id,
+        c.slug,
+        c.title,
+        c.summary,
+        c.audience,
+        c.estimated_minutes,
+        c.facts_checked,
+        c.certificate_valid_months,
+        c.version,
+        c.content_hash,
+        c.published,
+        c.source_language,
+        c.translations,
+    )
+
+
 def _text(obj: Any, language: str, key: str, default: Any) -> tuple[Any, bool]:
     translated = (obj.translations or {}).get(language, {})
     return (translated[key], True) if key in translated else (default, False)
@@ -191,9 +211,9 @@ def _content_options():
     )
 
 
-def views(courses: Sequence[Course], language: str) -> list[CourseView]:
-    """CourseViews for course rows (loaded without their content): content is read only for the courses whose
-    version is not cached yet, in one batch."""
+def views(courses: Sequence[Any], language: str) -> list[CourseView]:
+    """CourseViews for course rows (Course objects, or rows of `head_columns()`; loaded without their content):
+    content is read only for the courses whose version is not cached yet, in one batch."""
     missing = [c.id for c in courses if _cache.get((c.id, c.content_hash, language)) is None]
     if missing:
         loaded = db.session.scalars(select(Course).where(Course.id.in_(missing)).options(_content_options()))
@@ -209,11 +229,11 @@ def views(courses: Sequence[Course], language: str) -> list[CourseView]:
     return result
 
 
-def view(course: Course, language: str) -> CourseView:
+def view(course: Any, language: str) -> CourseView:
     return views([course], language)[0]
 
 
-def _course_view(course: Course, language: str, modules: tuple[ModuleView, ...]) -> CourseView:
+def _course_view(course: Any, language: str, modules: tuple[ModuleView, ...]) -> CourseView:
     own = language == course.source_language
     head = {} if own else (course.translations or {}).get(language, {})
     return CourseView(

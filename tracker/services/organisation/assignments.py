@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from ... import authz
 from ...enums import DueRule
@@ -187,6 +187,18 @@ def team_ancestry() -> dict[int, list[int]]:
     return chains
 
 
+def _chain_of(team_id: int):
+    """A team and every team above it, with its distance from `team_id` (a recursive CTE; bounded, so a loop in
+    the hierarchy cannot run away: `team_ancestry` stops at one too)."""
+    up = select(Team.id, Team.parent_id, literal(0).label("depth")).where(Team.id == team_id).cte(recursive=True)
+    parent = aliased(Team)
+    return up.union(
+        select(parent.id, parent.parent_id, (up.c.depth + 1).label("depth"))
+        .join(up, parent.id == up.c.parent_id)
+        .where(up.c.depth < 64)
+    )
+
+
 @dataclass(frozen=True)
 class DueItem:
     """A course a person has to do, by when, through which assignment (the earliest due one wins)."""
@@ -213,32 +225,43 @@ def due_items(people: Iterable[Person]) -> dict[int, dict[int, DueItem]]:
     people = list(people)
     if not people:
         return {}
-    ancestry = team_ancestry()
-    team_ids = {t for p in people if p.team_id is not None for t in ancestry.get(p.team_id, [p.team_id])}
     roles = {p.job_role for p in people if p.job_role}
     # Large groups fetch every personal assignment rather than sending thousands of ids in one IN list.
     conditions = (
         [Assignment.user_id.in_([p.id for p in people])] if len(people) <= 1000 else [Assignment.user_id.is_not(None)]
     )
-    if team_ids:
-        conditions.append(Assignment.team_id.in_(team_ids))
+    chain = None  # one person (a learner's own page): the teams above theirs come with the assignments
+    if len(people) == 1 and people[0].team_id is not None:
+        chain = _chain_of(people[0].team_id)
+        conditions.append(Assignment.team_id.in_(select(chain.c.id)))
+        ancestry: dict[int, list[int]] = {}
+    else:
+        ancestry = team_ancestry() if any(p.team_id is not None for p in people) else {}
+        team_ids = {t for p in people if p.team_id is not None for t in ancestry.get(p.team_id, [p.team_id])}
+        if team_ids:
+            conditions.append(Assignment.team_id.in_(team_ids))
     if roles:
         conditions.append(Assignment.job_role.in_(roles))
-    rows = db.session.execute(
-        select(
-            Assignment.id,
-            Assignment.course_id,
-            Assignment.path_id,
-            Assignment.team_id,
-            Assignment.user_id,
-            Assignment.job_role,
-            Assignment.due_on,
-            Assignment.due_rule,
-            Assignment.due_days,
-            Assignment.reminder_days,
-            Assignment.created_at,
-        ).where(or_(*conditions))
-    ).all()
+    columns = [
+        Assignment.id,
+        Assignment.course_id,
+        Assignment.path_id,
+        Assignment.team_id,
+        Assignment.user_id,
+        Assignment.job_role,
+        Assignment.due_on,
+        Assignment.due_rule,
+        Assignment.due_days,
+        Assignment.reminder_days,
+        Assignment.created_at,
+    ]
+    if chain is not None:  # the depth of the assignment's team above the person's (their own: 0), in team order
+        depth = select(func.min(chain.c.depth)).where(chain.c.id == Assignment.team_id).scalar_subquery()
+        columns.append(depth.label("depth"))
+    rows = db.session.execute(select(*columns).where(or_(*conditions))).all()
+    if chain is not None:
+        teams = sorted({(row.depth, row.team_id) for row in rows if row.team_id is not None})
+        ancestry = {people[0].team_id: [team_id for _depth, team_id in teams]}
     path_courses: dict[int, list[int]] = defaultdict(list)
     if any(r.path_id for r in rows):
         for path_id, course_id in db.session.execute(
