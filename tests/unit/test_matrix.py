@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from tests import factories
 from tracker.extensions import db
@@ -195,7 +195,7 @@ def test_a_commit_brings_the_tables_along_in_its_own_transaction(app):
     db.session.commit()
     assert status_table.PENDING not in db.session.info
     # Plain SQL on the connection: no ORM read that would bring the tables up to date on the way.
-    stored = db.session.connection().exec_driver_sql(
-        "SELECT count(*) FROM matrix_people WHERE user_id = %s" % int(person.id)
+    stored = db.session.connection().execute(
+        text("SELECT count(*) FROM matrix_people WHERE user_id = :id"), {"id": person.id}
     )
     assert stored.scalar() == 1
