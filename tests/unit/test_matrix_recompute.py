@@ -1,13 +1,24 @@
 """Catalogue and tree changes recompute only the people they reach, and the tables still equal a fresh computation."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests import factories
+from tracker.enums import DueRule
 from tracker.extensions import db
-from tracker.models import LearningPath, LearningPathCourse, MatrixTally, Role
+from tracker.models import (
+    Certificate,
+    LearningPath,
+    LearningPathCourse,
+    MatrixCell,
+    MatrixPerson,
+    MatrixTally,
+    Role,
+    User,
+)
+from tracker.services.certification import lifecycle
 from tracker.services.content import editor
 from tracker.services.organisation import assignments, teams
 from tracker.services.reporting import status_table
@@ -121,3 +132,57 @@ def test_deleting_an_empty_team_recomputes_nobody(org):
     db.session.commit()
     assert recomputed() == 0
     assert status_table.differences() == []
+
+
+def _snapshot():
+
+    people = {row.user_id: tuple(row) for row in db.session.execute(select(MatrixPerson.__table__))}
+    cells = {(row.user_id, row.course_id): tuple(row) for row in db.session.execute(select(MatrixCell.__table__))}
+    tallies = {tuple(row[:4]): row.people for row in db.session.execute(select(MatrixTally.__table__)) if row.people}
+    return people, cells, tallies
+
+
+def test_the_set_based_build_equals_the_computation_person_by_person(org, make_user):
+    """Every rule at once: relative due dates, job roles, paths, revoked, expiring and renewed certificates,
+    inactive people, names beyond ASCII; the statements' rows equal those of `compute`, `status_until` included."""
+
+    course_1, course_2 = org["courses"]
+    now = datetime.now(UTC)
+    path = LearningPath(slug="path", title="Path")
+    path.entries.append(LearningPathCourse(course_id=course_2.id, position=1))
+    db.session.add(path)
+    db.session.commit()
+    assignments.assign(None, course=course_1, team=org["department"], due_on=now.date() - timedelta(days=3))
+    assignments.assign(
+        None, course=course_2, team=org["small"], due_rule=DueRule.AFTER_JOINING, due_days=400, due_on=None
+    )
+    assignments.assign(None, course=course_1, job_role="Analyst", due_rule=DueRule.AFTER_ASSIGNED, due_days=20)
+    assignments.assign(None, path=path, user=org["outsiders"][0], due_on=now.date() + timedelta(days=9))
+    unicode_person = make_user(name="Émile Ørsted", team=org["large"], job_role="Analyst")
+    make_user(name="Gone Away", team=org["large"], active=False)
+    factories.complete_course(org["trio"][0], course_1, now=now - timedelta(days=350))  # expiring
+    factories.complete_course(org["trio"][1], course_1, now=now - timedelta(days=400))  # expired
+    factories.complete_course(org["crowd"][0], course_1, now=now - timedelta(days=10))
+    factories.complete_course(unicode_person, course_2, now=now - timedelta(days=5))
+    db.session.commit()
+    revoked = db.session.scalar(select(Certificate).where(Certificate.user_id == org["crowd"][0].id))
+    lifecycle.revoke(revoked, org["admin"], "test")
+    db.session.commit()
+    status_table.rebuild(now=now)
+    built = _snapshot()
+    everyone = list(db.session.scalars(select(User.id)))
+    status_table.recompute(db.session, everyone, now)  # person by person, from the stored rows' deltas
+
+    for model in (MatrixCell, MatrixPerson):
+        db.session.execute(model.__table__.delete())
+    course_ids = status_table._published_ids(db.session)
+    fresh = status_table.compute(db.session, None, course_ids, now)
+    db.session.execute(MatrixPerson.__table__.insert(), fresh.people)
+    db.session.execute(MatrixCell.__table__.insert(), fresh.cells)
+    computed = _snapshot()
+    assert built[0] == computed[0]
+    assert built[1] == computed[1]
+    assert built[2] == computed[2]
+    statuses = {row[2] for row in built[1].values()}
+    assert {"overdue", "expired", "expiring", "completed", "not_started"} <= statuses
+    assert any(row[-1] is not None for row in built[0].values())  # some statuses change later: noted

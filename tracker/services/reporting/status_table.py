@@ -48,6 +48,7 @@ from ...models.matrix import ORGANISATION
 from ..certification.status import EXPIRING_WINDOW, expiry_status
 from ..organisation.assignments import Person, due_items, team_ancestry
 from ..queries import is_current_revision, published_courses
+from . import status_build
 
 BATCH = 10_000  # people recomputed per batch (bounded IN lists; a whole organisation in a few batches)
 PENDING = "matrix_status_pending"
@@ -447,37 +448,20 @@ def recompute(session: Session, user_ids: Sequence[int], now: datetime) -> None:
 
 
 def rebuild(session: Session | None = None, now: datetime | None = None) -> int:
-    """Recompute every row from scratch; returns the number of people."""
+    """Recompute every row from scratch, in a few set-based statements (`status_build`); returns the number of
+    people."""
     session = session or db.session
     now = now or utcnow()
     noted = {"matrix_status_noted": True}
     for model in (MatrixCell, MatrixPerson, MatrixTally):
         session.execute(delete(model), execution_options=noted)
-    course_ids = _published_ids(session)
-    ancestry = team_ancestry()
-    all_ids = list(session.scalars(select(User.id).order_by(User.id)))
-    tallies: Counter = Counter()
-    for start in range(0, len(all_ids), BATCH):
-        batch = all_ids[start : start + BATCH]
-        fresh = compute(session, batch, course_ids, now)
-        teams_of = {row["user_id"]: row["team_id"] for row in fresh.people}
-        per_team: Counter = Counter()
-        for cell in fresh.cells:
-            if counted(cell["status"], cell["assigned"]):
-                per_team[(teams_of[cell["user_id"]], cell["course_id"], cell["status"], cell["assigned"])] += 1
-        for (team_id, course_id, status, assigned), n in per_team.items():
-            for scope_id in _tally_keys(team_id, ancestry):
-                tallies[(scope_id, course_id, status, assigned)] += n
-        if fresh.people:
-            session.execute(MatrixPerson.__table__.insert(), fresh.people, execution_options=noted)
-        if fresh.cells:
-            session.execute(MatrixCell.__table__.insert(), fresh.cells, execution_options=noted)
-    _add_tallies(session, tallies)
-    if len(all_ids) > 1000:  # fresh statistics, so the planner drives filtered counts from the people
+    status_build.build(session, now, len(_published_ids(session)))
+    people = session.scalar(select(func.count()).select_from(MatrixPerson)) or 0
+    if people > 1000:  # fresh statistics, so the planner drives filtered counts from the people
         session.execute(text("ANALYZE matrix_people"))
         session.execute(text("ANALYZE matrix_cells"))
     session.info.pop(PENDING, None)
-    return len(all_ids)
+    return people
 
 
 def _users_reached(session: Session, pending: Pending) -> set[int]:
