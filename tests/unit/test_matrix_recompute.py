@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests import factories
 from tracker.enums import DueRule
@@ -186,3 +186,19 @@ def test_the_set_based_build_equals_the_computation_person_by_person(org, make_u
     statuses = {row[2] for row in built[1].values()}
     assert {"overdue", "expired", "expiring", "completed", "not_started"} <= statuses
     assert any(row[-1] is not None for row in built[0].values())  # some statuses change later: noted
+
+
+def test_a_change_reaching_most_people_rebuilds_in_set_based_statements(org, monkeypatch):
+    monkeypatch.setattr(status_table, "SET_BASED_FROM", 10)
+    _, course_2 = org["courses"]
+    assignments.assign(None, course=course_2, team=org["department"], due_on=DUE)  # 15 of 20 people
+    db.session.commit()
+    editor.set_published(org["admin"], course_2, False)
+    db.session.commit()
+    everyone = db.session.scalar(select(func.count()).select_from(User))
+    assert recomputed() == everyone == 20
+    assert status_table.differences() == []
+    editor.set_published(org["admin"], course_2, True)
+    db.session.commit()
+    assert recomputed() == everyone
+    assert status_table.differences() == []
