@@ -44,8 +44,16 @@ def write(table: Table, rows: Sequence[dict]) -> None:
             for value in values:
                 copy.write_row(value)
         return
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(table.insert(), rows[start : start + BATCH], execution_options=NOTED)
+    names, values = _with_defaults(table, rows)
+    processors = [table.c[name].type._cached_bind_processor(connection.dialect) for name in names]  # noqa: SLF001
+    if any(processors):  # the values as the column types write them (UTC datetimes as SQLite's text, ...)
+        values = [
+            tuple(value if process is None else process(value) for process, value in zip(processors, row, strict=True))
+            for row in values
+        ]
+    statement = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({", ".join("?" for _ in names)})'  # noqa: S608
+    for start in range(0, len(values), BATCH):
+        connection.exec_driver_sql(statement, values[start : start + BATCH])
 
 
 def advance_sequences(*tables: Table) -> None:
