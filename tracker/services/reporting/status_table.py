@@ -256,8 +256,10 @@ def _only_locks(statement) -> bool:
 
 
 def _before_commit(session: Session) -> None:
+    # SQLAlchemy calls this before commit's own flush: flush first, so what this commit writes is noted and the
+    # tables follow it in the same transaction (not only at the next read, which may come from another session).
     if (session.new or session.dirty or session.deleted) and _bound_to_app_database(session):
-        session.flush()  # the commit's own flush comes after this hook: note what it would write first
+        session.flush()
     if session.info.get(PENDING) and _bound_to_app_database(session):
         sync(session=session)
 
