@@ -2,7 +2,10 @@
 the streamed CSV export's time and peak memory.
 
 `make bench` runs the quick mode (matrix at 500 and 5,000 people, export at 5,000); `make bench-full` (BENCH_FULL=1)
-adds 50,000 people x 20 courses (about ten minutes: the organisation is generated first).
+adds 50,000 people x 20 courses (the organisation is generated first). BENCH_PG=1 (set by `make bench-full`) also
+measures the matrix on PostgreSQL at 5,000 and 100,000 people, in a database `bench_scale` it creates and drops on
+BENCH_PG_SERVER (default postgres@127.0.0.1:5432), and prints the plan of each of the page's queries at 100,000
+(BENCH_PG_ONLY=1: that part alone).
 """
 
 from __future__ import annotations
@@ -35,12 +38,16 @@ WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 FULL = os.environ.get("BENCH_FULL", "") not in ("", "0")
 SIZES = (500, 5000, 50000) if FULL else (500, 5000)
+PG = os.environ.get("BENCH_PG", "") not in ("", "0")  # the matrix on PostgreSQL too (bench-full sets it)
+PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
+PG_DATABASE = "bench_scale"  # created and dropped here
+PG_SIZES = (5000, 100000)
 
 
-def _app(workdir: Path):
+def _app(workdir: Path, url: str | None = None):
     return create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
+            "SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{workdir / 'bench.db'}",
             "INSTANCE_PATH": str(workdir),
             "SECRET_KEY": "bench-secret-key-" + "b" * 40,
             "WTF_CSRF_ENABLED": False,
@@ -66,11 +73,11 @@ def _grow(app, people: int) -> float:
     return time.perf_counter() - started
 
 
-def _measure(app, client, url: str) -> tuple[int, float]:
-    statements: list[str] = []
+def _measure(app, client, url: str, statements: list | None = None) -> tuple[int, float]:
+    statements = [] if statements is None else statements
 
-    def count(*_args):
-        statements.append("")
+    def count(_conn, _cursor, statement, parameters, *_args):
+        statements.append((statement, parameters))
 
     client.get(url).close()
     with app.app_context():
@@ -220,7 +227,76 @@ def _ratios(app, workdir: Path) -> list[str]:
     return lines
 
 
+def _pg_admin(statement: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(statement))
+    engine.dispose()
+
+
+def _explain(app, statements: list) -> list[str]:
+    """The top node of each SELECT's plan (and the index or table it reads first)."""
+    lines = []
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            for statement, parameters in statements:
+                if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                    continue
+                cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+                plan = cursor.fetchone()[0][0]["Plan"]
+                node, path = plan, []
+                while True:
+                    path.append(node["Node Type"] + (f" on {node['Index Name']}" if "Index Name" in node else ""))
+                    if "Index Name" in node or "Relation Name" in node or not node.get("Plans"):
+                        break
+                    node = node["Plans"][0]
+                leaf = node.get("Index Name") or node.get("Relation Name") or ""
+                first = " ".join(statement.split())[:70]
+                lines.append(f"    {path[0]:<22} cost {plan['Total Cost']:>10.1f}  first read: {leaf:<34} {first}")
+        finally:
+            raw.close()
+    return lines
+
+
+def _run_pg() -> list[str]:
+    """The matrix's first page on PostgreSQL at 5,000 and 100,000 people x 20 courses, with the plans at the
+    largest size."""
+    lines = []
+    _pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE}")
+    _pg_admin(f"CREATE DATABASE {PG_DATABASE}")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            app = _app(Path(tmp), f"{PG_SERVER}/{PG_DATABASE}")
+            client = app.test_client()
+            for size in PG_SIZES:
+                built = _grow(app, size)
+                client.post("/login", data={"email": ADMIN, "password": PASSWORD})
+                statements: list = []
+                queries, seconds = _measure(app, client, "/manager/", statements)
+                lines.append(
+                    f"PostgreSQL matrix first page at {size:>7,} people x 20 courses: {seconds * 1000:6.1f} ms, "
+                    f"{queries} SQL (organisation generated in {built:.1f} s)"
+                )
+                for url in ("/manager/?sort=completion", "/manager/?status=overdue"):
+                    q, s = _measure(app, client, url)
+                    lines.append(f"    {url}: {s * 1000:6.1f} ms, {q} SQL")
+            lines.append(f"plans of the matrix page's SELECTs at {PG_SIZES[-1]:,} people:")
+            lines += _explain(app, statements)
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+    finally:
+        _pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE}")
+    return lines
+
+
 def run() -> list[str]:
+    if PG and os.environ.get("BENCH_PG_ONLY"):
+        return _run_pg()
     lines = [f"mode: {'full' if FULL else 'quick'} (sizes {', '.join(f'{s:,}' for s in SIZES)}; BENCH_FULL=1 for all)"]
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -253,5 +329,7 @@ def run() -> list[str]:
         )
         with app.app_context():
             db.engine.dispose()
+    if PG:
+        lines += _run_pg()
     lines.append(f"benchmark process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return lines

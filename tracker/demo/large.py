@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Certificate, Completion, Course, CourseProgress, Team, User, utcnow
@@ -19,6 +19,7 @@ from ..services.certification import add_months, new_code
 from ..services.content import loader
 from ..services.organisation import assignments
 from ..services.reporting import status_table
+from . import bulk
 
 PREFIX = "load"
 PENDING_REASON = "Load-test data: no PDF was rendered for this certificate."
@@ -90,8 +91,14 @@ def synthetic_course(index: int) -> dict:
     }
 
 
+CHUNK = 2_000  # people generated and written per round: memory stays flat whatever the size
+
+
 def load_large(learners: int, courses: int, seed: int = 4, now: datetime | None = None) -> LargeDemo:
-    """Add `learners` people in teams of 25 under departments of 10 teams, and make `courses` courses exist."""
+    """Add `learners` people in teams of 25 under departments of 10 teams, and make `courses` courses exist.
+
+    People, progress, completions and certificates are written in rounds of CHUNK people (executemany, or COPY on
+    PostgreSQL) with their ids chosen here, so nothing is read back; the matrix tables are built once at the end."""
     rng = random.Random(seed)  # noqa: S311  (test data)
     now = now or utcnow()
     existing = list(db.session.scalars(select(Course).where(Course.published.is_(True)).order_by(Course.id)))
@@ -101,106 +108,104 @@ def load_large(learners: int, courses: int, seed: int = 4, now: datetime | None 
     course_rows = course_rows[:courses]
     start = db.session.scalar(select(func.count()).select_from(User)) or 0
     team_count = max(1, -(-learners // 25))
-    departments = []
-    for d in range(max(1, -(-team_count // 10))):
-        department = Team(name=f"{PREFIX.title()} department {start}-{d + 1:03d}")
-        db.session.add(department)
-        departments.append(department)
+    departments = [
+        Team(name=f"{PREFIX.title()} department {start}-{d + 1:03d}") for d in range(max(1, -(-team_count // 10)))
+    ]
+    db.session.add_all(departments)
     db.session.flush()
-    team_ids = []
-    for t in range(team_count):
-        team = Team(name=f"{PREFIX.title()} team {start}-{t + 1:04d}", parent_id=departments[t // 10].id)
-        db.session.add(team)
-        db.session.flush()
-        team_ids.append(team.id)
-    unusable = accounts.hash_password(accounts.new_session_token())
-    db.session.execute(
-        insert(User),
-        [
-            {
-                "email": f"{PREFIX}{start + i}@example.com",
-                "display_name": f"Load Learner {start + i:06d}",
-                "password_hash": unusable,
-                "role": "learner",
-                "team_id": team_ids[i // 25],
-                "job_role": rng.choice(("Analyst", "Engineer", "Support agent", "Developer")),
-                "timezone": "UTC",
-                "active": True,
-                "must_change_password": False,
-                "session_token": accounts.new_session_token(),
-                "created_at": now,
-            }
-            for i in range(learners)
-        ],
-    )
-    user_ids = list(db.session.scalars(select(User.id).where(User.team_id.in_(team_ids)).order_by(User.id)))
+    teams = [
+        Team(name=f"{PREFIX.title()} team {start}-{t + 1:04d}", parent_id=departments[t // 10].id)
+        for t in range(team_count)
+    ]
+    db.session.add_all(teams)
+    db.session.flush()
+    team_ids = [team.id for team in teams]
     first_course = db.session.get(Course, course_rows[0].id)
-    for department in departments:
+    for department in departments:  # before the people exist: nobody to recompute yet
         assignments.assign(None, course=first_course, team=department, due_on=(now + timedelta(days=30)).date())
-    progress_rows, completion_count = [], 0
-    certificates = []
-    for user_id in user_ids:
-        for course_id, title, version in course_rows:
-            roll = rng.random()
-            if roll < 0.35:
-                continue  # not started
-            completed = roll > 0.7
-            when = now - timedelta(days=rng.randint(1, 420))
-            progress_rows.append(
+    db.session.flush()
+    unusable = accounts.hash_password(accounts.new_session_token())
+    next_user = (db.session.scalar(select(func.max(User.id))) or 0) + 1
+    next_completion = (db.session.scalar(select(func.max(Completion.id))) or 0) + 1
+    completion_count = 0
+    for chunk_start in range(0, learners, CHUNK):
+        people, progress_rows, completions, certificates = [], [], [], []
+        for i in range(chunk_start, min(learners, chunk_start + CHUNK)):
+            user_id, name = next_user + i, f"Load Learner {start + i:06d}"
+            people.append(
                 {
-                    "user_id": user_id,
-                    "course_id": course_id,
-                    "percent": 100 if completed else rng.randint(5, 95),
-                    "lessons_read": 6 if completed else rng.randint(1, 5),
-                    "quizzes_passed": 3 if completed else 0,
-                    "modules_completed": 3 if completed else 0,
-                    "best_score": rng.choice((80, 100)) if completed else None,
-                    "started_at": when,
-                    "last_activity_at": when,
-                    "completed_at": when if completed else None,
-                    "completed_version": version if completed else None,
-                    "cycle": 1,
+                    "id": user_id,
+                    "email": f"{PREFIX}{start + i}@example.com",
+                    "display_name": name,
+                    "password_hash": unusable,
+                    "role": "learner",
+                    "team_id": team_ids[i // 25],
+                    "job_role": rng.choice(("Analyst", "Engineer", "Support agent", "Developer")),
+                    "timezone": "UTC",
+                    "active": True,
+                    "must_change_password": False,
+                    "session_token": accounts.new_session_token(),
+                    "created_at": now,
                 }
             )
-            if completed:
+            for course_id, title, version in course_rows:
+                roll = rng.random()
+                if roll < 0.35:
+                    continue  # not started
+                completed = roll > 0.7
+                when = now - timedelta(days=rng.randint(1, 420))
+                progress_rows.append(
+                    {
+                        "user_id": user_id,
+                        "course_id": course_id,
+                        "percent": 100 if completed else rng.randint(5, 95),
+                        "lessons_read": 6 if completed else rng.randint(1, 5),
+                        "quizzes_passed": 3 if completed else 0,
+                        "modules_completed": 3 if completed else 0,
+                        "best_score": rng.choice((80, 100)) if completed else None,
+                        "started_at": when,
+                        "last_activity_at": when,
+                        "completed_at": when if completed else None,
+                        "completed_version": version if completed else None,
+                        "cycle": 1,
+                    }
+                )
+                if not completed:
+                    continue
+                completion_id = next_completion + completion_count
                 completion_count += 1
-                certificates.append((user_id, course_id, title, version, when))
-    db.session.execute(insert(CourseProgress), progress_rows)
-    completion_ids = {}
-    db.session.execute(
-        insert(Completion),
-        [
-            {"user_id": u, "course_id": c, "cycle": 1, "completed_at": when, "course_version": v, "score": 90}
-            for u, c, _, v, when in certificates
-        ],
-    )
-    for cid, u, c in db.session.execute(
-        select(Completion.id, Completion.user_id, Completion.course_id).where(Completion.user_id.in_(user_ids))
-    ):
-        completion_ids[(u, c)] = cid
-    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
-    db.session.execute(
-        insert(Certificate),
-        [
-            {
-                "code": new_code(),
-                "completion_id": completion_ids[(u, c)],
-                "user_id": u,
-                "course_id": c,
-                "revision": 1,
-                "learner_name": names[u],
-                "course_title": title,
-                "course_version": v,
-                "score": 90,
-                "organisation_name": "Load test",
-                "issued_at": when,
-                "expires_at": add_months(when, 12),
-                "created_at": when,
-                "pending_reason": PENDING_REASON,
-            }
-            for u, c, title, v, when in certificates
-        ],
-    )
-    db.session.flush()
+                completions.append(
+                    {
+                        "id": completion_id,
+                        "user_id": user_id,
+                        "course_id": course_id,
+                        "cycle": 1,
+                        "completed_at": when,
+                        "course_version": version,
+                        "score": 90,
+                    }
+                )
+                certificates.append(
+                    {
+                        "code": new_code(),
+                        "completion_id": completion_id,
+                        "user_id": user_id,
+                        "course_id": course_id,
+                        "revision": 1,
+                        "learner_name": name,
+                        "course_title": title,
+                        "course_version": version,
+                        "score": 90,
+                        "organisation_name": "Load test",
+                        "issued_at": when,
+                        "expires_at": add_months(when, 12),
+                        "created_at": when,
+                        "pending_reason": PENDING_REASON,
+                    }
+                )
+        for model, rows in ((User, people), (CourseProgress, progress_rows), (Completion, completions)):
+            bulk.write(model.__table__, rows)
+        bulk.write(Certificate.__table__, certificates)
+    bulk.advance_sequences(User.__table__, Completion.__table__)
     status_table.rebuild()  # the matrix tables, in one pass rather than person by person
-    return LargeDemo(learners=len(user_ids), courses=len(course_rows), teams=team_count, completions=completion_count)
+    return LargeDemo(learners=learners, courses=len(course_rows), teams=team_count, completions=completion_count)

@@ -8,7 +8,10 @@ the organisation. The tables follow the data they come from in the same transact
 - `sync()` runs before each commit and before each read: it recomputes the noted people and the people whose
   statuses were due to change by now (a due date passed, a certificate entered its renewal window or expired).
   Each summary remembers when its statuses next change (`status_until`), so a read finds those in one indexed query;
-- changes that reach everybody (a course published or withdrawn, a learning path changed, teams moved) rebuild all.
+- changes to the catalogue or the tree recompute only whom they reach: a course published or withdrawn, the people
+  with something in it (everyone else's count of not-started courses moves by one, in one statement); a learning
+  path changed, the people assigned it; a team moved or deleted, its people, and the counts of the teams it left
+  and joined are counted afresh from the cells (set-based).
 
 `rebuild()` recomputes everything from scratch (`flask matrix-status rebuild`), `differences()` compares the stored
 rows with a fresh computation (`flask matrix-status check`, and the invariants check).
@@ -21,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import delete, event, func, select, text
+from sqlalchemy import Integer, delete, event, func, literal, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -45,6 +48,7 @@ from ...models.matrix import ORGANISATION
 from ..certification.status import EXPIRING_WINDOW, expiry_status
 from ..organisation.assignments import Person, due_items, team_ancestry
 from ..queries import is_current_revision, published_courses
+from . import status_build
 
 BATCH = 10_000  # people recomputed per batch (bounded IN lists; a whole organisation in a few batches)
 PENDING = "matrix_status_pending"
@@ -101,9 +105,23 @@ class Pending:
     roles: set[str] = field(default_factory=set)
     new_users: bool = False  # people inserted in bulk: their ids are not known yet
     everything: bool = False
+    courses: dict[int, bool] = field(default_factory=dict)  # course id -> published now (published or withdrawn)
+    paths: set[int] = field(default_factory=set)  # learning paths whose courses changed
+    moved: dict[int, int | None] = field(default_factory=dict)  # team id -> its parent before the move
+    deleted_teams: dict[int, int | None] = field(default_factory=dict)  # team id -> its parent when deleted
 
     def __bool__(self) -> bool:
-        return bool(self.users or self.teams or self.roles or self.new_users or self.everything)
+        return bool(
+            self.users
+            or self.teams
+            or self.roles
+            or self.new_users
+            or self.everything
+            or self.courses
+            or self.paths
+            or self.moved
+            or self.deleted_teams
+        )
 
 
 def _pending(session: Session) -> Pending:
@@ -159,13 +177,32 @@ def _after_flush(session: Session, _context) -> None:
                 if kind == "dirty":
                     _note_assignment(pending, obj, old=True)
             elif isinstance(obj, Team):
-                if kind == "deleted" or (kind == "dirty" and _changed(obj, ("parent_id",))):
-                    _pending(session).everything = True  # the tree changed: counts per team and inheritance
+                if kind == "deleted":
+                    _pending(session).deleted_teams[obj.id] = _old_value(obj, "parent_id") or obj.parent_id
+                elif kind == "dirty" and _changed(obj, ("parent_id",)):
+                    _pending(session).moved.setdefault(obj.id, _old_value(obj, "parent_id"))
             elif isinstance(obj, Course):
-                if (kind == "new" and obj.published) or kind == "deleted" or _changed(obj, ("published",)):
-                    _pending(session).everything = True
+                if kind == "new" and obj.published:
+                    _pending(session).courses[obj.id] = True
+                elif kind == "deleted":
+                    _pending(session).courses[obj.id] = False
+                elif kind == "dirty" and _changed(obj, ("published",)):
+                    _note_course(_pending(session), obj.id, bool(obj.published))
             elif isinstance(obj, LearningPathCourse):
-                _pending(session).everything = True
+                pending = pending or _pending(session)
+                pending.paths.add(obj.path_id)
+                if kind == "dirty":
+                    old_path = _old_value(obj, "path_id")
+                    if old_path is not None:
+                        pending.paths.add(old_path)
+
+
+def _note_course(pending: Pending, course_id: int, published: bool) -> None:
+    """A course published then withdrawn again in one transaction changes nothing."""
+    if pending.courses.get(course_id) is (not published):
+        del pending.courses[course_id]
+    else:
+        pending.courses[course_id] = published
 
 
 _TRACKED = {
@@ -413,37 +450,20 @@ def recompute(session: Session, user_ids: Sequence[int], now: datetime) -> None:
 
 
 def rebuild(session: Session | None = None, now: datetime | None = None) -> int:
-    """Recompute every row from scratch; returns the number of people."""
+    """Recompute every row from scratch, in a few set-based statements (`status_build`); returns the number of
+    people."""
     session = session or db.session
     now = now or utcnow()
     noted = {"matrix_status_noted": True}
     for model in (MatrixCell, MatrixPerson, MatrixTally):
         session.execute(delete(model), execution_options=noted)
-    course_ids = _published_ids(session)
-    ancestry = team_ancestry()
-    all_ids = list(session.scalars(select(User.id).order_by(User.id)))
-    tallies: Counter = Counter()
-    for start in range(0, len(all_ids), BATCH):
-        batch = all_ids[start : start + BATCH]
-        fresh = compute(session, batch, course_ids, now)
-        teams_of = {row["user_id"]: row["team_id"] for row in fresh.people}
-        per_team: Counter = Counter()
-        for cell in fresh.cells:
-            if counted(cell["status"], cell["assigned"]):
-                per_team[(teams_of[cell["user_id"]], cell["course_id"], cell["status"], cell["assigned"])] += 1
-        for (team_id, course_id, status, assigned), n in per_team.items():
-            for scope_id in _tally_keys(team_id, ancestry):
-                tallies[(scope_id, course_id, status, assigned)] += n
-        if fresh.people:
-            session.execute(MatrixPerson.__table__.insert(), fresh.people, execution_options=noted)
-        if fresh.cells:
-            session.execute(MatrixCell.__table__.insert(), fresh.cells, execution_options=noted)
-    _add_tallies(session, tallies)
-    if len(all_ids) > 1000:  # fresh statistics, so the planner drives filtered counts from the people
+    status_build.build(session, now, len(_published_ids(session)))
+    people = session.scalar(select(func.count()).select_from(MatrixPerson)) or 0
+    if people > 1000:  # fresh statistics, so the planner drives filtered counts from the people
         session.execute(text("ANALYZE matrix_people"))
         session.execute(text("ANALYZE matrix_cells"))
     session.info.pop(PENDING, None)
-    return len(all_ids)
+    return people
 
 
 def _users_reached(session: Session, pending: Pending) -> set[int]:
@@ -468,24 +488,151 @@ def _users_reached(session: Session, pending: Pending) -> set[int]:
     return ids
 
 
-def sync(now: datetime | None = None, session: Session | None = None) -> None:
+def sync(now: datetime | None = None, session: Session | None = None) -> int:
     """Bring the tables up to date for `now`: the people noted since the last sync, and those whose statuses were
-    due to change (or were computed for a later moment). One query when nothing changed."""
+    due to change (or were computed for a later moment). One query when nothing changed. Returns the number of
+    people recomputed (also kept in `session.info[RECOMPUTED]`)."""
     session = session or db.session
     now = now or utcnow()
     session.flush()
     pending = session.info.pop(PENDING, None)
     if pending and pending.everything:
-        rebuild(session, now)
-        return
+        count = rebuild(session, now)
+        session.info[RECOMPUTED] = count
+        return count
+    recount: set[int] = set()
+    dropped: set[int] = set()
+    if pending:
+        recount, dropped = _widen(session, pending)
     ids = _users_reached(session, pending) if pending else set()
     ids.update(
         session.scalars(
             select(MatrixPerson.user_id).where((MatrixPerson.status_until <= now) | (MatrixPerson.computed_at > now))
         )
     )
+    if pending and (pending.courses or pending.paths or pending.moved) and _most_of_everyone(session, len(ids)):
+        count = rebuild(session, now)  # a change that reaches most people: the set-based build is faster
+        session.info[RECOMPUTED] = count
+        return count
     recompute(session, sorted(ids), now)
+    if recount or dropped:
+        _recount_tallies(session, recount - dropped, dropped)
     session.info.pop(PENDING, None)  # what the recomputation itself flushed is already counted
+    session.info[RECOMPUTED] = len(ids)
+    return len(ids)
+
+
+RECOMPUTED = "matrix_status_recomputed"
+TALLY_COLUMNS = ["scope_id", "course_id", "status", "assigned", "people"]
+NOTED = {"matrix_status_noted": True}
+
+
+SET_BASED_FROM = 5_000  # people reached by one change from which the set-based build is the faster way
+
+
+def _most_of_everyone(session: Session, reached: int) -> bool:
+    if reached < SET_BASED_FROM:
+        return False
+    return 2 * reached > (session.scalar(select(func.count()).select_from(MatrixPerson)) or 0)
+
+
+def _widen(session: Session, pending: Pending) -> tuple[set[int], set[int]]:
+    """Turn changes to the catalogue and the team tree into the people they reach (added to `pending`).
+    Returns the teams whose counts are to be counted afresh, and the deleted teams whose counts go."""
+    if pending.courses:
+        _recount_not_started(session)
+        changed = sorted(pending.courses)
+        pending.users.update(session.scalars(select(MatrixCell.user_id).where(MatrixCell.course_id.in_(changed))))
+        published = sorted(course for course, now_published in pending.courses.items() if now_published)
+        if published:
+            for model in (CourseProgress, Certificate):
+                pending.users.update(session.scalars(select(model.user_id).where(model.course_id.in_(published))))
+            paths = list(
+                session.scalars(select(LearningPathCourse.path_id).where(LearningPathCourse.course_id.in_(published)))
+            )
+            _note_targets(session, pending, or_(Assignment.course_id.in_(published), Assignment.path_id.in_(paths)))
+    if pending.paths:
+        _note_targets(session, pending, Assignment.path_id.in_(sorted(pending.paths)))
+    recount: set[int] = set()
+    if pending.moved or pending.deleted_teams:
+        ancestry = team_ancestry()
+        for team_id, old_parent in pending.moved.items():
+            old_chain = set(ancestry.get(old_parent, [old_parent])) if old_parent is not None else set()
+            new_chain = set(ancestry.get(team_id, [team_id])) - {team_id}
+            recount |= old_chain ^ new_chain  # the ancestors it left and joined; those it kept follow the deltas
+            pending.teams.add(team_id)
+        for team_id, old_parent in pending.deleted_teams.items():
+            if old_parent is not None:
+                recount |= set(ancestry.get(old_parent, [old_parent]))
+            pending.users.update(session.scalars(select(MatrixPerson.user_id).where(MatrixPerson.team_id == team_id)))
+    return recount, set(pending.deleted_teams)
+
+
+def _note_targets(session: Session, pending: Pending, condition) -> None:
+    """Note whom the assignments matching `condition` reach: people, teams (with those below) and job roles."""
+    for user_id, team_id, job_role in session.execute(
+        select(Assignment.user_id, Assignment.team_id, Assignment.job_role).where(condition).distinct()
+    ):
+        if user_id is not None:
+            pending.users.add(user_id)
+        if team_id is not None:
+            pending.teams.add(team_id)
+        if job_role:
+            pending.roles.add(job_role)
+
+
+def _recount_not_started(session: Session) -> None:
+    """Everyone's count of not-started courses after the published courses changed, in one statement: a course
+    with no cell is not started, so it is the published courses less the cells with another status."""
+    people, cells = MatrixPerson.__table__, MatrixCell.__table__
+    published = len(_published_ids(session))
+    started = (
+        select(func.count())
+        .select_from(cells)
+        .where(cells.c.user_id == people.c.user_id, cells.c.status != CellStatus.NOT_STARTED.value)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(people).where(people.c.active.is_(True)).values(n_not_started=published - started),
+        execution_options=NOTED,
+    )
+
+
+def _recount_tallies(session: Session, scopes: set[int], dropped: set[int]) -> None:
+    """Count the tallies of these teams afresh from the cells of the people below them (set-based)."""
+    noted = NOTED
+    if dropped:
+        session.execute(delete(MatrixTally).where(MatrixTally.scope_id.in_(sorted(dropped))), execution_options=noted)
+    if not scopes:
+        return
+    children: dict[int, list[int]] = defaultdict(list)
+    for team, parent in session.execute(select(Team.id, Team.parent_id)):
+        if parent is not None:
+            children[parent].append(team)
+    cells, people = MatrixCell.__table__, MatrixPerson.__table__
+    for scope in sorted(scopes):
+        below, stack = set(), [scope]
+        while stack:
+            team = stack.pop()
+            if team not in below:
+                below.add(team)
+                stack.extend(children.get(team, ()))
+        session.execute(delete(MatrixTally).where(MatrixTally.scope_id == scope), execution_options=noted)
+        counts = (
+            select(literal(scope, Integer), cells.c.course_id, cells.c.status, cells.c.assigned, func.count())
+            .join(people, people.c.user_id == cells.c.user_id)
+            .where(
+                people.c.team_id.in_(sorted(below)),
+                or_(cells.c.assigned.is_(True), cells.c.status != CellStatus.NOT_STARTED.value),
+            )
+            .group_by(cells.c.course_id, cells.c.status, cells.c.assigned)
+        )
+        session.execute(
+            MatrixTally.__table__.insert().from_select(
+                ["scope_id", "course_id", "status", "assigned", "people"], counts
+            ),
+            execution_options=noted,
+        )
 
 
 def differences(session: Session | None = None, now: datetime | None = None, limit: int = 20) -> list[str]:
