@@ -16,6 +16,7 @@ from sqlalchemy import select
 from . import enums
 from .enums import Role
 from .extensions import db
+from .inputs import database_id
 from .models import (
     AISystem,
     ApiToken,
@@ -40,6 +41,13 @@ from .models import (
 from .services.certification.codes import normalise_code
 from .services.learning import catalog, structure
 from .services.organisation import teams
+
+
+def _by_id(model, object_id):
+    """The row with this id, or None; an id no row can have (outside the database's integer range, which
+    PostgreSQL refuses outright) is simply not found."""
+    number = database_id(object_id)
+    return db.session.get(model, number) if number is not None else None
 
 
 def refuse(kind: str, ident: object, status: int = 404):
@@ -174,8 +182,8 @@ def can_manage_assignment(user: User, assignment: Assignment) -> bool:
     return False
 
 
-def get_team_or_404(team_id: int) -> Team:
-    team = db.session.get(Team, team_id)
+def get_team_or_404(team_id: int | str) -> Team:
+    team = _by_id(Team, team_id)
     if team is None:
         abort(404)
     if not can_view_team(current_user, team.id):
@@ -184,7 +192,7 @@ def get_team_or_404(team_id: int) -> Team:
 
 
 def get_person_or_404(user_id: int) -> User:
-    person = db.session.get(User, user_id)
+    person = _by_id(User, user_id)
     if person is None:
         abort(404)
     if not can_see_person(current_user, person.id, person.team_id):
@@ -197,7 +205,7 @@ def get_person_in_scope_or_404(user_id: int) -> User:
     the teams they manage and below. Learners (and managers without a team) get 403 from manager_scope(); a person
     out of reach is 404."""
     scope = manager_scope(current_user)
-    person = db.session.get(User, user_id)
+    person = _by_id(User, user_id)
     if person is None or (scope is not None and person.team_id not in scope):
         abort(404)
     return person
@@ -210,14 +218,14 @@ def can_act_on_record(user: User, person: User) -> bool:
 
 
 def get_quiz_or_404(quiz_id: int) -> Quiz:
-    quiz = db.session.get(Quiz, quiz_id)
+    quiz = _by_id(Quiz, quiz_id)
     if quiz is None or not can_view_course(current_user, quiz.module.course):
         abort(404)
     return quiz
 
 
 def get_assignment_or_404(assignment_id: int) -> Assignment:
-    assignment = db.session.get(Assignment, assignment_id)
+    assignment = _by_id(Assignment, assignment_id)
     if assignment is None:
         abort(404)
     if not can_manage_assignment(current_user, assignment):
@@ -255,7 +263,7 @@ def get_lesson_or_404(module: Module, lesson_slug: str) -> Lesson:
 
 
 def get_attempt_or_404(attempt_id: int, *, for_taking: bool = False) -> Attempt:
-    attempt = db.session.get(Attempt, attempt_id)
+    attempt = _by_id(Attempt, attempt_id)
     if attempt is None:
         abort(404)
     allowed = can_take_quiz(current_user, attempt) if for_taking else can_view_attempt(current_user, attempt)
@@ -284,7 +292,7 @@ def get_course_version_or_404(course: Course, version: int) -> CourseVersion:
 
 def get_name_request_or_404(request_id: int) -> NameChangeRequest:
     """Name change requests are decided by admins."""
-    request = db.session.get(NameChangeRequest, request_id)
+    request = _by_id(NameChangeRequest, request_id)
     if request is None:
         abort(404)
     if not is_admin(current_user):
@@ -302,7 +310,7 @@ def get_ai_system_or_404(system_id: int) -> AISystem:
 
 
 def get_requirement_or_404(requirement_id: int) -> TrainingRequirement:
-    requirement = db.session.get(TrainingRequirement, requirement_id) if is_admin(current_user) else None
+    requirement = _by_id(TrainingRequirement, requirement_id) if is_admin(current_user) else None
     if requirement is None:
         abort(404)
     return requirement
@@ -326,7 +334,7 @@ def get_policy_version_or_404(policy: Policy, number: int) -> PolicyVersion:
 
 
 def get_own_api_token_or_404(token_id: int) -> ApiToken:
-    token = db.session.get(ApiToken, token_id)
+    token = _by_id(ApiToken, token_id)
     if token is None:
         abort(404)
     if token.user_id != current_user.id:
@@ -335,7 +343,7 @@ def get_own_api_token_or_404(token_id: int) -> ApiToken:
 
 
 def get_own_session_or_404(session_id: int) -> UserSession:
-    found = db.session.get(UserSession, session_id)
+    found = _by_id(UserSession, session_id)
     if found is None:
         abort(404)
     if found.user_id != current_user.id:
@@ -359,7 +367,7 @@ def can_use_job_result(user: User, job: Job) -> bool:
 
 
 def get_job_or_404(job_id: int) -> Job:
-    job = db.session.get(Job, job_id)
+    job = _by_id(Job, job_id)
     if job is None or not can_use_job_result(current_user, job):
         abort(404)
     return job
@@ -367,7 +375,7 @@ def get_job_or_404(job_id: int) -> Job:
 
 def get_any_job_or_404(job_id: int) -> Job:
     """Any job, for the admins' jobs page."""
-    job = db.session.get(Job, job_id)
+    job = _by_id(Job, job_id)
     if job is None or not is_admin(current_user):
         abort(404)
     return job
@@ -375,7 +383,7 @@ def get_any_job_or_404(job_id: int) -> Job:
 
 def get_mail_message_or_404(message_id: int) -> MailMessage:
     """Messages are read by admins (the outbox)."""
-    message = db.session.get(MailMessage, message_id)
+    message = _by_id(MailMessage, message_id)
     if message is None or not is_admin(current_user):
         abort(404)
     return message

@@ -30,7 +30,8 @@ def test_one_person_gets_what_the_group_computation_gives(app, make_user):
     people = [assignments.Person(p.id, p.team_id, p.job_role) for p in (ann, bob, loner)]
     group = assignments.due_items(people)
     for person in people:
-        assert assignments.due_items([person]) == {person.id: group[person.id]}
+        assert assignments.due_items([person], one_person=True) == {person.id: group[person.id]}
+        assert assignments.due_dates_of(person) == {c: item.due_on for c, item in group[person.id].items()}
     assert set(group[ann.id]) == {courses[0].id, courses[1].id, courses[2].id}
     assert group[ann.id][courses[1].id].due_on == date(2027, 2, 1)  # through the department, the earlier date
     assert group[loner.id] == {}

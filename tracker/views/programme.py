@@ -7,18 +7,18 @@ from datetime import date
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..authz import can_view_team, get_team_or_404, manager_scope, role_required
+from ..authz import can_view_team, manager_scope, role_required
 from ..enums import CoverageStatus, Role
 from ..extensions import db, issuing
 from ..forms import options
 from ..forms.programme import EvidencePackForm
-from ..inputs import is_digits
 from ..services import audit
 from ..services.organisation import teams
 from ..services.programme import coverage, evidence_pack, inventory, privacy
 from ..services.reporting import evidence
 from ..services.reporting.records import csv_text
 from . import download_response
+from .reports import scope_from_request
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
 
@@ -74,16 +74,6 @@ def coverage_csv():
     return download_response(body, f"ai-system-coverage-{date.today().isoformat()}.csv", "text/csv")
 
 
-def _pack_scope() -> evidence.Scope:
-    team_ids = manager_scope(current_user)
-    raw = request.args.get("team", "").strip()
-    if raw:
-        if not is_digits(raw):
-            abort(404)
-        return evidence.team_scope(get_team_or_404(int(raw)))
-    return evidence.organisation_scope() if team_ids is None else evidence.managed_scope(current_user, team_ids)
-
-
 @bp.route("/evidence-pack")
 @role_required(*MANAGERS)
 def evidence_pack_page():
@@ -105,7 +95,7 @@ def evidence_pack_page():
 @bp.route("/evidence-pack.zip")
 @role_required(*MANAGERS)
 def evidence_pack_zip():
-    scope = _pack_scope()
+    scope = scope_from_request()
     pack = evidence_pack.build_pack(scope, issuing.current)
     audit.record(
         "report.evidence_pack_downloaded",

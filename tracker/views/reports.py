@@ -6,13 +6,13 @@ A team outside the viewer's reach answers 404.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..authz import get_team_or_404, manager_scope, role_required
 from ..enums import Role
 from ..extensions import db
-from ..inputs import bounded_int, is_digits
+from ..inputs import bounded_int
 from ..services import audit
 from ..services.organisation import teams
 from ..services.reporting import evidence
@@ -23,13 +23,13 @@ from . import download_response
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
-def _scope() -> evidence.Scope:
-    team_ids = manager_scope(current_user)
+def scope_from_request() -> evidence.Scope:
+    """The report's scope from `?team=` (a team the viewer may see), else everything the viewer may see; the
+    evidence pack uses the same."""
     raw = request.args.get("team", "").strip()
     if raw:
-        if not is_digits(raw):
-            abort(404)
-        return evidence.team_scope(get_team_or_404(int(raw)))
+        return evidence.team_scope(get_team_or_404(raw))  # the loader finds no team for an id nobody can have
+    team_ids = manager_scope(current_user)
     return evidence.organisation_scope() if team_ids is None else evidence.managed_scope(current_user, team_ids)
 
 
@@ -52,7 +52,7 @@ def _download(scope: evidence.Scope, report, extension: str, body, mimetype: str
 @bp.route("/evidence")
 @role_required(Role.MANAGER, Role.ADMIN)
 def evidence_page():
-    scope = _scope()
+    scope = scope_from_request()
     number = bounded_int(request.args.get("page"), 1)
     result = evidence.page(scope, current_app.config["ORGANISATION_NAME"], number)
     if result.page.number != number:  # a page past the end: show the last one at its own address
@@ -70,7 +70,7 @@ def evidence_page():
 @bp.route("/evidence.pdf")
 @role_required(Role.MANAGER, Role.ADMIN)
 def evidence_pdf():
-    scope = _scope()
+    scope = scope_from_request()
     report = _report(scope)
     return _download(scope, report, "pdf", render_evidence_pdf(report), "application/pdf")
 
@@ -78,7 +78,7 @@ def evidence_pdf():
 @bp.route("/evidence.csv")
 @role_required(Role.MANAGER, Role.ADMIN)
 def evidence_csv():
-    scope = _scope()
+    scope = scope_from_request()
     report = _report(scope)
     body = "".join(csv_text(EVIDENCE_CSV_HEADER, evidence_csv_rows(report))).encode("utf-8")
     return _download(scope, report, "csv", body, "text/csv")

@@ -11,7 +11,7 @@ from ...enums import StepKind
 from ...extensions import db
 from ...models import Certificate, User, utcnow
 from .. import certification
-from ..organisation.assignments import Person, due_dates
+from ..organisation.assignments import Person, due_dates_of
 from ..queries import current_certificates
 from . import catalog, progress
 
@@ -42,7 +42,7 @@ def build(user: User, language: str, now: datetime | None = None) -> Dashboard:
             current_certificates().where(Certificate.user_id == user.id).order_by(Certificate.issued_at)
         )
     }
-    due = due_dates([Person(user.id, user.team_id, user.job_role)]).get(user.id, {})
+    due = due_dates_of(Person(user.id, user.team_id, user.job_role))
     assigned = sorted(
         ((due_on, states[course_id]) for course_id, due_on in due.items() if course_id in states),
         key=lambda item: (item[1].complete, item[0]),
@@ -95,7 +95,7 @@ def next_after(user: User, course_id: int, language: str) -> NextCourse | None:
             for candidate in order[at + 1 :] + order[:at]:  # the courses after this one first
                 if candidate in open_states:
                     return NextCourse(open_states[candidate], "path", path_title=path.title)
-    due = due_dates([Person(user.id, user.team_id, user.job_role)]).get(user.id, {})
+    due = due_dates_of(Person(user.id, user.team_id, user.job_role))
     assigned = sorted((due_on, cid) for cid, due_on in due.items() if cid in open_states)
     if assigned:
         due_on, cid = assigned[0]

@@ -219,9 +219,12 @@ def relative_due(rule: str, days: int | None, fixed: date, assigned_on: date, jo
     return max(assigned_on, joined) + timedelta(days=days)
 
 
-def due_items(people: Iterable[Person]) -> dict[int, dict[int, DueItem]]:
+def due_items(people: Iterable[Person], *, one_person: bool = False) -> dict[int, dict[int, DueItem]]:
     """For each person, the courses assigned to them (directly, through a team above them or their job role),
-    each with its earliest due date. A fixed number of queries, whatever the number of people."""
+    each with its earliest due date. A fixed number of queries, whatever the number of people.
+
+    `one_person`: a person's own page (dashboard, transcript), where the teams above theirs are read in the same
+    statement as the assignments. Lists never set it, so their query count does not change with their length."""
     people = list(people)
     if not people:
         return {}
@@ -231,7 +234,7 @@ def due_items(people: Iterable[Person]) -> dict[int, dict[int, DueItem]]:
         [Assignment.user_id.in_([p.id for p in people])] if len(people) <= 1000 else [Assignment.user_id.is_not(None)]
     )
     chain = None  # one person (a learner's own page): the teams above theirs come with the assignments
-    if len(people) == 1 and people[0].team_id is not None:
+    if one_person and len(people) == 1 and people[0].team_id is not None:
         chain = _chain_of(people[0].team_id)
         conditions.append(Assignment.team_id.in_(select(chain.c.id)))
         ancestry: dict[int, list[int]] = {}
@@ -318,6 +321,12 @@ def due_dates(people: Iterable[Person]) -> dict[int, dict[int, date]]:
         person_id: {course_id: item.due_on for course_id, item in items.items()}
         for person_id, items in due_items(people).items()
     }
+
+
+def due_dates_of(person: Person) -> dict[int, date]:
+    """One person's assigned courses with their earliest due dates, for their own page (see `due_items`)."""
+    items = due_items([person], one_person=True).get(person.id, {})
+    return {course_id: item.due_on for course_id, item in items.items()}
 
 
 def assignments_in_scope(team_ids: set[int] | None) -> list[Assignment]:

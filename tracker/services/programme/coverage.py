@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from ...enums import CellStatus, CoverageStatus, RiskClass
 from ...extensions import db
+from ...inputs import bounded_int, database_id
 from ...models import (
     AISystem,
     Certificate,
@@ -53,19 +54,14 @@ class Filters:
 
     @classmethod
     def from_query(cls, args: Mapping[str, str]) -> Filters:
-        def integer(value):
-            try:
-                return int(value) if value not in (None, "") else None
-            except ValueError:
-                return None
-
+        """Filters from a query string; unknown values (an id nobody can have, a word) mean no filter."""
         status = args.get("status") or None
-        per_page = integer(args.get("per_page"))
+        per_page = bounded_int(args.get("per_page"), 50)
         return cls(
-            system_id=integer(args.get("system")),
-            team_id=integer(args.get("team")),
+            system_id=database_id(args.get("system")),
+            team_id=database_id(args.get("team")),
             status=CoverageStatus(status) if status in CoverageStatus.__members__.values() else None,
-            page=max(1, integer(args.get("page")) or 1),
+            page=bounded_int(args.get("page"), 1),
             per_page=per_page if per_page in PER_PAGE_CHOICES else 50,
         )
 

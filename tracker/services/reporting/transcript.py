@@ -33,7 +33,7 @@ from ...models import (
 )
 from ..certification import status as certificate_status
 from ..learning import structure
-from ..organisation.assignments import Person, due_dates
+from ..organisation.assignments import Person, due_dates_of
 
 EVENTS_SHOWN = 200  # the most recent audit events; the audit log has the rest
 
@@ -228,7 +228,7 @@ def build(person: User, language: str, *, internal: bool, now: datetime | None =
         .where(LessonRead.user_id == uid)
         .order_by(Module.position, Lesson.position)
     ).all()
-    due = due_dates([Person(uid, person.team_id, person.job_role)]).get(uid, {})
+    due = due_dates_of(Person(uid, person.team_id, person.job_role))
 
     course_ids = (
         {row.course_id for row in progress_rows}
