@@ -163,18 +163,25 @@ def test_cjk_names_print_in_a_font_that_has_them(tmp_path):
     for name in printed:
         assert name in text, name
     assert "\ufffd" not in text  # no character without a glyph mapping
-    fonts = set()
+    fonts = {}
     for page in PdfReader(io.BytesIO(pdf)).pages:
-        fonts |= {str(f["/BaseFont"]) for f in page["/Resources"]["/Font"].values()}
-    assert {"/HeiseiKakuGo-W5", "/STSong-Light", "/HYGothic-Medium"} <= fonts
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            fonts[str(font["/BaseFont"])] = font
+    cjk = [font for name, font in fonts.items() if "+WenQuanYiMicroHei" in name]
+    # Embedded (a subset of the glyphs used), so the names print in any reader, with no font of its own.
+    assert cjk and all("/FontFile2" in font["/FontDescriptor"] for font in cjk)
 
 
-def test_the_font_is_chosen_per_string():
+def test_cjk_runs_get_the_cjk_font_which_has_their_glyphs():
+    from reportlab.pdfbase import pdfmetrics
+
     from tracker.services.reporting import pdf_scripts
 
     assert pdf_scripts.cjk_font("Zoë Ñúñez") is None
-    assert pdf_scripts.cjk_font("山田 太郎") == pdf_scripts.JAPANESE
-    assert pdf_scripts.cjk_font("张伟") == pdf_scripts.SIMPLIFIED_CHINESE  # 张 is not in JIS X 0208
-    assert pdf_scripts.cjk_font("김민준") == pdf_scripts.KOREAN
-    assert pdf_scripts.runs("Ada 山田 <b>") == [(None, "Ada "), (pdf_scripts.JAPANESE, "山田"), (None, " <b>")]
-    assert pdf_scripts.markup("A & 山田") == 'A &amp; <font name="HeiseiKakuGo-W5">山田</font>'
+    for name in ("山田 太郎", "张伟", "김민준", "すずき ゆい", "髙橋"):
+        assert pdf_scripts.cjk_font(name) == pdf_scripts.CJK
+        glyphs = pdfmetrics.getFont(pdf_scripts.CJK).face.charToGlyph
+        assert all(ord(c) in glyphs for c in name.replace(" ", "")), name
+    assert pdf_scripts.runs("Ada 山田 <b>") == [(None, "Ada "), (pdf_scripts.CJK, "山田"), (None, " <b>")]
+    assert pdf_scripts.markup("A & 山田") == 'A &amp; <font name="WenQuanYiMicroHei">山田</font>'
