@@ -70,7 +70,7 @@ def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import authz, i18n, login, models  # noqa: F401  (models register their tables)
+    from . import authz, fragments, i18n, login, models  # noqa: F401  (models register their tables)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
@@ -80,6 +80,7 @@ def register_extensions(app: Flask) -> None:
     login.init_app(app)
     i18n.init_app(app)
     authz.init_app(app)
+    fragments.init_app(app)
     from .jobs import queue
 
     queue.init_app(app)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Row, select
+from functools import cache
+
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
@@ -21,9 +23,15 @@ def published_rows() -> list[Row]:
     return list(db.session.execute(select(*structure.head_columns()).where(c.published.is_(True)).order_by(c.title)))
 
 
+@cache
+def _head_by_slug() -> Select:
+    # Every course, lesson and quiz page runs this: built once, not per request.
+    return select(*structure.head_columns()).where(Course.__table__.c.slug == bindparam("slug"))
+
+
 def course_head_by_slug(slug: str) -> Row | None:
     """A course row's own fields (`structure.head_columns()`), for a page that shows it from the structure cache."""
-    return db.session.execute(select(*structure.head_columns()).where(Course.__table__.c.slug == slug)).first()
+    return db.session.execute(_head_by_slug(), {"slug": slug}).first()
 
 
 def published_views(language: str) -> list[structure.CourseView]:

@@ -6,8 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Integer, Row, func, literal_column, null, select, type_coerce, union_all, update
+from sqlalchemy import Integer, Row, bindparam, func, literal_column, null, select, type_coerce, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from ...enums import ProgressStatus, StepKind
@@ -105,34 +106,19 @@ def course_states(
     caller has read them already). Plain columns, no ORM objects: this runs on every learner page."""
     lesson_ids = [lesson.id for c in courses for m in c.modules for lesson in m.lessons]
     quiz_course = {m.quiz.id: c.id for c in courses for m in c.modules if m.quiz is not None}
-    reads, attempts, stored = LessonRead.__table__.c, Attempt.__table__.c, CourseProgress.__table__.c
-    score, moment = type_coerce(null(), Integer()), type_coerce(null(), UTCDateTime())
-    parts = []
-    if cycle_starts is None and courses:
-        parts.append(
-            select(literal_column("'c'"), stored.course_id, score, stored.cycle_started_at).where(
-                stored.user_id == user_id,
-                stored.course_id.in_([c.id for c in courses]),
-                stored.cycle_started_at.is_not(None),
-            )
-        )
-    if quiz_course:
-        parts.append(
-            select(literal_column("'p'"), attempts.quiz_id, attempts.score, attempts.submitted_at).where(
-                attempts.user_id == user_id, attempts.passed.is_(True), attempts.quiz_id.in_(list(quiz_course))
-            )
-        )
-    if lesson_ids:
-        parts.append(
-            select(literal_column("'r'"), reads.lesson_id, score, moment).where(
-                reads.user_id == user_id, reads.lesson_id.in_(lesson_ids)
-            )
-        )
+    with_starts = cycle_starts is None and bool(courses)
+    statement = _state_statement(with_starts, bool(quiz_course), bool(lesson_ids))
     read: set[int] = set()
     passes = []
     starts = dict(cycle_starts or {})
-    if parts:
-        for kind, key, points, at in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+    if statement is not None:
+        parameters = {
+            "user_id": user_id,
+            "course_ids": [c.id for c in courses],
+            "quiz_ids": list(quiz_course),
+            "lesson_ids": lesson_ids,
+        }
+        for kind, key, points, at in db.session.execute(statement, parameters):
             if kind == "r":
                 read.add(key)
             elif kind == "p":
@@ -141,6 +127,41 @@ def course_states(
                 starts[key] = at
     best = _best_scores(passes, quiz_course, {(user_id, c): at for c, at in starts.items() if at is not None})[user_id]
     return {course.id: _state(course, read, best) for course in courses}
+
+
+@cache
+def _state_statement(with_starts: bool, with_quizzes: bool, with_lessons: bool):
+    """The one statement of `course_states` for the parts a call needs, built once each (every learner page runs
+    it; building a statement costs more than running it): cycle starts, quiz passes and lessons read, tagged."""
+    reads, attempts, stored = LessonRead.__table__.c, Attempt.__table__.c, CourseProgress.__table__.c
+    score, moment = type_coerce(null(), Integer()), type_coerce(null(), UTCDateTime())
+    user_id = bindparam("user_id")
+    parts = []
+    if with_starts:
+        parts.append(
+            select(literal_column("'c'"), stored.course_id, score, stored.cycle_started_at).where(
+                stored.user_id == user_id,
+                stored.course_id.in_(bindparam("course_ids", expanding=True)),
+                stored.cycle_started_at.is_not(None),
+            )
+        )
+    if with_quizzes:
+        parts.append(
+            select(literal_column("'p'"), attempts.quiz_id, attempts.score, attempts.submitted_at).where(
+                attempts.user_id == user_id,
+                attempts.passed.is_(True),
+                attempts.quiz_id.in_(bindparam("quiz_ids", expanding=True)),
+            )
+        )
+    if with_lessons:
+        parts.append(
+            select(literal_column("'r'"), reads.lesson_id, score, moment).where(
+                reads.user_id == user_id, reads.lesson_id.in_(bindparam("lesson_ids", expanding=True))
+            )
+        )
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
 def _cycle_starts(user_ids: Sequence[int], course_ids: Sequence[int]) -> dict[tuple[int, int], datetime]:

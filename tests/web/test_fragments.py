@@ -1,0 +1,98 @@
+"""Cached page fragments (the header, the footer, course cards) follow every value they show: the same app serves a
+changed name, role, language, progress, due date or certificate at once, and never one person's fragment (or CSRF
+token) to another."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from tracker.extensions import db
+from tracker.models import Role, utcnow
+from tracker.services.certification import lifecycle
+from tracker.services.learning import lessons
+from tracker.services.organisation import assignments
+
+from ..factories import complete_course, make_course
+
+
+def card_of(html: str, title: str) -> str:
+    cards = re.findall(r'<article class="course-card">.*?</article>', html, re.S)
+    return next(card for card in cards if f">{title}</a></h3>" in card)
+
+
+def csrf_tokens(html: str) -> set[str]:
+    return set(re.findall(r'name="csrf_token" value="([^"]+)"', html))
+
+
+def test_the_header_follows_the_name_role_and_language(client, login_as, make_user):
+    user = make_user(name="Ada Example")
+    login_as(user)
+    page = client.get("/").get_data(as_text=True)
+    assert "Ada Example" in page and "Team progress" not in page
+    user.display_name = "Ada Renamed"
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "Ada Renamed" in page and "Ada Example" not in page
+    user.role = Role.MANAGER.value
+    db.session.commit()
+    assert "Team progress" in client.get("/").get_data(as_text=True)
+    client.post("/language", data={"language": "de", "next": "/"})
+    page = client.get("/").get_data(as_text=True)
+    assert "Mein Lernbereich" in page
+    assert "My learning" not in page
+
+
+def test_the_current_page_is_marked_per_page(client, login_as, make_user):
+    login_as(make_user())
+    dashboard = client.get("/").get_data(as_text=True)
+    catalogue = client.get("/courses/").get_data(as_text=True)
+    assert re.search(r'href="/"\s+aria-current="page"', dashboard)
+    assert re.search(r'href="/courses/"\s+aria-current="page"', catalogue)
+    assert not re.search(r'href="/"\s+aria-current="page"', catalogue)
+
+
+def test_two_people_get_their_own_name_and_sign_out_token(app, make_user):
+    first, second = make_user(name="First Person"), make_user(name="Second Person")
+    from ..conftest import sign_in_client
+
+    one = sign_in_client(app.test_client(), first).get("/").get_data(as_text=True)
+    two = sign_in_client(app.test_client(), second).get("/").get_data(as_text=True)
+    assert "First Person" in one and "Second Person" not in one
+    assert "Second Person" in two and "First Person" not in two
+    assert csrf_tokens(one) and csrf_tokens(two) and not csrf_tokens(one) & csrf_tokens(two)
+
+
+def test_a_card_follows_progress_due_date_and_certificate(client, login_as, make_user):
+    course = make_course(modules=1, lessons=2)
+    learner = make_user()
+    login_as(learner)
+    card = card_of(client.get("/").get_data(as_text=True), course.title)
+    assert "0 of 1 modules complete" in card and "Start" in card and "Due" not in card
+
+    lessons.read_lesson(learner, course.modules[0].lessons[1])  # the second lesson first: the next step stays
+    db.session.commit()
+    card = card_of(client.get("/").get_data(as_text=True), course.title)
+    assert "Continue" in card and "lesson-1" in card and 'value="33"' in card
+
+    lessons.read_lesson(learner, course.modules[0].lessons[0])
+    db.session.commit()
+    card = card_of(client.get("/").get_data(as_text=True), course.title)
+    assert "Continue" in card and 'value="66"' in card and "/quiz" in card
+
+    today = utcnow().date()
+    assignments.assign(
+        None, course=course, user=learner, due_on=today - timedelta(days=1), today=today - timedelta(days=3)
+    )
+    db.session.commit()
+    card = card_of(client.get("/").get_data(as_text=True), course.title)
+    assert "Overdue" in card
+
+    certificate = complete_course(learner, course)
+    card = card_of(client.get("/").get_data(as_text=True), course.title)
+    assert "Completed" in card and "Overdue" not in card and "badge-cert-valid" in card
+
+    lifecycle.revoke(certificate, make_user(Role.ADMIN), "Issued in error")
+    db.session.commit()
+    card = card_of(client.get("/").get_data(as_text=True), course.title)
+    assert "badge-cert-revoked" in card and "badge-complete" not in card

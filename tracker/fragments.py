@@ -1,0 +1,67 @@
+"""Page fragments rendered once and reused: the site header and the course cards.
+
+Every learner page carries the header (a dozen links and translated labels) and the dashboard a card per course;
+rendering them is most of what those pages cost. Both are pure functions of a few values, so each is cached under a
+key made of exactly the values it shows (`{% cache None, "name", key %}` in the templates, Flask-Caching's tag):
+a change of any of them is a different key, so nothing stale can be served and nothing needs invalidating. The cache
+is per process (cachelib's SimpleCache, bounded): a fragment is cheaper to render again than to fetch from another
+host. Nothing that differs per request or per session (CSRF tokens, the current query string) is ever inside a
+cached fragment.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+
+from .authz import can_manage_certificates, can_see_team_progress
+from .extensions import fragments
+from .i18n import current_language
+
+ENTRIES = 20_000  # fragments kept per process (a card is ~1 KB; a header ~1.5 KB per person and page kind)
+
+
+def fragment_key(*parts) -> str:
+    """The key of a fragment showing `parts`, in this request's language and under this app's address and name."""
+    # repr() of a tuple is unambiguous, unlike joining the parts with a separator.
+    return repr((current_language(), request.script_root, current_app.config["ORGANISATION_NAME"], *parts))
+
+
+def header_key() -> str:
+    """What the header shows: the page it marks as current, and the person's name and menus."""
+    user = current_user
+    if not user.is_authenticated:
+        return fragment_key(request.endpoint, None)
+    return fragment_key(request.endpoint, user.display_name, can_see_team_progress(user), can_manage_certificates(user))
+
+
+def card_key(state, due_on: date | None, today: date | None, cert, cert_status) -> str:
+    """What a course card shows (`_macros/_courses.html` course_card): the course's own fields, the learner's
+    progress and next step, the due date and whether it has passed, the certificate's status."""
+    course, step = state.course, state.next_step()
+    return fragment_key(
+        course.id,
+        course.slug,
+        course.title,
+        course.audience,
+        course.estimated_minutes,
+        len(state.modules),
+        state.percent,
+        state.modules_completed,
+        step.kind,
+        step.module.slug if step.module else None,
+        step.lesson.slug if step.lesson else None,
+        due_on,
+        due_on is not None and today is not None and due_on < today,
+        cert_status,
+        cert is not None and cert.revoked_at is not None,
+    )
+
+
+def init_app(app: Flask) -> None:
+    fragments.init_app(
+        app, config={"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": ENTRIES, "CACHE_DEFAULT_TIMEOUT": 0}
+    )
+    app.jinja_env.globals.update(fragment_key=fragment_key, header_key=header_key, card_key=card_key)
