@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 
 from .authz import can_manage_certificates, can_see_team_progress
@@ -26,7 +26,10 @@ ENTRIES = 20_000  # fragments kept per process (a card is ~1 KB; a header ~1.5 K
 def fragment_key(*parts) -> str:
     """The key of a fragment showing `parts`, in this request's language and under this app's address and name."""
     # repr() of a tuple is unambiguous, unlike joining the parts with a separator.
-    return repr((current_language(), request.script_root, current_app.config["ORGANISATION_NAME"], *parts))
+    prefix = g.get("_fragment_prefix")
+    if prefix is None or prefix[0] != current_language():  # the language may change during a request
+        g._fragment_prefix = prefix = (current_language(), request.script_root, current_app.config["ORGANISATION_NAME"])
+    return repr((*prefix, *parts))
 
 
 def header_key() -> str:

@@ -61,3 +61,23 @@ def test_course_page_queries_do_not_grow_with_courses_or_modules(app, client, ma
     assert _queries(client, count_queries, f"/courses/{small.slug}") == one
     assert _queries(client, count_queries, f"/courses/{big.slug}") == one
     assert one <= 4, one
+
+
+def test_quiz_page_queries_do_not_grow_with_attempts(app, client, make_user, login_as, count_queries):
+    from tracker.services.learning import attempts
+
+    course = factories.make_course(modules=1, lessons=1, max_attempts=5)
+    user = make_user()
+    login_as(user)
+    url = f"/courses/{course.slug}/modules/{course.modules[0].slug}/quiz"
+    none = _queries(client, count_queries, url)
+    quiz = course.modules[0].quiz
+    for _ in range(3):
+        attempt = attempts.start_attempt(user, quiz)
+        attempts.submit_attempt(user, attempt, factories.answers_for(attempt, correct=False))
+    db.session.commit()
+    three = _queries(client, count_queries, url)
+    page = client.get(url).get_data(as_text=True)
+    assert page.count("badge-failed") == 3  # the three attempts, listed
+    assert none == three
+    assert three <= 4, three  # session with its person, course row, own progress, attempts with grants

@@ -12,8 +12,9 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from ...enums import QuestionKind, ReviewLevel
 from ...extensions import db
@@ -53,36 +54,48 @@ class QuizStatus:
     needs_grant: bool = False  # starting now uses a granted attempt (past the limit or the waiting time)
 
 
-def _cycle_start(user_id: int, course_id: int) -> datetime | None:
-    return db.session.scalar(
-        select(CourseProgress.cycle_started_at).where(
-            CourseProgress.user_id == user_id, CourseProgress.course_id == course_id
-        )
+def _attempts_and_grants(user_id: int, quiz_id: int, course_id: int) -> tuple[list[Attempt], int]:
+    """The learner's attempts at a quiz in the current cycle of its course (a renewal or a reset starts the count
+    again), in order, and the unused extra attempts granted to them: one statement, as the quiz page is on every
+    learner's path. The grants count is the one row the attempts are outer-joined to, so it comes back even when
+    there is no attempt. The answers and question snapshots stay unloaded until something reads them."""
+    since = (
+        select(CourseProgress.cycle_started_at)
+        .where(CourseProgress.user_id == user_id, CourseProgress.course_id == course_id)
+        .scalar_subquery()
     )
+    grants = (
+        select(func.count(AttemptGrant.id).label("n"))
+        .where(
+            AttemptGrant.user_id == user_id,
+            AttemptGrant.quiz_id == quiz_id,
+            AttemptGrant.used_by_attempt_id.is_(None),
+        )
+        .subquery()
+    )
+    in_cycle = and_(
+        Attempt.user_id == user_id,
+        Attempt.quiz_id == quiz_id,
+        or_(since.is_(None), Attempt.started_at >= since),
+    )
+    rows = db.session.execute(
+        select(grants.c.n, Attempt)
+        .select_from(grants)
+        .outerjoin(Attempt, in_cycle)
+        .options(defer(Attempt.served), defer(Attempt.answers), defer(Attempt.results))
+        .order_by(Attempt.number)
+    ).all()
+    return [attempt for _n, attempt in rows if attempt is not None], rows[0][0] if rows else 0
 
 
 def quiz_status(user: User, quiz: Quiz, now: datetime | None = None) -> QuizStatus:
     """Where a learner stands with a quiz in the current cycle of its course: attempts used and left, a waiting time
     after repeated failures, and whether they may start now."""
     now = now or utcnow()
-    since = _cycle_start(user.id, quiz.course_id)
-    query = select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
-    if since is not None:  # a renewal or a reset starts the count again
-        query = query.where(Attempt.started_at >= since)
-    attempts = list(db.session.scalars(query.order_by(Attempt.number)))
+    attempts, grants = _attempts_and_grants(user.id, quiz.id, quiz.course_id)
     submitted = [a for a in attempts if not a.is_open]
     open_attempt = next((a for a in attempts if a.is_open), None)
     passing = [a.score for a in submitted if a.passed and a.score is not None]
-    grants = (
-        db.session.scalar(
-            select(func.count(AttemptGrant.id)).where(
-                AttemptGrant.user_id == user.id,
-                AttemptGrant.quiz_id == quiz.id,
-                AttemptGrant.used_by_attempt_id.is_(None),
-            )
-        )
-        or 0
-    )
     limit_left = None if quiz.max_attempts is None else max(quiz.max_attempts - len(submitted), 0)
     failures = 0  # failed attempts in a row, the most recent last
     for attempt in reversed(submitted):

@@ -17,10 +17,15 @@ def course_content_options():
     return selectinload(Course.modules).options(selectinload(Module.lessons), selectinload(Module.quiz))
 
 
+@cache
+def _published_rows() -> Select:
+    c = Course.__table__.c  # table columns throughout: a plain Core statement, no ORM compilation
+    return select(*structure.head_columns()).where(c.published.is_(True)).order_by(c.title)
+
+
 def published_rows() -> list[Row]:
     """Every published course row's own fields (`structure.head_columns()`, no content), by title."""
-    c = Course.__table__.c  # table columns throughout: a plain Core statement, no ORM compilation
-    return list(db.session.execute(select(*structure.head_columns()).where(c.published.is_(True)).order_by(c.title)))
+    return list(db.session.execute(_published_rows()))
 
 
 @cache

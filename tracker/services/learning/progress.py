@@ -339,13 +339,16 @@ def progress_rows(user_id: int) -> list[CourseProgress]:
 def started(user_id: int) -> list[Row]:
     """The learner's courses in progress or done, most recent activity first: course_id, last_activity_at and
     cycle_started_at only (one plain statement; `course_states` takes the cycle starts from it)."""
+    return list(db.session.execute(_started(), {"user_id": user_id}))
+
+
+@cache
+def _started():
     c = CourseProgress.__table__.c
-    return list(
-        db.session.execute(
-            select(c.course_id, c.last_activity_at, c.cycle_started_at)
-            .where(c.user_id == user_id)
-            .order_by(c.last_activity_at.desc())
-        )
+    return (
+        select(c.course_id, c.last_activity_at, c.cycle_started_at)
+        .where(c.user_id == bindparam("user_id"))
+        .order_by(c.last_activity_at.desc())
     )
 
 
