@@ -1,4 +1,4 @@
-"""Page fragments rendered once and reused: the site header and the course cards.
+"""Page fragments rendered once and reused: the site header, the course cards and the matrix's cells.
 
 Every learner page carries the header (a dozen links and translated labels) and the dashboard a card per course;
 rendering them is most of what those pages cost. Both are pure functions of a few values, so each is cached under a
@@ -14,7 +14,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Flask, current_app, g, request
+from flask_babel import get_timezone
 from flask_login import current_user
+from markupsafe import Markup
 
 from .authz import can_manage_certificates, can_see_team_progress
 from .extensions import fragments
@@ -63,8 +65,55 @@ def card_key(state, due_on: date | None, today: date | None, cert, cert_status) 
     )
 
 
+CELL_ENTRIES = 50_000  # matrix cells kept per process (~300 bytes each); all dropped at once when full
+
+
+_cells: dict[tuple, str] = {}
+
+
+def matrix_cells(row, courses, not_assigned: str, *, cards: bool = False) -> Markup:
+    """A row's cells of the matrix, in the order of `courses` (id, slug, title): as table cells
+    (`_macros/_matrix.html` cell_td) or as the items of the card phones get (cell_li, with each course's title).
+
+    A page shows each cell twice and many alike (every "not started, not assigned" one), and a 50-row page has
+    1,000 of them: each set of values is rendered once per process and language and time zone. These are kept
+    in a plain dict, not the fragment cache: a thousand lookups a page must cost next to nothing (no pickling),
+    and a cell holds no address, so nothing but the values, the language and the time zone shapes it."""
+    context = g.get("_matrix_cell_context")
+    if context is None:
+        context = g._matrix_cell_context = (current_language(), str(get_timezone()), not_assigned)
+    macros = None
+    parts = []
+    for course_id, _slug, title in courses:
+        cell = row.cells[course_id]
+        key = (
+            context,
+            title if cards else None,
+            cell.status,
+            cell.label,
+            cell.assigned,
+            cell.percent,
+            cell.score,
+            cell.completed_at,
+            cell.expires_at,
+            cell.due_on,
+            cell.revoked,
+        )
+        html = _cells.get(key)
+        if html is None:
+            macros = macros or current_app.jinja_env.get_template("_macros/_matrix.html").module
+            html = macros.cell_li(cell, not_assigned, title) if cards else macros.cell_td(cell, not_assigned)
+            if len(_cells) >= CELL_ENTRIES:
+                _cells.clear()
+            _cells[key] = html
+        parts.append(html)
+    return Markup("").join(parts)  # each part is Markup (the environment autoescapes)
+
+
 def init_app(app: Flask) -> None:
     fragments.init_app(
         app, config={"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": ENTRIES, "CACHE_DEFAULT_TIMEOUT": 0}
     )
-    app.jinja_env.globals.update(fragment_key=fragment_key, header_key=header_key, card_key=card_key)
+    app.jinja_env.globals.update(
+        fragment_key=fragment_key, header_key=header_key, card_key=card_key, matrix_cells=matrix_cells
+    )

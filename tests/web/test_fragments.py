@@ -96,3 +96,35 @@ def test_a_card_follows_progress_due_date_and_certificate(client, login_as, make
     db.session.commit()
     card = card_of(client.get("/").get_data(as_text=True), course.title)
     assert "badge-cert-revoked" in card and "badge-complete" not in card
+
+
+def test_matrix_cells_follow_language_and_values(client, login_as, make_user):
+    from tests import factories
+    from tracker.enums import Role as Roles
+    from tracker.services.organisation import assignments as assigning
+
+    boss = make_user(Roles.MANAGER, name="Boss")
+    team = factories.make_team("Cells", manager=boss)
+    course = make_course("cell-course", modules=1, lessons=2)
+    learner = make_user(name="Cell Person", team=team)
+    make_user(name="Other Person", team=team)
+    login_as(boss)
+
+    def cell_of(page: str) -> str:
+        return re.search(r'<th scope="row" class="person">.*?Cell Person.*?</th>\s*(<td.*?</td>)', page, re.S).group(1)
+
+    page = client.get("/manager/").get_data(as_text=True)
+    assert "not assigned" in cell_of(page) and "Not started" in cell_of(page)
+    lessons.read_lesson(learner, course.modules[0].lessons[0])
+    db.session.commit()
+    assert "33%" in cell_of(client.get("/manager/").get_data(as_text=True))
+    today = utcnow().date()
+    assigning.assign(None, course=course, team=team, due_on=today + timedelta(days=30))
+    db.session.commit()
+    cell = cell_of(client.get("/manager/").get_data(as_text=True))
+    assert "not assigned" not in cell and "due " in cell
+    client.post("/language", data={"language": "de", "next": "/"})
+    german = cell_of(client.get("/manager/").get_data(as_text=True))
+    assert "fällig" in german and "due " not in german
+    # The same cell of the other person, unassigned in English before, is assigned in German now.
+    assert "nicht zugewiesen" not in german

@@ -327,6 +327,9 @@ def _courses(filters: Filters) -> list[tuple[int, str, str]]:
     return [tuple(r) for r in db.session.execute(course_query.order_by(Course.title))]
 
 
+STATUS_OF = {status.value: status for status in CellStatus}  # a dict lookup: calling the enum costs ~1 µs a cell
+
+
 def _rows_for(people: Sequence, course_ids: list[int]) -> list[Row]:
     """Rows with every cell for these people (id, name, email, team, job role): three queries."""
     if not people:
@@ -373,7 +376,7 @@ def _rows_for(people: Sequence, course_ids: list[int]) -> list[Row]:
         for course_id in course_ids:
             key = (user_id, course_id)
             s, p, c = stored.get(key), progress.get(key), certificates.get(key)
-            status = CellStatus(s.status) if s else CellStatus.NOT_STARTED
+            status = STATUS_OF[s.status] if s else CellStatus.NOT_STARTED
             row.cells[course_id] = Cell(
                 status=status,
                 status_label=labels[status],
