@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 
 from sqlalchemy import Integer, Row, bindparam, func, literal_column, null, select, type_coerce, union_all, update
 from sqlalchemy.exc import IntegrityError
@@ -20,27 +20,30 @@ from .catalog import course_with_content, published_views
 
 @dataclass
 class ModuleState:
+    """A learner's state in one module; fixed once built (its derived values are computed once: a dashboard asks
+    for them per course card)."""
+
     module: Module
     lessons_read: set[int]
     best_score: int | None  # best passing score, None when not passed
 
-    @property
+    @cached_property
     def lessons_total(self) -> int:
         return len(self.module.lessons)
 
-    @property
+    @cached_property
     def read_count(self) -> int:
         return sum(1 for lesson in self.module.lessons if lesson.id in self.lessons_read)
 
-    @property
+    @cached_property
     def quiz_passed(self) -> bool:
         return self.best_score is not None
 
-    @property
+    @cached_property
     def complete(self) -> bool:
         return self.read_count == self.lessons_total and (self.module.quiz is None or self.quiz_passed)
 
-    @property
+    @cached_property
     def status(self) -> ProgressStatus:
         if self.complete:
             return ProgressStatus.COMPLETED
@@ -58,37 +61,44 @@ class NextStep:
 
 @dataclass
 class CourseState:
+    """A learner's state in one course, built whole by `course_states` and not changed afterwards: its derived
+    values are computed once."""
+
     course: Course
     modules: list[ModuleState] = field(default_factory=list)
 
-    @property
+    @cached_property
     def steps_total(self) -> int:
         return sum(m.lessons_total + (1 if m.module.quiz else 0) for m in self.modules)
 
-    @property
+    @cached_property
     def steps_done(self) -> int:
         return sum(m.read_count + (1 if m.quiz_passed and m.module.quiz else 0) for m in self.modules)
 
-    @property
+    @cached_property
     def percent(self) -> int:
         total = self.steps_total
         return 100 if total == 0 else (100 * self.steps_done) // total
 
-    @property
+    @cached_property
     def complete(self) -> bool:
         return bool(self.modules) and all(m.complete for m in self.modules)
 
-    @property
+    @cached_property
     def modules_completed(self) -> int:
         return sum(m.complete for m in self.modules)
 
-    @property
+    @cached_property
     def mean_best_score(self) -> int | None:
         scores = [m.best_score for m in self.modules if m.best_score is not None]
         return round(sum(scores) / len(scores)) if scores and self.complete else None
 
     def next_step(self) -> NextStep:
         """The first thing left to do, in course order: an unread lesson, else the module's quiz."""
+        return self._next_step
+
+    @cached_property
+    def _next_step(self) -> NextStep:
         for state in self.modules:
             for lesson in state.module.lessons:
                 if lesson.id not in state.lessons_read:
