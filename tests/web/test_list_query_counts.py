@@ -296,3 +296,42 @@ def test_own_lists_cost_the_same_at_two_sizes(client, login_as, make_user, count
     small = _counts(client, count_queries, urls)
     grow(MORE)
     assert _counts(client, count_queries, urls) == small
+
+
+# --- downloads of lists ----------------------------------------------------------------------------------------------
+
+
+def test_list_downloads_cost_the_same_at_two_sizes(client, login_as, make_user, count_queries):
+    manager, admin = make_user(Role.MANAGER), make_user(Role.ADMIN)
+    team = factories.make_team("Exported", manager=manager)
+    course = factories.make_course("exported")
+    person = make_user(team=team)
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            factories.complete_course(make_user(team=team), course)
+            factories.complete_course(person, factories.make_course())
+            assignments.assign(manager, course=course, team=team, due_on=date.today() + timedelta(days=30 + count))
+        db.session.commit()
+
+    downloads = {
+        "/manager/export.csv": manager,
+        "/manager/export.xlsx": manager,
+        "/certificates/team.zip": manager,
+        f"/transcripts/{person.id}": manager,
+        f"/transcripts/{person.id}.csv": manager,
+        "/admin/audit/export.csv": admin,
+        "/admin/analysis/exported.csv": admin,
+    }
+
+    def counts() -> dict[str, int]:
+        measured = {}
+        for url, viewer in downloads.items():
+            login_as(viewer)
+            measured[url] = _queries(client, count_queries, url)
+        return measured
+
+    grow(1)
+    small = counts()
+    grow(MORE)
+    assert counts() == small
