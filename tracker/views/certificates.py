@@ -147,11 +147,12 @@ def team_zip():
     if not certificates:
         flash(_("There are no certificates to download for this selection."), "info")
         return redirect(url_for("certificates.team", **request.args))
+    # Packed before the commit, which expires the loaded rows: afterwards each would be read again, twice.
+    body = packaging.zip_of(certificates, include_withdrawn=can_download_withdrawn_files(current_user))
     audit.record(
         "certificate.zip_downloaded",
         actor=current_user,
         details={"team_id": database_id(request.args.get("team")), "certificates": len(certificates)},
     )
     db.session.commit()
-    body = packaging.zip_of(certificates, include_withdrawn=can_download_withdrawn_files(current_user))
     return download_response(body, "team-certificates.zip", "application/zip")
