@@ -25,7 +25,7 @@ from tracker.models import (
 )
 from tracker.services import FieldError, accounts
 from tracker.services.content import loader
-from tracker.services.programme import coverage, inventory, policies, requirements
+from tracker.services.programme import coverage, coverage_table, inventory, policies, requirements
 
 ROLES = ("Analyst", "Engineer", "Recruiter", None)
 
@@ -216,6 +216,31 @@ def test_coverage_matches_a_brute_force_computation(app, make_user, seed):
         assert {row.id for row in missing.rows} == {
             p for (p, k), v in expected.items() if k == target and v == CoverageStatus.MISSING
         }
+    # the page read from the maintained rows says what the full computation says, under every filter
+    team_id = db.session.scalar(select(Team.id).order_by(Team.id))
+    system_ids = [None] + [s.id for s in result.systems]
+    for system_id in system_ids:
+        for status in (None, *CoverageStatus):
+            for team in (None, team_id):
+                filters = coverage.Filters(system_id=system_id, team_id=team, status=status, per_page=100)
+                _assert_same_page(coverage.build(None, filters, now), coverage.build(None, filters, now, paged=False))
+    assert coverage_table.differences() == []
+
+
+def _assert_same_page(page, full):
+    assert [c.id for c in page.systems] == [c.id for c in full.systems]
+    assert page.has_role_column == full.has_role_column
+    assert [(r.id, r.name, r.email, r.team, r.job_role, r.cells) for r in page.rows] == [
+        (r.id, r.name, r.email, r.team, r.job_role, r.cells) for r in full.rows
+    ]
+    assert page.total_people == full.total_people
+    assert {k: (t.people, +t.by_status) for k, t in page.totals.items()} == {
+        k: (t.people, +t.by_status) for k, t in full.totals.items()
+    }
+    assert [(t.key, t.people, +t.by_status) for t in page.roles] == [
+        (t.key, t.people, +t.by_status) for t in full.roles
+    ]
+    assert +page.status_counts == +full.status_counts
 
 
 def _bulk_people(team, count, prefix):
