@@ -4,11 +4,11 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tracker.demo import organisation
+from tracker.enums import CoverageStatus
 from tracker.extensions import db
 from tracker.models import Certificate, Team, User
 from tracker.services import certification
 from tracker.services.content import loader
-from tracker.enums import CoverageStatus
 from tracker.services.organisation import teams
 from tracker.services.programme import coverage, coverage_table
 from tracker.services.reporting import matrix
