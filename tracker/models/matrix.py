@@ -90,6 +90,7 @@ class CoveragePerson(db.Model):
     job_role: Mapped[str | None] = mapped_column(String(120))
     name_key: Mapped[str] = mapped_column(String(200))  # the display name folded, for sorting
     status: Mapped[str] = mapped_column(String(16))  # CoverageStatus: the worst of the person's cells
+    statuses: Mapped[int] = mapped_column(default=0)  # every status among the cells, one bit each (STATUS_BITS)
 
 
 class CoverageCell(db.Model):
@@ -97,7 +98,7 @@ class CoverageCell(db.Model):
     what is missing or expiring (item keys such as "course:5 policy:2"; titles are read with the page)."""
 
     __tablename__ = "coverage_cells"
-    __table_args__ = (Index("ix_coverage_cells_column_status", "column_id", "status"),)
+    __table_args__ = (Index("ix_coverage_cells_column_status", "column_id", "status", "user_id"),)
 
     user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     column_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # AI system id, or 0

@@ -23,6 +23,7 @@ def upgrade():
         sa.Column('job_role', sa.String(length=120), nullable=True),
         sa.Column('name_key', sa.String(length=200), nullable=False),
         sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('statuses', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('user_id', name=op.f('pk_coverage_people')),
     )
     with op.batch_alter_table('coverage_people', schema=None) as batch_op:
@@ -40,7 +41,7 @@ def upgrade():
         sa.PrimaryKeyConstraint('user_id', 'column_id', name=op.f('pk_coverage_cells')),
     )
     with op.batch_alter_table('coverage_cells', schema=None) as batch_op:
-        batch_op.create_index('ix_coverage_cells_column_status', ['column_id', 'status'], unique=False)
+        batch_op.create_index('ix_coverage_cells_column_status', ['column_id', 'status', 'user_id'], unique=False)
 
     # Every person's matrix summary is marked out of date: the first read recomputes them, and their coverage
     # with them (or run `flask matrix-status rebuild`).

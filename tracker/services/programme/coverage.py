@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 
 from ...enums import CellStatus, CoverageStatus, RiskClass
 from ...extensions import db
@@ -45,6 +45,7 @@ from .requirements import RequirementRow, Usage, requirement_rows, usage
 PER_PAGE_CHOICES = (25, 50, 100)
 ROLE_COLUMN = 0  # the key of the cell for requirements of the job role alone (no AI system)
 URGENCY = (CoverageStatus.MISSING, CoverageStatus.EXPIRING, CoverageStatus.NO_REQUIREMENT, CoverageStatus.COVERED)
+STATUS_BITS = {status: 1 << i for i, status in enumerate(URGENCY)}  # CoveragePerson.statuses: one bit each
 
 
 @dataclass(frozen=True)
@@ -407,29 +408,28 @@ def _build_page(scope: set[int] | None, filters: Filters, now: datetime, totals_
     has_role_column = filters.system_id is None and any(r.system_id is None for r in requirements)
     team_ids = _team_ids(scope, filters)
     people, cells = CoveragePerson.__table__.c, CoverageCell.__table__.c
-    cells_table = CoverageCell.__table__
     # Who is listed: people in the teams asked for with a cell shown (of the system asked for, with the status).
-    conditions = []
-    if team_ids is not None:
-        conditions.append(people.team_id.in_(sorted(team_ids)))
-    cell_conditions = [cells.user_id == people.user_id]
+    # Each condition follows an index: the team's, the cells' (system, status), each person's bits of statuses.
+    in_teams = [] if team_ids is None else [people.team_id.in_(sorted(team_ids))]
+    conditions = list(in_teams)
+    column_cells = []  # the cells of the system asked for
     if filters.system_id is not None:
-        cell_conditions.append(cells.column_id == (filters.system_id if columns else -1))
-    if filters.status is not None:
-        cell_conditions.append(cells.status == filters.status.value)
-    if len(cell_conditions) > 1:
-        conditions.append(exists().where(*cell_conditions).correlate(CoveragePerson.__table__))
-    listed = select(people.user_id).where(*conditions).correlate(None)
+        column_cells.append(cells.column_id == (filters.system_id if columns else -1))
+        if filters.status is not None:
+            column_cells.append(cells.status == filters.status.value)
+        conditions.append(people.user_id.in_(select(cells.user_id).where(*column_cells)))
+    elif filters.status is not None:
+        conditions.append(people.statuses.op("&")(STATUS_BITS[filters.status]) != 0)
     totals: dict[int, Totals] = {c.id: Totals(c.id, c.name) for c in columns}
     if has_role_column:
         totals[ROLE_COLUMN] = Totals(ROLE_COLUMN, "")
-    counts = select(cells.column_id, cells.status, func.count()).group_by(cells.column_id, cells.status)
-    if filters.system_id is not None:
-        counts = counts.where(cells.column_id == filters.system_id)
-    if conditions:
-        counts = counts.where(cells.user_id.in_(listed))
+    counts = select(cells.column_id, cells.status, func.count()).where(*column_cells)
+    counted_people = in_teams if filters.system_id is not None else conditions  # a system's cells are its own
+    if counted_people:
+        counts = counts.join_from(CoverageCell.__table__, CoveragePerson.__table__, people.user_id == cells.user_id)
+        counts = counts.where(*counted_people)
     status_counts: Counter = Counter()
-    for column_id, status, n in db.session.execute(counts):
+    for column_id, status, n in db.session.execute(counts.group_by(cells.column_id, cells.status)):
         if column_id in totals:
             totals[column_id].people += n
             totals[column_id].by_status[CoverageStatus(status)] += n
@@ -439,8 +439,8 @@ def _build_page(scope: set[int] | None, filters: Filters, now: datetime, totals_
     else:  # one column shown: its status is the person's
         by_role = (
             select(people.job_role, cells.status, func.count())
-            .join(cells_table, (cells.user_id == people.user_id) & (cells.column_id == filters.system_id))
-            .where(*conditions)
+            .join_from(CoveragePerson.__table__, CoverageCell.__table__, cells.user_id == people.user_id)
+            .where(*column_cells, *in_teams)
         )
     roles: dict[str, Totals] = {}
     for job_role, status, n in db.session.execute(by_role.group_by(*by_role.selected_columns[:2])):
@@ -456,7 +456,7 @@ def _build_page(scope: set[int] | None, filters: Filters, now: datetime, totals_
             in_scope = in_scope.where(User.team_id.in_(sorted(team_ids)))
         aggregate_only = privacy.settings().aggregate_only(db.session.scalar(in_scope) or 0)
     filters = replace(filters, page=clamp_page(filters.page, total_people, filters.per_page))
-    rows = [] if aggregate_only else _page_rows(listed, filters, bool(columns))
+    rows = [] if aggregate_only else _page_rows(conditions, filters, bool(columns))
     return Coverage(
         systems=columns,
         has_role_column=has_role_column,
@@ -471,14 +471,14 @@ def _build_page(scope: set[int] | None, filters: Filters, now: datetime, totals_
     )
 
 
-def _page_rows(listed, filters: Filters, any_column: bool) -> list[Row]:
+def _page_rows(conditions: list, filters: Filters, any_column: bool) -> list[Row]:
     """The page's people in name order, with their cells and the titles of what is missing (four queries)."""
     people = CoveragePerson.__table__.c
     page = db.session.execute(
         select(people.user_id, User.display_name, User.email, Team.name.label("team"), User.job_role)
         .join(User, User.id == people.user_id)
         .outerjoin(Team, Team.id == User.team_id)
-        .where(people.user_id.in_(listed))
+        .where(*conditions)
         .order_by(people.name_key, people.user_id)
         .limit(filters.per_page)
         .offset((filters.page - 1) * filters.per_page)

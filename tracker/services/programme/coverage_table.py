@@ -63,6 +63,7 @@ def compute(session: Session, user_ids: Sequence[int] | None, now: datetime) -> 
                 "job_role": person.job_role,
                 "name_key": name_key(person.display_name),
                 "status": coverage.worst(cell.status for cell in cells.values()).value,
+                "statuses": sum(coverage.STATUS_BITS[status] for status in {cell.status for cell in cells.values()}),
             }
         )
         cell_rows += [
@@ -117,7 +118,7 @@ def differences(session: Session | None = None, now: datetime | None = None, lim
     now = now or utcnow()
     people_rows, cell_rows = compute(session, None, now)
     found: list[str] = []
-    fields = ("team_id", "job_role", "name_key", "status")
+    fields = ("team_id", "job_role", "name_key", "status", "statuses")
     stored_people = {
         row.user_id: tuple(getattr(row, f) for f in fields) for row in session.execute(select(CoveragePerson.__table__))
     }
