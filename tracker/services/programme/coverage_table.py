@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, text
 from sqlalchemy.orm import Session
 
 from ...enums import SystemStatus
@@ -109,6 +109,9 @@ def rebuild(session: Session | None = None, now: datetime | None = None) -> int:
         session.execute(delete(model), execution_options=NOTED)
     people_rows, cell_rows = compute(session, None, now)
     _write(session, people_rows, cell_rows)
+    if len(people_rows) > 1000:  # fresh statistics, so the planner drives the page's filters from the right side
+        session.execute(text("ANALYZE coverage_people"))
+        session.execute(text("ANALYZE coverage_cells"))
     return len(people_rows)
 
 
