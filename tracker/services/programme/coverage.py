@@ -2,8 +2,10 @@
 
 A cell says whether a person meets every requirement of a system they use: each required course (or every course
 of a required path) completed with a current certificate, and the current version of each required policy
-acknowledged. Built like the team matrix: the whole population is read as plain rows in a fixed number of
-aggregate queries (the count does not depend on the number of people), and only one page is detailed.
+acknowledged. The page is read like the team matrix's, from maintained rows (`coverage_table`: each person's cells,
+kept in step with the data): counts are aggregates over them and one page of people is detailed, in a fixed number
+of queries whatever the size of the organisation. The downloads (CSV, evidence pack) compute every row afresh from
+the same rules, in a fixed number of aggregate queries too.
 """
 
 from __future__ import annotations

@@ -252,7 +252,7 @@ def _do_orm_execute(state) -> None:
     name = getattr(table, "name", None)
     if state.execution_options.get("matrix_status_noted"):
         return
-    if name in COVERAGE_WIDE or name == "policies":
+    if name in COVERAGE_WIDE or (name == "policies" and state.is_delete):
         _pending(state.session).coverage = True
         return
     if name not in _TRACKED:
