@@ -176,17 +176,16 @@ def _facts(in_scope, now: datetime, *, with_titles: bool = True) -> _Facts:
         course_titles = dict(db.session.execute(select(Course.id, Course.title).where(Course.id.in_(course_ids))).all())
         policy_titles = dict(db.session.execute(select(Policy.id, Policy.title)).all())
     connection = db.session.connection()  # plain Core rows, as in the matrix
-    progress = {
-        (user_id, course_id): (percent, completed)
-        for user_id, course_id, percent, completed in connection.execute(
-            select(
-                CourseProgress.user_id,
-                CourseProgress.course_id,
-                CourseProgress.percent,
-                CourseProgress.completed_at.is_not(None),
-            ).where(CourseProgress.user_id.in_(in_scope), CourseProgress.course_id.in_(course_ids))
+    # Only completed courses: a course begun counts as missing like one not started (the percent only tells
+    # those apart), so half the rows of a large organisation need not be read.
+    completed = connection.execute(
+        select(CourseProgress.user_id, CourseProgress.course_id).where(
+            CourseProgress.user_id.in_(in_scope),
+            CourseProgress.course_id.in_(course_ids),
+            CourseProgress.completed_at.is_not(None),
         )
-    }
+    )
+    progress = dict.fromkeys(((user_id, course_id) for user_id, course_id in completed), (100, True))
     certs: dict[tuple[int, int], tuple[bool, datetime | None]] = {}
     for user_id, course_id, revoked, expires_at in connection.execute(
         select(Certificate.user_id, Certificate.course_id, Certificate.revoked_at.is_not(None), Certificate.expires_at)
