@@ -5,7 +5,8 @@ the streamed CSV export's time and peak memory.
 adds 50,000 people x 20 courses (the organisation is generated first). BENCH_PG=1 (set by `make bench-full`) also
 measures the matrix on PostgreSQL at 5,000 and 100,000 people, in a database `bench_scale` it creates and drops on
 BENCH_PG_SERVER (default postgres@127.0.0.1:5432), and prints the plan of each of the page's queries at 100,000
-(BENCH_PG_ONLY=1: that part alone).
+(BENCH_PG_ONLY=1: that part alone). The coverage page's first page is measured at each size beside the matrix;
+BENCH_SKIP_RATIOS=1 leaves out the wrk ratios and the export (the page lines alone).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ PG = os.environ.get("BENCH_PG", "") not in ("", "0")  # the matrix on PostgreSQL
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
 PG_DATABASE = "bench_scale"  # created and dropped here
 PG_SIZES = (5000, 100000)
+SKIP_RATIOS = os.environ.get("BENCH_SKIP_RATIOS", "") not in ("", "0")  # the page lines alone: no wrk, no export
+COVERAGE_URL = "/programme/coverage"
 
 
 def _app(workdir: Path, url: str | None = None):
@@ -315,11 +318,12 @@ def run() -> list[str]:
         workdir = Path(tmp)
         app = _app(workdir)
         client = app.test_client()
-        results = {}
+        results, coverage_counts = {}, {}
         for size in SIZES:
             built = _grow(app, size)
             if not results:  # learner pages measured on the smallest organisation, with the same data
                 client.post("/login", data={"email": ADMIN, "password": PASSWORD})
+            if not results and not SKIP_RATIOS:
                 try:
                     lines += _ratios(app, workdir)
                 except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
@@ -333,13 +337,22 @@ def run() -> list[str]:
             for url in ("/manager/?sort=completion", "/manager/?status=overdue"):
                 q, s = _measure(app, client, url)
                 lines.append(f"    {url}: {s * 1000:6.1f} ms, {q} SQL")
+            queries, seconds = _measure(app, client, COVERAGE_URL)
+            coverage_counts[size] = queries
+            lines.append(f"coverage first page at {size:>6,} people: {seconds * 1000:6.1f} ms, {queries} SQL")
+            for url in (f"{COVERAGE_URL}?status=missing", f"{COVERAGE_URL}?status=expiring"):
+                q, s = _measure(app, client, url)
+                lines.append(f"    {url}: {s * 1000:6.1f} ms, {q} SQL")
         counts = set(results.values())
         lines.append(f"matrix SQL statements at every size: {'the same' if len(counts) == 1 else 'DIFFERENT'}")
-        seconds, size, rows, rss, before = _export(workdir)
-        lines.append(
-            f"CSV export of {SIZES[-1]:,} x 20 ({rows - 1:,} rows, {size / 1_048_576:.0f} MB): {seconds:.1f} s, "
-            f"peak RSS {rss / 1024:.0f} MB (whole process; {before / 1024:.0f} MB before the export)"
-        )
+        same = len(set(coverage_counts.values())) == 1
+        lines.append(f"coverage SQL statements at every size: {'the same' if same else 'DIFFERENT'}")
+        if not SKIP_RATIOS:
+            seconds, size, rows, rss, before = _export(workdir)
+            lines.append(
+                f"CSV export of {SIZES[-1]:,} x 20 ({rows - 1:,} rows, {size / 1_048_576:.0f} MB): {seconds:.1f} s, "
+                f"peak RSS {rss / 1024:.0f} MB (whole process; {before / 1024:.0f} MB before the export)"
+            )
         with app.app_context():
             db.engine.dispose()
     if PG:

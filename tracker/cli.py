@@ -179,7 +179,7 @@ def content_check(directory: Path | None) -> None:
 
 @click.group("matrix-status")
 def matrix_status() -> None:
-    """The maintained matrix tables (statuses per person and course, counts per team)."""
+    """The maintained matrix tables (statuses per person and course, counts per team) and AI-system coverage."""
 
 
 @matrix_status.command("rebuild")

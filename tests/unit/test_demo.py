@@ -4,11 +4,13 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tracker.demo import organisation
+from tracker.enums import CoverageStatus
 from tracker.extensions import db
 from tracker.models import Certificate, Team, User
 from tracker.services import certification
 from tracker.services.content import loader
 from tracker.services.organisation import teams
+from tracker.services.programme import coverage, coverage_table
 from tracker.services.reporting import matrix
 
 
@@ -50,3 +52,13 @@ def test_large_demo_via_cli(app, runner):
     assert db.session.scalar(select(func.count()).select_from(User)) == 60
     pending = db.session.scalar(select(func.count()).select_from(Certificate).where(Certificate.pdf.is_(None)))
     assert pending == db.session.scalar(select(func.count()).select_from(Certificate)) > 0
+    # AI systems used by departments and job roles, with requirements: the coverage page has work
+    result = coverage.build(None, coverage.Filters())
+    assert len(result.systems) == 3 and result.has_role_column
+    assert result.total_people > 30
+    assert {CoverageStatus.MISSING, CoverageStatus.COVERED} <= set(result.status_counts)
+    assert coverage_table.differences() == []
+    again = runner.invoke(args=["demo-data", "--learners", "60", "--courses", "4"])  # a second round adds usage
+    assert again.exit_code == 0, again.output
+    assert coverage.build(None, coverage.Filters()).total_people > result.total_people
+    assert coverage_table.differences() == []

@@ -15,6 +15,7 @@ from tracker.extensions import db
 from tracker.models import Attempt, Certificate, CourseProgress
 from tracker.services import certification, invariants
 from tracker.services.learning import attempts, lessons
+from tracker.services.programme import inventory, requirements
 
 
 def _check(runner):
@@ -132,3 +133,20 @@ def test_matrix_tables_out_of_step_are_reported(app, runner, make_user):
         text("UPDATE matrix_people SET name_key = 'someone else' WHERE user_id = :id"), {"id": person.id}
     )
     _assert_reported(runner, "matrix tables", f"person {person.id}: summary differs")
+
+
+def test_coverage_rows_out_of_step_are_reported(app, runner, make_user):
+    team = factories.make_team("Ops")
+    course = factories.make_course()
+    person = make_user(name="Coverage Person", team=team)
+    system = inventory.create_system(None, inventory.SystemInput("Chat", team_ids=[team.id]))
+    requirements.create_requirement(None, requirements.RequirementInput(f"course:{course.id}", system_id=system.id))
+    db.session.commit()
+    _assert_clean(runner)
+    db.session.execute(text("UPDATE coverage_cells SET status = 'covered' WHERE user_id = :id"), {"id": person.id})
+    _assert_reported(
+        runner,
+        "matrix tables",
+        f"coverage cell ({person.id}, {system.id}): stored ('covered', 'course:{course.id}', ''), "
+        f"expected ('missing', 'course:{course.id}', '')",
+    )

@@ -1,6 +1,8 @@
 """A large synthetic organisation for load tests and benchmarks (`flask demo-data --learners N --courses M`).
 
-Rows are inserted in bulk, not through the per-person services, so thousands of people take seconds. Certificates
+Rows are inserted in bulk, not through the per-person services, so thousands of people take seconds. A few AI
+systems, used by departments and job roles, require courses, a learning path and a policy (acknowledged by part of
+the people), so the coverage page has work at every size. Certificates
 of this test data carry no PDF (rendering tens of thousands would take minutes); they say so in `pending_reason`.
 """
 
@@ -13,11 +15,26 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Certificate, Completion, Course, CourseProgress, Team, User, utcnow
+from ..models import (
+    AISystem,
+    AISystemTeam,
+    Certificate,
+    Completion,
+    Course,
+    CourseProgress,
+    LearningPath,
+    Policy,
+    PolicyAcknowledgement,
+    PolicyVersion,
+    Team,
+    User,
+    utcnow,
+)
 from ..services import accounts
 from ..services.certification import add_months, new_code
 from ..services.content import loader
 from ..services.organisation import assignments
+from ..services.programme import inventory, policies, requirements
 from ..services.reporting import status_table
 from . import bulk
 
@@ -91,6 +108,43 @@ def synthetic_course(index: int) -> dict:
     }
 
 
+JOB_ROLES = ("Analyst", "Engineer", "Support agent", "Developer")
+POLICY_SLUG = f"{PREFIX}-acceptable-use"
+SEARCH = f"{PREFIX.title()} search"  # used by every second department; the other systems by job roles
+ACKNOWLEDGED = 0.6  # the share of the people asked to acknowledge the policy who did
+
+
+def _programme(departments: list[Team], course_rows: list) -> PolicyVersion:
+    """AI systems used by departments and job roles, with requirements (courses, a learning path, the policy), so
+    the coverage page has work at every size. Made once; each later call adds its departments to the usage."""
+    search = db.session.scalar(select(AISystem).where(AISystem.name == SEARCH))
+    if search is None:
+        slugs = list(db.session.scalars(select(Course.slug).where(Course.id.in_([r.id for r in course_rows]))))
+        loader.apply_paths(
+            [{"slug": f"{PREFIX}-path", "title": "Load-test path", "description": "", "courses": slugs[1:3]}]
+        )
+        path_id = db.session.scalar(select(LearningPath.id).where(LearningPath.slug == f"{PREFIX}-path"))
+        policy = policies.create_policy(None, POLICY_SLUG, "Load-test acceptable use", policies.VersionInput("Rules."))
+        search = inventory.create_system(None, inventory.SystemInput(SEARCH))
+        assistant = inventory.create_system(
+            None, inventory.SystemInput(f"{PREFIX.title()} assistant", job_roles=["Analyst", "Developer"])
+        )
+        coder = inventory.create_system(None, inventory.SystemInput(f"{PREFIX.title()} coder", job_roles=["Developer"]))
+        wanted = [
+            (f"course:{course_rows[0].id}", assistant.id, None),
+            (f"path:{path_id}", search.id, None),
+            (f"policy:{policy.id}", search.id, None),
+            (f"course:{course_rows[-1].id}", coder.id, None),
+            (f"policy:{policy.id}", None, "Support agent"),
+        ]
+        for item, system_id, job_role in wanted:
+            requirements.create_requirement(None, requirements.RequirementInput(item, system_id, job_role))
+    db.session.add_all(AISystemTeam(system_id=search.id, team_id=d.id) for d in departments[::2])
+    db.session.flush()
+    policy_id = db.session.scalar(select(Policy.id).where(Policy.slug == POLICY_SLUG))
+    return db.session.get(PolicyVersion, policies.current_versions()[policy_id][0])
+
+
 CHUNK = 2_000  # people generated and written per round: memory stays flat whatever the size
 
 
@@ -124,12 +178,13 @@ def load_large(learners: int, courses: int, seed: int = 4, now: datetime | None 
     for department in departments:  # before the people exist: nobody to recompute yet
         assignments.assign(None, course=first_course, team=department, due_on=(now + timedelta(days=30)).date())
     db.session.flush()
+    version = _programme(departments, course_rows)
     unusable = accounts.hash_password(accounts.new_session_token())
     next_user = (db.session.scalar(select(func.max(User.id))) or 0) + 1
     next_completion = (db.session.scalar(select(func.max(Completion.id))) or 0) + 1
     completion_count = 0
     for chunk_start in range(0, learners, CHUNK):
-        people, progress_rows, completions, certificates = [], [], [], []
+        people, progress_rows, completions, certificates, acknowledgements = [], [], [], [], []
         for i in range(chunk_start, min(learners, chunk_start + CHUNK)):
             user_id, name = next_user + i, f"Load Learner {start + i:06d}"
             people.append(
@@ -140,7 +195,7 @@ def load_large(learners: int, courses: int, seed: int = 4, now: datetime | None 
                     "password_hash": unusable,
                     "role": "learner",
                     "team_id": team_ids[i // 25],
-                    "job_role": rng.choice(("Analyst", "Engineer", "Support agent", "Developer")),
+                    "job_role": rng.choice(JOB_ROLES),
                     "timezone": "UTC",
                     "active": True,
                     "must_change_password": False,
@@ -148,7 +203,19 @@ def load_large(learners: int, courses: int, seed: int = 4, now: datetime | None 
                     "created_at": now,
                 }
             )
-            for course_id, title, version in course_rows:
+            if rng.random() < ACKNOWLEDGED:
+                acknowledgements.append(
+                    {
+                        "user_id": user_id,
+                        "version_id": version.id,
+                        "policy_id": version.policy_id,
+                        "acknowledged_at": now,
+                        "channel": "web",
+                        "check_passed": None,
+                        "body_sha256": version.body_sha256,
+                    }
+                )
+            for course_id, title, course_version in course_rows:
                 roll = rng.random()
                 if roll < 0.35:
                     continue  # not started
@@ -166,7 +233,7 @@ def load_large(learners: int, courses: int, seed: int = 4, now: datetime | None 
                         "started_at": when,
                         "last_activity_at": when,
                         "completed_at": when if completed else None,
-                        "completed_version": version if completed else None,
+                        "completed_version": course_version if completed else None,
                         "cycle": 1,
                     }
                 )
@@ -181,7 +248,7 @@ def load_large(learners: int, courses: int, seed: int = 4, now: datetime | None 
                         "course_id": course_id,
                         "cycle": 1,
                         "completed_at": when,
-                        "course_version": version,
+                        "course_version": course_version,
                         "score": 90,
                     }
                 )
@@ -194,7 +261,7 @@ def load_large(learners: int, courses: int, seed: int = 4, now: datetime | None 
                         "revision": 1,
                         "learner_name": name,
                         "course_title": title,
-                        "course_version": version,
+                        "course_version": course_version,
                         "score": 90,
                         "organisation_name": "Load test",
                         "issued_at": when,
@@ -206,6 +273,7 @@ def load_large(learners: int, courses: int, seed: int = 4, now: datetime | None 
         for model, rows in ((User, people), (CourseProgress, progress_rows), (Completion, completions)):
             bulk.write(model.__table__, rows)
         bulk.write(Certificate.__table__, certificates)
+        bulk.write(PolicyAcknowledgement.__table__, acknowledgements)
     bulk.advance_sequences(User.__table__, Completion.__table__)
-    status_table.rebuild()  # the matrix tables, in one pass rather than person by person
+    status_table.rebuild()  # the matrix and coverage tables, in one pass rather than person by person
     return LargeDemo(learners=learners, courses=len(course_rows), teams=team_count, completions=completion_count)

@@ -17,7 +17,7 @@ from .identity import (
 from .issuer_keys import IssuerKeyRecord
 from .jobs import Job
 from .mail import MailMessage, NotificationOptOut
-from .matrix import MatrixCell, MatrixPerson, MatrixTally
+from .matrix import CoverageCell, CoveragePerson, MatrixCell, MatrixPerson, MatrixTally
 from .programme import (
     AISystem,
     AISystemChange,
@@ -51,6 +51,8 @@ __all__ = [
     "CourseDraft",
     "CourseProgress",
     "CourseVersion",
+    "CoverageCell",
+    "CoveragePerson",
     "ExternalIdentity",
     "IssuerKeyRecord",
     "Job",

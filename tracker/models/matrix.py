@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -71,3 +71,37 @@ class MatrixTally(db.Model):
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     assigned: Mapped[bool] = mapped_column(primary_key=True)
     people: Mapped[int] = mapped_column(default=0)
+
+
+class CoveragePerson(db.Model):
+    """One row per active person with at least one coverage cell: what the coverage page sorts and filters by.
+
+    Derived data like the matrix tables (`services/programme/coverage_table.py` keeps it in step)."""
+
+    __tablename__ = "coverage_people"
+    __table_args__ = (
+        Index("ix_coverage_people_name", "name_key", "user_id"),
+        Index("ix_coverage_people_team_name", "team_id", "name_key", "user_id"),
+        Index("ix_coverage_people_role_status", "job_role", "status"),
+    )
+
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    team_id: Mapped[int | None]
+    job_role: Mapped[str | None] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(200))  # the display name folded, for sorting
+    status: Mapped[str] = mapped_column(String(16))  # CoverageStatus: the worst of the person's cells
+    statuses: Mapped[int] = mapped_column(default=0)  # every status among the cells, one bit each (STATUS_BITS)
+
+
+class CoverageCell(db.Model):
+    """A person and an AI system they use (or 0: their job role's own requirements), with the coverage status and
+    what is missing or expiring (item keys such as "course:5 policy:2"; titles are read with the page)."""
+
+    __tablename__ = "coverage_cells"
+    __table_args__ = (Index("ix_coverage_cells_column_status", "column_id", "status", "user_id"),)
+
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    column_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # AI system id, or 0
+    status: Mapped[str] = mapped_column(String(16))  # CoverageStatus
+    missing: Mapped[str] = mapped_column(Text, default="")
+    expiring: Mapped[str] = mapped_column(Text, default="")

@@ -109,7 +109,8 @@ def people_with_two_open_attempts() -> list[Violation]:
 
 
 def matrix_tables_out_of_step() -> list[Violation]:
-    """The maintained matrix tables hold what a fresh computation gives (statuses, summaries, counts per team).
+    """The maintained matrix tables hold what a fresh computation gives (statuses, summaries, counts per team), and
+    so do the coverage rows kept with them (a status per person and AI system, a summary per person).
 
     Statuses that change with time alone (a due date passing) are brought to now first, inside a savepoint that
     is rolled back: the check stores nothing."""

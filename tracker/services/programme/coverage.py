@@ -2,8 +2,10 @@
 
 A cell says whether a person meets every requirement of a system they use: each required course (or every course
 of a required path) completed with a current certificate, and the current version of each required policy
-acknowledged. Built like the team matrix: the whole population is read as plain rows in a fixed number of
-aggregate queries (the count does not depend on the number of people), and only one page is detailed.
+acknowledged. The page is read like the team matrix's, from maintained rows (`coverage_table`: each person's cells,
+kept in step with the data): counts are aggregates over them and one page of people is detailed, in a fixed number
+of queries whatever the size of the organisation. The downloads (CSV, evidence pack) compute every row afresh from
+the same rules, in a fixed number of aggregate queries too.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 
 from ...enums import CellStatus, CoverageStatus, RiskClass
 from ...extensions import db
@@ -24,6 +26,8 @@ from ...models import (
     Completion,
     Course,
     CourseProgress,
+    CoverageCell,
+    CoveragePerson,
     LearningPathCourse,
     Policy,
     PolicyAcknowledgement,
@@ -35,6 +39,7 @@ from ..organisation import teams
 from ..organisation.assignments import Person
 from ..paging import Page, clamp_page
 from ..queries import is_current_revision
+from ..reporting import status_table
 from ..reporting.matrix import cell_status
 from . import policies, privacy
 from .requirements import RequirementRow, Usage, requirement_rows, usage
@@ -42,6 +47,7 @@ from .requirements import RequirementRow, Usage, requirement_rows, usage
 PER_PAGE_CHOICES = (25, 50, 100)
 ROLE_COLUMN = 0  # the key of the cell for requirements of the job role alone (no AI system)
 URGENCY = (CoverageStatus.MISSING, CoverageStatus.EXPIRING, CoverageStatus.NO_REQUIREMENT, CoverageStatus.COVERED)
+STATUS_BITS = {status: 1 << i for i, status in enumerate(URGENCY)}  # CoveragePerson.statuses: one bit each
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,7 @@ class _Facts:
     by_role: dict[str, list[RequirementRow]] = field(default_factory=dict)  # job role -> requirements without system
 
 
-def _facts(in_scope, now: datetime) -> _Facts:
+def _facts(in_scope, now: datetime, *, with_titles: bool = True) -> _Facts:
     use = usage()
     requirements = requirement_rows()
     path_courses: dict[int, list[int]] = defaultdict(list)
@@ -164,20 +170,22 @@ def _facts(in_scope, now: datetime) -> _Facts:
         path_courses[path_id].append(course_id)
     course_ids = {r.course_id for r in requirements if r.course_id}
     course_ids |= {c for r in requirements if r.path_id for c in path_courses.get(r.path_id, [])}
-    course_titles = dict(db.session.execute(select(Course.id, Course.title).where(Course.id.in_(course_ids))).all())
-    policy_titles = dict(db.session.execute(select(Policy.id, Policy.title)).all())
+    course_titles: dict[int, str] = {}
+    policy_titles: dict[int, str] = {}
+    if with_titles:
+        course_titles = dict(db.session.execute(select(Course.id, Course.title).where(Course.id.in_(course_ids))).all())
+        policy_titles = dict(db.session.execute(select(Policy.id, Policy.title)).all())
     connection = db.session.connection()  # plain Core rows, as in the matrix
-    progress = {
-        (user_id, course_id): (percent, completed)
-        for user_id, course_id, percent, completed in connection.execute(
-            select(
-                CourseProgress.user_id,
-                CourseProgress.course_id,
-                CourseProgress.percent,
-                CourseProgress.completed_at.is_not(None),
-            ).where(CourseProgress.user_id.in_(in_scope), CourseProgress.course_id.in_(course_ids))
+    # Only completed courses: a course begun counts as missing like one not started (the percent only tells
+    # those apart), so half the rows of a large organisation need not be read.
+    completed = connection.execute(
+        select(CourseProgress.user_id, CourseProgress.course_id).where(
+            CourseProgress.user_id.in_(in_scope),
+            CourseProgress.course_id.in_(course_ids),
+            CourseProgress.completed_at.is_not(None),
         )
-    }
+    )
+    progress = dict.fromkeys(((user_id, course_id) for user_id, course_id in completed), (100, True))
     certs: dict[tuple[int, int], tuple[bool, datetime | None]] = {}
     for user_id, course_id, revoked, expires_at in connection.execute(
         select(Certificate.user_id, Certificate.course_id, Certificate.revoked_at.is_not(None), Certificate.expires_at)
@@ -223,43 +231,71 @@ def _facts(in_scope, now: datetime) -> _Facts:
     )
 
 
-def _cell(person_id: int, requirements: list[RequirementRow], facts: _Facts) -> Cell:
+def _judge(person_id: int, requirements: list[RequirementRow], facts: _Facts) -> Judged:
+    """The status of one cell, with what is missing and expiring as item keys ("course:5", "policy:2")."""
     if not requirements:
-        return Cell(CoverageStatus.NO_REQUIREMENT)
+        return Judged(CoverageStatus.NO_REQUIREMENT)
     missing: list[str] = []
     expiring: list[str] = []
     for requirement in requirements:
         if requirement.policy_id is not None:
             if (person_id, requirement.policy_id) not in facts.acknowledged:
-                missing.append(facts.policy_titles.get(requirement.policy_id, "?"))
+                missing.append(f"policy:{requirement.policy_id}")
             continue
         courses = [requirement.course_id] if requirement.course_id else facts.path_courses.get(requirement.path_id, [])
         for course_id in courses:
             state = facts.course_state.get((person_id, course_id), CellStatus.NOT_STARTED)
-            title = facts.course_titles.get(course_id, "?")
             if state == CellStatus.EXPIRING:
-                expiring.append(title)
+                expiring.append(f"course:{course_id}")
             elif state != CellStatus.COMPLETED:
-                missing.append(title)
+                missing.append(f"course:{course_id}")
     if missing:
-        return Cell(CoverageStatus.MISSING, tuple(dict.fromkeys(missing)), tuple(dict.fromkeys(expiring)))
+        return Judged(CoverageStatus.MISSING, tuple(dict.fromkeys(missing)), tuple(dict.fromkeys(expiring)))
     if expiring:
-        return Cell(CoverageStatus.EXPIRING, (), tuple(dict.fromkeys(expiring)))
-    return Cell(CoverageStatus.COVERED)
+        return Judged(CoverageStatus.EXPIRING, (), tuple(dict.fromkeys(expiring)))
+    return Judged(CoverageStatus.COVERED)
 
 
-def person_cells(person: Person, facts: _Facts, shown: set[int]) -> dict[int, Cell]:
+@dataclass(frozen=True)
+class Judged:
+    status: CoverageStatus
+    missing: tuple[str, ...] = ()  # item keys
+    expiring: tuple[str, ...] = ()
+
+
+def titles(keys, course_titles: Mapping[int, str], policy_titles: Mapping[int, str]) -> tuple[str, ...]:
+    """The titles of item keys, in order, each once."""
+    found = []
+    for key in keys:
+        kind, _sep, raw = key.partition(":")
+        source = policy_titles if kind == "policy" else course_titles
+        found.append(source.get(int(raw), "?"))
+    return tuple(dict.fromkeys(found))
+
+
+def judged_cells(person: Person, facts: _Facts, shown: set[int]) -> dict[int, Judged]:
     """The cells of one person: one per AI system they use (of those shown) and one for their job role's own
     requirements when it has any."""
     systems = facts.use.systems_of(person.team_id, person.job_role) & shown
     cells = {}
     for system_id in systems:
         applicable = [r for r in facts.by_system.get(system_id, ()) if r.job_role in (None, person.job_role)]
-        cells[system_id] = _cell(person.id, applicable, facts)
+        cells[system_id] = _judge(person.id, applicable, facts)
     role_only = facts.by_role.get(person.job_role, ()) if person.job_role else ()
     if role_only:
-        cells[ROLE_COLUMN] = _cell(person.id, list(role_only), facts)
+        cells[ROLE_COLUMN] = _judge(person.id, list(role_only), facts)
     return cells
+
+
+def person_cells(person: Person, facts: _Facts, shown: set[int]) -> dict[int, Cell]:
+    return {
+        key: Cell(
+            judged.status,
+            titles(judged.missing, facts.course_titles, facts.policy_titles),
+            titles(judged.expiring, facts.course_titles, facts.policy_titles),
+        )
+        for key, judged in judged_cells(person, facts, shown).items()
+    }
 
 
 def _people(scope: set[int] | None, filters: Filters):
@@ -287,8 +323,13 @@ def build(
 ) -> Coverage:
     """scope: the viewer's team ids (None: everyone, for admins). A manager's view of fewer people than the
     privacy settings' minimum shows totals only (the evidence pack, which carries per-person logs anyway and
-    follows the pseudonymisation setting instead, turns this off)."""
+    follows the pseudonymisation setting instead, turns this off).
+
+    paged: one page, read from the maintained tables (`coverage_table`), so it costs the same whatever the size of
+    the organisation; otherwise every row, computed afresh (the downloads)."""
     now = now or utcnow()
+    if paged:
+        return _build_page(scope, filters, now, totals_only_below_minimum)
     people_sub = _people(scope, filters).subquery()
     people = db.session.execute(select(people_sub)).all()
     facts = _facts(select(people_sub.c.id), now)
@@ -344,6 +385,128 @@ def build(
         generated_at=now,
         aggregate_only=aggregate_only,
     )
+
+
+def _team_ids(scope: set[int] | None, filters: Filters) -> set[int] | None:
+    if filters.team_id is None:
+        return scope
+    below = teams.descendant_ids_of(filters.team_id)
+    return below if scope is None else below & scope
+
+
+def _build_page(scope: set[int] | None, filters: Filters, now: datetime, totals_only_below_minimum: bool) -> Coverage:
+    """The same answer as the full build for one page, in a fixed number of queries: counts are aggregates over
+    the maintained rows, and only the page's people and cells are read."""
+    status_table.sync(now)
+    use = usage()
+    requirements = requirement_rows()
+    risk = dict(db.session.execute(select(AISystem.id, AISystem.risk_class)).all())
+    columns = [
+        SystemColumn(system_id, name, RiskClass(risk[system_id]))
+        for system_id, name in use.names.items()
+        if filters.system_id is None or system_id == filters.system_id
+    ]
+    has_role_column = filters.system_id is None and any(r.system_id is None for r in requirements)
+    team_ids = _team_ids(scope, filters)
+    people, cells = CoveragePerson.__table__.c, CoverageCell.__table__.c
+    # Who is listed: people in the teams asked for with a cell shown (of the system asked for, with the status).
+    # Each follows an index or a column of the person's row: the team's, their cells', their bits of statuses.
+    in_teams = [] if team_ids is None else [people.team_id.in_(sorted(team_ids))]
+    conditions = list(in_teams)
+    column_cells = []  # the cells of the system asked for
+    if filters.system_id is not None:
+        column_cells.append(cells.column_id == (filters.system_id if columns else -1))
+        if filters.status is not None:
+            column_cells.append(cells.status == filters.status.value)
+        # Probed per person in name order: a page of a widely used system stops after its 50 people.
+        mine = exists().where(cells.user_id == people.user_id, *column_cells).correlate(CoveragePerson.__table__)
+        conditions.append(mine)
+    elif filters.status is not None:
+        conditions.append(people.statuses.op("&")(STATUS_BITS[filters.status]) != 0)
+    totals: dict[int, Totals] = {c.id: Totals(c.id, c.name) for c in columns}
+    if has_role_column:
+        totals[ROLE_COLUMN] = Totals(ROLE_COLUMN, "")
+    counts = select(cells.column_id, cells.status, func.count()).where(*column_cells)
+    counted_people = in_teams if filters.system_id is not None else conditions  # a system's cells are its own
+    if counted_people:
+        counts = counts.join_from(CoverageCell.__table__, CoveragePerson.__table__, people.user_id == cells.user_id)
+        counts = counts.where(*counted_people)
+    status_counts: Counter = Counter()
+    for column_id, status, n in db.session.execute(counts.group_by(cells.column_id, cells.status)):
+        if column_id in totals:
+            totals[column_id].people += n
+            totals[column_id].by_status[CoverageStatus(status)] += n
+            status_counts[CoverageStatus(status)] += n
+    if filters.system_id is None:  # each person's worst status is kept with them
+        by_role = select(people.job_role, people.status, func.count()).where(*conditions)
+    else:  # one column shown: its status is the person's
+        by_role = (
+            select(people.job_role, cells.status, func.count())
+            .join_from(CoveragePerson.__table__, CoverageCell.__table__, cells.user_id == people.user_id)
+            .where(*column_cells, *in_teams)
+        )
+    roles: dict[str, Totals] = {}
+    for job_role, status, n in db.session.execute(by_role.group_by(*by_role.selected_columns[:2])):
+        role = job_role or ""
+        role_totals = roles.setdefault(role, Totals(role, role))
+        role_totals.people += n
+        role_totals.by_status[CoverageStatus(status)] += n
+    total_people = sum(t.people for t in roles.values())
+    aggregate_only = False
+    if totals_only_below_minimum and scope is not None:
+        in_scope = select(func.count()).select_from(User).where(User.active.is_(True))
+        if team_ids is not None:
+            in_scope = in_scope.where(User.team_id.in_(sorted(team_ids)))
+        aggregate_only = privacy.settings().aggregate_only(db.session.scalar(in_scope) or 0)
+    filters = replace(filters, page=clamp_page(filters.page, total_people, filters.per_page))
+    rows = [] if aggregate_only else _page_rows(conditions, filters, bool(columns))
+    return Coverage(
+        systems=columns,
+        has_role_column=has_role_column,
+        rows=rows,
+        total_people=total_people,
+        totals=totals,
+        roles=sorted(roles.values(), key=lambda t: (t.key == "", str(t.key).casefold())),
+        status_counts=status_counts,
+        filters=filters,
+        generated_at=now,
+        aggregate_only=aggregate_only,
+    )
+
+
+def _page_rows(conditions: list, filters: Filters, any_column: bool) -> list[Row]:
+    """The page's people in name order, with their cells and the titles of what is missing (four queries)."""
+    people = CoveragePerson.__table__.c
+    page = db.session.execute(
+        select(people.user_id, User.display_name, User.email, Team.name.label("team"), User.job_role)
+        .join(User, User.id == people.user_id)
+        .outerjoin(Team, Team.id == User.team_id)
+        .where(*conditions)
+        .order_by(people.name_key, people.user_id)
+        .limit(filters.per_page)
+        .offset((filters.page - 1) * filters.per_page)
+    ).all()
+    rows = {r.user_id: Row(r.user_id, r.display_name, r.email, r.team, r.job_role) for r in page}
+    query = select(
+        CoverageCell.user_id, CoverageCell.column_id, CoverageCell.status, CoverageCell.missing, CoverageCell.expiring
+    ).where(CoverageCell.user_id.in_(list(rows)))
+    if filters.system_id is not None:
+        query = query.where(CoverageCell.column_id == (filters.system_id if any_column else -1))
+    found = db.session.execute(query.order_by(CoverageCell.user_id, CoverageCell.column_id)).all()
+    course_ids, policy_ids = set(), set()
+    for cell in found:
+        for key in f"{cell.missing} {cell.expiring}".split():
+            kind, _sep, raw = key.partition(":")
+            (policy_ids if kind == "policy" else course_ids).add(int(raw))
+    course_titles = dict(db.session.execute(select(Course.id, Course.title).where(Course.id.in_(course_ids))).all())
+    policy_titles = dict(db.session.execute(select(Policy.id, Policy.title).where(Policy.id.in_(policy_ids))).all())
+    for cell in found:
+        rows[cell.user_id].cells[cell.column_id] = Cell(
+            CoverageStatus(cell.status),
+            titles(cell.missing.split(), course_titles, policy_titles),
+            titles(cell.expiring.split(), course_titles, policy_titles),
+        )
+    return list(rows.values())
 
 
 EXPORT_COLUMNS = ("person", "email", "team", "job_role", "ai_system", "status", "missing", "expiring")

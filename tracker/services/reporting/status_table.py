@@ -14,7 +14,8 @@ the organisation. The tables follow the data they come from in the same transact
   and joined are counted afresh from the cells (set-based).
 
 `rebuild()` recomputes everything from scratch (`flask matrix-status rebuild`), `differences()` compares the stored
-rows with a fresh computation (`flask matrix-status check`, and the invariants check).
+rows with a fresh computation (`flask matrix-status check`, and the invariants check). The coverage of AI systems
+(`programme/coverage_table.py`) follows the same notes and is rebuilt and checked with these tables.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ from sqlalchemy.orm import Session
 from ...enums import CellStatus
 from ...extensions import db
 from ...models import (
+    AISystem,
+    AISystemJobRole,
+    AISystemTeam,
     Assignment,
     Certificate,
     Completion,
@@ -40,7 +44,11 @@ from ...models import (
     MatrixCell,
     MatrixPerson,
     MatrixTally,
+    Policy,
+    PolicyAcknowledgement,
+    PolicyVersion,
     Team,
+    TrainingRequirement,
     User,
     utcnow,
 )
@@ -109,6 +117,7 @@ class Pending:
     paths: set[int] = field(default_factory=set)  # learning paths whose courses changed
     moved: dict[int, int | None] = field(default_factory=dict)  # team id -> its parent before the move
     deleted_teams: dict[int, int | None] = field(default_factory=dict)  # team id -> its parent when deleted
+    coverage: bool = False  # something every coverage cell depends on changed (systems, usage, requirements...)
 
     def __bool__(self) -> bool:
         return bool(
@@ -121,6 +130,7 @@ class Pending:
             or self.paths
             or self.moved
             or self.deleted_teams
+            or self.coverage
         )
 
 
@@ -164,7 +174,7 @@ def _after_flush(session: Session, _context) -> None:
     pending = None
     for objects, kind in ((session.new, "new"), (session.dirty, "dirty"), (session.deleted, "deleted")):
         for obj in objects:
-            if isinstance(obj, CourseProgress | Completion | Certificate):
+            if isinstance(obj, CourseProgress | Completion | Certificate | PolicyAcknowledgement):
                 pending = pending or _pending(session)
                 pending.users.add(obj.user_id)
             elif isinstance(obj, User):
@@ -179,6 +189,7 @@ def _after_flush(session: Session, _context) -> None:
             elif isinstance(obj, Team):
                 if kind == "deleted":
                     _pending(session).deleted_teams[obj.id] = _old_value(obj, "parent_id") or obj.parent_id
+                    _pending(session).coverage = True  # the systems of the teams below it may change
                 elif kind == "dirty" and _changed(obj, ("parent_id",)):
                     _pending(session).moved.setdefault(obj.id, _old_value(obj, "parent_id"))
             elif isinstance(obj, Course):
@@ -191,10 +202,25 @@ def _after_flush(session: Session, _context) -> None:
             elif isinstance(obj, LearningPathCourse):
                 pending = pending or _pending(session)
                 pending.paths.add(obj.path_id)
+                pending.coverage = True
                 if kind == "dirty":
                     old_path = _old_value(obj, "path_id")
                     if old_path is not None:
                         pending.paths.add(old_path)
+            elif _changes_every_coverage_cell(obj, kind):
+                _pending(session).coverage = True
+
+
+COVERAGE_WIDE = {"ai_systems", "ai_system_teams", "ai_system_job_roles", "training_requirements", "policy_versions"}
+
+
+def _changes_every_coverage_cell(obj, kind: str) -> bool:
+    """Who uses which system, what it requires, a policy's current version: every coverage cell may change."""
+    if isinstance(obj, AISystemTeam | AISystemJobRole | TrainingRequirement | PolicyVersion):
+        return True
+    if isinstance(obj, AISystem):
+        return kind != "dirty" or _changed(obj, ("status",))
+    return isinstance(obj, Policy) and kind == "deleted"
 
 
 def _note_course(pending: Pending, course_id: int, published: bool) -> None:
@@ -214,6 +240,7 @@ _TRACKED = {
     "teams",
     "courses",
     "learning_path_courses",
+    "policy_acknowledgements",
 }
 
 
@@ -223,7 +250,12 @@ def _do_orm_execute(state) -> None:
         return
     table = getattr(state.statement, "table", None)
     name = getattr(table, "name", None)
-    if name not in _TRACKED or state.execution_options.get("matrix_status_noted"):
+    if state.execution_options.get("matrix_status_noted"):
+        return
+    if name in COVERAGE_WIDE or (name == "policies" and state.is_delete):
+        _pending(state.session).coverage = True
+        return
+    if name not in _TRACKED:
         return
     pending = _pending(state.session)
     if state.is_update and _only_locks(state.statement):
@@ -414,11 +446,16 @@ def _add_tallies(session: Session, changes: Counter) -> None:
     session.execute(statement, rows, execution_options={"matrix_status_noted": True})
 
 
-def recompute(session: Session, user_ids: Sequence[int], now: datetime) -> None:
-    """Replace the rows of these people and move the team counts by the difference."""
+def recompute(session: Session, user_ids: Sequence[int], now: datetime, *, coverage: bool = True) -> None:
+    """Replace the rows of these people and move the team counts by the difference; their coverage too (unless
+    everybody's follows)."""
+    from ..programme import coverage_table  # the programme services import the reporting ones
+
     user_ids = sorted(set(user_ids))
     if not user_ids:
         return
+    if coverage:
+        coverage_table.recompute(session, user_ids, now)
     course_ids = _published_ids(session)
     ancestry = team_ancestry()
     noted = {"matrix_status_noted": True}
@@ -450,14 +487,17 @@ def recompute(session: Session, user_ids: Sequence[int], now: datetime) -> None:
 
 
 def rebuild(session: Session | None = None, now: datetime | None = None) -> int:
-    """Recompute every row from scratch, in a few set-based statements (`status_build`); returns the number of
-    people."""
+    """Recompute every row from scratch, in a few set-based statements (`status_build`), and the coverage;
+    returns the number of people."""
+    from ..programme import coverage_table
+
     session = session or db.session
     now = now or utcnow()
     noted = {"matrix_status_noted": True}
     for model in (MatrixCell, MatrixPerson, MatrixTally):
         session.execute(delete(model), execution_options=noted)
     status_build.build(session, now, len(_published_ids(session)))
+    coverage_table.rebuild(session, now)
     people = session.scalar(select(func.count()).select_from(MatrixPerson)) or 0
     if people > 1000:  # fresh statistics, so the planner drives filtered counts from the people
         session.execute(text("ANALYZE matrix_people"))
@@ -514,7 +554,12 @@ def sync(now: datetime | None = None, session: Session | None = None) -> int:
         count = rebuild(session, now)  # a change that reaches most people: the set-based build is faster
         session.info[RECOMPUTED] = count
         return count
-    recompute(session, sorted(ids), now)
+    everybodys_coverage = bool(pending and pending.coverage)
+    recompute(session, sorted(ids), now, coverage=not everybodys_coverage)
+    if everybodys_coverage:
+        from ..programme import coverage_table
+
+        coverage_table.rebuild(session, now)
     if recount or dropped:
         _recount_tallies(session, recount - dropped, dropped)
     session.info.pop(PENDING, None)  # what the recomputation itself flushed is already counted
@@ -677,6 +722,9 @@ def differences(session: Session | None = None, now: datetime | None = None, lim
     for key in stored_tallies.keys() | expected.keys():
         if stored_tallies.get(key, 0) != expected.get(key, 0):
             found.append(f"count {key}: stored {stored_tallies.get(key, 0)}, expected {expected.get(key, 0)}")
+    from ..programme import coverage_table
+
+    found += coverage_table.differences(session, now, limit)
     return found[:limit]
 
 
