@@ -1,7 +1,9 @@
 """A large synthetic organisation for load tests and benchmarks (`flask demo-data --learners N --courses M`).
 
 Rows are inserted in bulk, not through the per-person services, so thousands of people take seconds. Certificates
-of this test data carry no PDF (rendering tens of thousands would take minutes); they say so in `pending_reason`.
+are written without their files (rendering tens of thousands would take minutes): they are ordinary certificates,
+valid, expiring or expired by their dates, whose PDF and credential are made on first use
+(`certification.issuing.ensure_files`) and kept from then on.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from ..services.reporting import status_table
 from . import bulk
 
 PREFIX = "load"
-PENDING_REASON = "Load-test data: no PDF was rendered for this certificate."
 
 
 @dataclass(frozen=True)
@@ -199,8 +200,7 @@ def load_large(learners: int, courses: int, seed: int = 4, now: datetime | None 
                         "organisation_name": "Load test",
                         "issued_at": when,
                         "expires_at": add_months(when, 12),
-                        "created_at": when,
-                        "pending_reason": PENDING_REASON,
+                        "created_at": when,  # the credential's proof is dated from it, whenever it is made
                     }
                 )
         for model, rows in ((User, people), (CourseProgress, progress_rows), (Completion, completions)):
