@@ -187,3 +187,21 @@ def complete_course(user: User, course: Course, now=None):
         .where(Certificate.user_id == user.id, Certificate.course_id == course.id)
         .order_by(Certificate.id.desc())
     ).first()
+
+
+def without_files(cert):
+    """The certificate as bulk-loaded data holds it (`tracker/demo/large.py`): issued, not pending, with no PDF,
+    hash or credential yet; its files are made on first use."""
+    from sqlalchemy import update
+
+    from tracker.models import Certificate
+
+    db.session.execute(
+        update(Certificate)
+        .where(Certificate.id == cert.id)
+        .values(pdf=None, pdf_sha256=None, credential=None, pending_reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.expire(cert)
+    return cert

@@ -116,6 +116,7 @@ def register_template_helpers(app: Flask) -> None:
         ),
         organisation_name=lambda: app.config["ORGANISATION_NAME"],
         certificate_status=certification.status,
+        certificate_pending=certification.pending,  # no files: waiting for an admin
         certificate_status_label=lambda cert: certification.status(cert).label,
         issuer_key_warning=lambda: issuing.warning(app),
     )

@@ -338,8 +338,8 @@ def jobs_run_pending(tick: bool) -> None:
 @click.command("check-invariants")
 def check_invariants() -> None:
     """Check what must hold whatever ran concurrently: one current certificate per completion, no reissued revoked
-    certificate, a completion for every finished course, one open attempt per person and quiz, matrix tables in step
-    with the data they come from (exit 1 on any)."""
+    certificate, a certificate's files all there or none, a completion for every finished course, one open attempt
+    per person and quiz, matrix tables in step with the data they come from (exit 1 on any)."""
     found = invariants.violations()
     for violation in found:
         click.echo(str(violation))

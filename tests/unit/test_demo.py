@@ -1,10 +1,12 @@
 """The demo organisation shows every state; the large synthetic one builds in bulk."""
 
+import hashlib
+
 from sqlalchemy import func, select
 
 from tests import factories
 from tracker.demo import organisation
-from tracker.enums import CoverageStatus
+from tracker.enums import CertificateStatus, CoverageStatus
 from tracker.extensions import db
 from tracker.models import Certificate, Team, User
 from tracker.services import certification
@@ -50,8 +52,16 @@ def test_large_demo_via_cli(app, runner):
     assert result.exit_code == 0, result.output
     assert "Added 60 learners in 3 teams, over 4 courses" in result.output
     assert db.session.scalar(select(func.count()).select_from(User)) == 60
-    pending = db.session.scalar(select(func.count()).select_from(Certificate).where(Certificate.pdf.is_(None)))
-    assert pending == db.session.scalar(select(func.count()).select_from(Certificate)) > 0
+    # Written without files, not pending: each certificate's status follows its dates (awarded up to 420 days ago,
+    # valid for 12 months), and its files are made on first use.
+    certificates = list(db.session.scalars(select(Certificate).order_by(Certificate.id)))
+    assert certificates and all(c.pdf_sha256 is None and c.pending_reason is None for c in certificates)
+    states = {certification.status(c) for c in certificates}
+    assert CertificateStatus.PENDING not in states and {CertificateStatus.VALID, CertificateStatus.EXPIRED} <= states
+    first = certificates[0]
+    assert certification.ensure_files(first) and first.pdf.startswith(b"%PDF")
+    assert first.pdf_sha256 == hashlib.sha256(first.pdf).hexdigest() and first.credential
+    assert db.session.scalar(select(func.count()).where(Certificate.pdf_sha256.is_not(None))) == 1
     # AI systems used by departments and job roles, with requirements: the coverage page has work
     result = coverage.build(None, coverage.Filters())
     assert len(result.systems) == 3 and result.has_role_column

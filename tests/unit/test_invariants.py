@@ -50,6 +50,8 @@ def test_every_state_the_services_make_satisfies_the_invariants(app, runner, cou
     factories.complete_course(renewing, course, now=start)
     certification.start_renewal(renewing, course, now=start + timedelta(days=340))
     factories.complete_course(factories.make_user(name="山田 太郎"), course)  # pending: no printable name
+    factories.without_files(factories.complete_course(factories.make_user(), course))  # files made on first use
+    certification.ensure_files(factories.without_files(factories.complete_course(factories.make_user(), course)))
     in_progress = factories.make_user()
     lessons.read_lesson(in_progress, course.modules[0].lessons[0])
     attempts.start_attempt(in_progress, course.modules[0].quiz)
@@ -83,6 +85,21 @@ def test_a_revoked_certificate_with_a_newer_revision_is_reported(app, runner, co
     cert.revoked_at, cert.revoked_reason = datetime.now(UTC), "Revoked while being reissued"
     _assert_reported(runner, "revoked certificate with a newer revision", f"{cert.code} is revoked")
     assert new.revoked_at is None
+
+
+@pytest.mark.parametrize(
+    ("cleared", "detail"),
+    [
+        ({"pdf": None}, "has a PDF hash, a credential without a PDF"),
+        ({"credential": None}, "has a PDF, a PDF hash without a credential"),
+        ({"pdf_sha256": None}, "has a PDF, a credential without a PDF hash"),
+        ({"pending_reason": "Cannot print"}, "is pending and has a PDF, a PDF hash, a credential"),
+    ],
+)
+def test_a_certificate_with_part_of_its_files_is_reported(app, runner, course, cleared, detail):
+    cert = factories.complete_course(factories.make_user(), course)
+    db.session.execute(update(Certificate).where(Certificate.id == cert.id).values(**cleared))
+    _assert_reported(runner, "certificate files", f"certificate {cert.code} {detail}")
 
 
 @pytest.mark.parametrize("finished", ["percent", "completed_at"])

@@ -2,8 +2,9 @@
 
 Rows are inserted in bulk, not through the per-person services, so thousands of people take seconds. A few AI
 systems, used by departments and job roles, require courses, a learning path and a policy (acknowledged by part of
-the people), so the coverage page has work at every size. Certificates
-of this test data carry no PDF (rendering tens of thousands would take minutes); they say so in `pending_reason`.
+the people), so the coverage page has work at every size. Certificates are written without their files (rendering
+tens of thousands would take minutes): they are ordinary certificates, valid, expiring or expired by their dates,
+whose PDF and credential are made on first use (`certification.issuing.ensure_files`) and kept from then on.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ from ..services.reporting import status_table
 from . import bulk
 
 PREFIX = "load"
-PENDING_REASON = "Load-test data: no PDF was rendered for this certificate."
 
 
 @dataclass(frozen=True)
@@ -266,8 +266,7 @@ def load_large(learners: int, courses: int, seed: int = 4, now: datetime | None 
                         "organisation_name": "Load test",
                         "issued_at": when,
                         "expires_at": add_months(when, 12),
-                        "created_at": when,
-                        "pending_reason": PENDING_REASON,
+                        "created_at": when,  # the credential's proof is dated from it, whenever it is made
                     }
                 )
         for model, rows in ((User, people), (CourseProgress, progress_rows), (Completion, completions)):

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import Job, User
 from ..services import jobs
 from ..services.certification import listing, packaging
+from ..services.certification.status import pending
 from ..services.reporting import matrix, matrix_export
 from . import handler, progress
 
@@ -63,7 +64,9 @@ def matrix_csv(job: Job) -> None:
 @handler("export.certificates_zip")
 def certificates_zip(job: Job) -> None:
     team_ids = job.params.get("team_ids")
-    certificates = [c for c in listing.of_teams(None if team_ids is None else set(team_ids), with_pdf=True) if c.pdf]
+    certificates = [
+        c for c in listing.of_teams(None if team_ids is None else set(team_ids), with_pdf=True) if not pending(c)
+    ]
     progress(job, 1, 2)
     path = jobs.new_result_path(job, "zip")
     requester = db.session.get(User, job.requested_by_id) if job.requested_by_id else None

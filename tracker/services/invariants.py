@@ -1,16 +1,17 @@
 """Checks of what must hold across the stored data whatever happened concurrently: each completion has one current
-certificate, a revoked certificate is never reissued, a finished course has its completion, a learner has at most
-one open attempt per quiz, the maintained matrix tables agree with the data they come from. Read-only;
-`flask check-invariants` prints what it finds."""
+certificate, a revoked certificate is never reissued, a certificate has all its files or none (none while pending),
+a finished course has its completion, a learner has at most one open attempt per quiz, the maintained matrix tables
+agree with the data they come from. Read-only; `flask check-invariants` prints what it finds."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from ..extensions import db
 from ..models import Attempt, Certificate, Completion, CourseProgress
+from .certification.status import is_pending
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,27 @@ def revoked_certificates_reissued() -> list[Violation]:
     ]
 
 
+def certificate_files_out_of_step() -> list[Violation]:
+    """A certificate has its PDF, the PDF's hash and its signed credential, or none of them: none while pending (a
+    name the font cannot print) or until first use (bulk-loaded data, see `issuing.ensure_files`)."""
+    parts = {"a PDF": Certificate.pdf, "a PDF hash": Certificate.pdf_sha256, "a credential": Certificate.credential}
+    present = [column.is_not(None) for column in parts.values()]
+    rows = db.session.execute(
+        select(Certificate.code, is_pending(), *present)
+        .where(or_(and_(or_(*present), ~and_(*present)), and_(is_pending(), or_(*present))))
+        .order_by(Certificate.id)
+    )
+    violations = []
+    for code, waiting, *has in rows:
+        held = [name for name, there in zip(parts, has, strict=True) if there]
+        if waiting:
+            detail = f"is pending and has {', '.join(held)}"
+        else:
+            detail = f"has {', '.join(held)} without {', '.join(n for n in parts if n not in held)}"
+        violations.append(Violation("certificate files", f"certificate {code} {detail}"))
+    return violations
+
+
 def finished_progress_without_completion() -> list[Violation]:
     """A course at 100 % (or marked completed) in the learner's current cycle has the completion of that cycle."""
     completion = exists().where(
@@ -128,6 +150,7 @@ CHECKS = (
     completions_without_current_certificate,
     certificates_with_two_current_revisions,
     revoked_certificates_reissued,
+    certificate_files_out_of_step,
     finished_progress_without_completion,
     people_with_two_open_attempts,
     matrix_tables_out_of_step,

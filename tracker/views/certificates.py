@@ -14,7 +14,8 @@ from ..forms.certificates import ReissueRequestForm
 from ..inputs import database_id
 from ..models import Certificate
 from ..services import DomainError, audit, certification, jobs
-from ..services.certification import listing, packaging, standing, verification
+from ..services.certification import issuing, listing, packaging, standing, verification
+from ..services.certification.status import pending
 from ..services.organisation import teams
 from . import download_response
 
@@ -34,15 +35,19 @@ def mine():
 
 
 def _download(cert: Certificate, extension: str, mimetype: str):
-    """The file as issued; for a revoked or superseded certificate, only admins get it, as a copy marked with its
-    status (holders and managers see the status and, for a reissue, the current revision)."""
-    body = cert.pdf if extension == "pdf" else cert.credential
-    if body is None:  # a certificate still waiting for an admin has no files yet
+    """The file as issued (made now if this is its first use); for a revoked or superseded certificate, only admins
+    get it, as a copy marked with its status (holders and managers see the status and, for a reissue, the current
+    revision)."""
+    if pending(cert):  # waiting for an admin: no files
         abort(404)
     mark = packaging.withdrawn_status(cert)
     if mark is not None and not can_download_withdrawn_files(current_user):
         current = verification.latest_revision(cert) if cert.superseded_at else None
         return render_template("certificates/withdrawn.html", cert=cert, status=mark, current=current), 410
+    if not issuing.ensure_files(cert):
+        db.session.commit()  # rendering found a name the font cannot print: the certificate is pending from now on
+        abort(404)
+    body = cert.pdf if extension == "pdf" else cert.credential
     audit.record(
         "certificate.downloaded",
         actor=current_user,
@@ -143,7 +148,7 @@ def prepare_team_zip():
 @login_required
 def team_zip():
     scope = manager_scope(current_user)
-    certificates = [c for c in listing.of_teams(_selected_team_ids(scope), with_pdf=True) if c.pdf]
+    certificates = [c for c in listing.of_teams(_selected_team_ids(scope), with_pdf=True) if not pending(c)]
     if not certificates:
         flash(_("There are no certificates to download for this selection."), "info")
         return redirect(url_for("certificates.team", **request.args))
@@ -154,5 +159,5 @@ def team_zip():
         actor=current_user,
         details={"team_id": database_id(request.args.get("team")), "certificates": len(certificates)},
     )
-    db.session.commit()
+    db.session.commit()  # with the files made for the ZIP of certificates that had none
     return download_response(body, "team-certificates.zip", "application/zip")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...certificates import badges, render, signing
@@ -19,7 +21,7 @@ from .. import audit
 from ..learning import progress
 from . import status_list
 from .codes import new_code
-from .status import add_months
+from .status import add_months, is_pending, pending
 
 
 def award(row: CourseProgress, course: Course) -> Certificate:
@@ -140,17 +142,78 @@ def _issue(completion: Completion, course: Course, user: User, now: datetime | N
     return cert
 
 
+@dataclass(frozen=True)
+class Files:
+    pdf: bytes
+    credential: str  # the signed Open Badges credential as JSON
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.pdf).hexdigest()
+
+
 def produce_files(cert: Certificate, course: Course, user: User) -> None:
     """Sign the Open Badges credential and render the PDF; or mark the certificate pending if the name can't print."""
+    files = _render(cert, course, user)
+    if isinstance(files, str):
+        cert.pending_reason = files
+        cert.pdf, cert.pdf_sha256, cert.credential = None, None, None
+        return
+    cert.pending_reason = None
+    cert.credential, cert.pdf, cert.pdf_sha256 = files.credential, files.pdf, files.sha256
+
+
+def ensure_files(cert: Certificate) -> bool:
+    """Make the files of a certificate issued without them (bulk-loaded data renders them on first use); True when
+    it has files, False when it is pending. The files are written exactly once, so their bytes and hash never change
+    afterwards: the row is locked while rendering (a concurrent first download waits, then reads what was written)
+    and the write only applies to a row still without files. Rendering is deterministic per certificate (the dates
+    printed and signed are the certificate's own), so any renderer would produce the same bytes anyway."""
+    if pending(cert):
+        return False
+    if cert.pdf_sha256 is not None:
+        return True
+    stored = db.session.execute(
+        select(Certificate.pdf_sha256, Certificate.pending_reason).where(Certificate.id == cert.id).with_for_update()
+    ).one()
+    if stored.pdf_sha256 is None and stored.pending_reason is None:
+        files = _render(cert, db.session.get_one(Course, cert.course_id), db.session.get_one(User, cert.user_id))
+        values = (
+            {"pending_reason": files}
+            if isinstance(files, str)
+            else {"pdf": files.pdf, "pdf_sha256": files.sha256, "credential": files.credential}
+        )
+        db.session.execute(
+            update(Certificate)
+            .where(Certificate.id == cert.id, Certificate.pdf_sha256.is_(None), ~is_pending())
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.refresh(cert, ["pdf", "pdf_sha256", "credential", "pending_reason"])
+    return not pending(cert)
+
+
+def ensure_all_files(certificates: Iterable[Certificate]) -> None:
+    """`ensure_files` for many certificates (a ZIP): their rows are locked in one statement, in the order of their
+    ids, so two such calls at once never wait for each other in a cycle."""
+    waiting = {cert.id: cert for cert in certificates if not pending(cert) and cert.pdf_sha256 is None}
+    if waiting:
+        db.session.execute(
+            select(Certificate.id).where(Certificate.id.in_(sorted(waiting))).order_by(Certificate.id).with_for_update()
+        ).all()
+        for cert_id in sorted(waiting):
+            ensure_files(waiting[cert_id])
+
+
+def _render(cert: Certificate, course: Course, user: User) -> Files | str:
+    """The files of a certificate, or why they cannot be made (a character the certificate font cannot print)."""
     missing = render.unprintable_characters(cert.learner_name) + render.unprintable_characters(cert.course_title)
     if missing:
-        cert.pending_reason = _(
+        return _(
             "The name contains characters the certificate font cannot print: %(characters)s. An administrator can "
             "reissue it with a printable spelling of the name.",
             characters=", ".join(dict.fromkeys(missing)),
         )
-        cert.pdf, cert.pdf_sha256, cert.credential = None, None, None
-        return
     if cert.id is None:  # the credential names the row's id as its index in the revocation list
         db.session.add(cert)
         db.session.flush()
@@ -200,10 +263,7 @@ def produce_files(cert: Certificate, course: Course, user: User) -> None:
             expires_on=printed_date(cert.expires_at, cert.language) if cert.expires_at else None,
         )
     )
-    cert.pending_reason = None
-    cert.credential = credential_bytes.decode("utf-8")
-    cert.pdf = pdf
-    cert.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    return Files(pdf=pdf, credential=credential_bytes.decode("utf-8"))
 
 
 def title_in(course: Course, language: str) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, undefer
 from ...extensions import db
 from ...models import Certificate, User
 from ..queries import current_certificates, is_current_revision
+from .status import is_pending
 
 ADMIN_LIST_LIMIT = 200
 
@@ -30,7 +31,7 @@ def needs_attention() -> ColumnElement[bool]:
     return and_(
         is_current_revision(),
         Certificate.revoked_at.is_(None),
-        or_(Certificate.pending_reason.is_not(None), Certificate.reissue_requested_at.is_not(None)),
+        or_(is_pending(), Certificate.reissue_requested_at.is_not(None)),
     )
 
 

@@ -19,8 +19,8 @@ from ...extensions import issuing
 from ...i18n import BABEL_LOCALES
 from ...models import Certificate
 from ..reporting.cells import BOM, iso_utc, neutralise
-from .issuing import printed_date
-from .status import status
+from .issuing import ensure_all_files, ensure_files, printed_date
+from .status import pending, status
 
 # Certificates whose files are no longer served to their holders as current; admins get marked copies.
 WITHDRAWN = (CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED)
@@ -47,7 +47,7 @@ def file_name(cert: Certificate, extension: str, mark: CertificateStatus | None 
 def marked_pdf(cert: Certificate, mark: CertificateStatus) -> bytes:
     """The issued PDF with its status stamped on every page, in the certificate's language. The issued bytes stay
     at the start of the file, so uploading the copy for verification still finds the certificate."""
-    if cert.pdf is None:
+    if not ensure_files(cert):
         raise ValueError("the certificate has no PDF")
     with force_locale(BABEL_LOCALES.get(cert.language, cert.language)):
         if mark == CertificateStatus.REVOKED:
@@ -75,16 +75,18 @@ def zip_of(certificates: Iterable[Certificate], *, include_withdrawn: bool = Fal
     """The PDFs in a ZIP with `manifest.csv` (one line per certificate: file, holder, course, code, status, dates and
     the SHA-256 of the file in the archive). Every file name is ASCII and unique, and ends in the certificate's
     status (`-VALID`, `-EXPIRING`, `-EXPIRED`, `-REVOKED`). A revoked or superseded certificate's PDF is included only
-    with `include_withdrawn` (admins), as the copy stamped with its status; otherwise its manifest line has no file."""
+    with `include_withdrawn` (admins), as the copy stamped with its status; otherwise its manifest line has no file.
+    Pending certificates (no files) are left out."""
     buffer = io.BytesIO()
     manifest = io.StringIO()
     rows = csv.writer(manifest, lineterminator="\r\n")
     rows.writerow(MANIFEST_HEADER)
     used: set[str] = set()
+    certificates = [cert for cert in certificates if not pending(cert)]
+    # The files of certificates issued without them are made now (once: later downloads get the same bytes).
+    ensure_all_files(cert for cert in certificates if include_withdrawn or withdrawn_status(cert) is None)
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
         for cert in certificates:
-            if not cert.pdf:
-                continue
             state = status(cert)
             body: bytes | None = cert.pdf
             if state in WITHDRAWN:

@@ -37,6 +37,17 @@ def is_revoked() -> ColumnElement[bool]:
     return Certificate.revoked_at.is_not(None)
 
 
+def is_pending() -> ColumnElement[bool]:
+    """Certificates waiting for an admin: their name cannot be printed (`pending_reason`), so they have no files.
+    A certificate with no reason and no files yet is not pending: its files are made on first use
+    (`issuing.ensure_files`), and its status follows its dates like any other. `pending()` is the same rule."""
+    return Certificate.pending_reason.is_not(None)
+
+
+def pending(cert: Certificate) -> bool:
+    return cert.pending_reason is not None
+
+
 def status(cert: Certificate, now: datetime | None = None) -> CertificateStatus:
     """The one status of a certificate that the verification page, the API, the CLI and the holder's pages show.
     Revocation is the column the published status list is built from (`is_revoked`), so the two never differ."""
@@ -44,7 +55,7 @@ def status(cert: Certificate, now: datetime | None = None) -> CertificateStatus:
         return CertificateStatus.REVOKED
     if cert.superseded_at is not None:
         return CertificateStatus.SUPERSEDED
-    if cert.pdf_sha256 is None:
+    if pending(cert):
         return CertificateStatus.PENDING
     return expiry_status(cert.expires_at, now or utcnow()) or CertificateStatus.VALID
 

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from ...enums import NotificationKind
 from ...extensions import db
 from ...models import Assignment, Certificate, NameChangeRequest, User, utcnow
+from ..certification.status import is_pending
 from ..organisation import teams
 from ..queries import current_certificates
 from . import content
@@ -53,9 +54,7 @@ def scan_recent(now: datetime | None = None) -> DailyRun:
         return users[user_id]
 
     for cert in db.session.scalars(
-        current_certificates().where(
-            Certificate.created_at > since, Certificate.revoked_at.is_(None), Certificate.pending_reason.is_(None)
-        )
+        current_certificates().where(Certificate.created_at > since, Certificate.revoked_at.is_(None), ~is_pending())
     ):
         person = user(cert.user_id)
         if person is None:

@@ -85,7 +85,7 @@ def completion_files(people: People, now: datetime) -> tuple[bytes, bytes, dict]
             Certificate.issued_at,
             Certificate.expires_at,
             Certificate.revoked_at,
-            Certificate.pdf_sha256,
+            Certificate.pending_reason,
         )
         .join(Course, Course.id == Completion.course_id)
         .outerjoin(Certificate, and_(Certificate.completion_id == Completion.id, is_current_revision()))
@@ -174,7 +174,7 @@ def _certificate_status(row, now: datetime) -> str:
         return "no_certificate"
     if row.revoked_at is not None:
         return "revoked"
-    if row.pdf_sha256 is None:
+    if row.pending_reason is not None:  # the rule of `certification.status.pending`
         return "pending"
     state = expiry_status(row.expires_at, now)
     return state.value if state else "valid"

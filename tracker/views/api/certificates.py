@@ -8,6 +8,7 @@ from flask_login import current_user
 from ...extensions import limiter
 from ...schemas import certificates as schemas
 from ...services.certification import listing, verification
+from ...services.certification.status import pending
 from ..errors import api_error
 from ..verify import verify_limit
 from .spec import operation
@@ -39,9 +40,9 @@ def mine():
         certificates=[
             schemas.OwnCertificate(
                 **verification.public_record(cert),
-                pdf_url=url_for("certificates.pdf", code=cert.code, _external=True) if cert.pdf_sha256 else None,
+                pdf_url=None if pending(cert) else url_for("certificates.pdf", code=cert.code, _external=True),
                 credential_url=(
-                    url_for("certificates.credential", code=cert.code, _external=True) if cert.pdf_sha256 else None
+                    None if pending(cert) else url_for("certificates.credential", code=cert.code, _external=True)
                 ),
                 verify_url=url_for("verify.show", code=cert.code, _external=True),
             )
