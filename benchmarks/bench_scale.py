@@ -1,6 +1,8 @@
 """Speed and scale: learner and manager pages as multiples of a floor app under wrk, the matrix at growing sizes,
 the streamed CSV export's time and peak memory.
 
+The evidence report's first page is measured at each size too. BENCH_SKIP_RATIOS=1 leaves out the wrk ratios.
+
 `make bench` runs the quick mode (matrix at 500 and 5,000 people, export at 5,000); `make bench-full` (BENCH_FULL=1)
 adds 50,000 people x 20 courses (the organisation is generated first). BENCH_PG=1 (set by `make bench-full`) also
 measures the matrix on PostgreSQL at 5,000 and 100,000 people, in a database `bench_scale` it creates and drops on
@@ -42,6 +44,8 @@ PG = os.environ.get("BENCH_PG", "") not in ("", "0")  # the matrix on PostgreSQL
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
 PG_DATABASE = "bench_scale"  # created and dropped here
 PG_SIZES = (5000, 100000)
+SKIP_RATIOS = os.environ.get("BENCH_SKIP_RATIOS", "") not in ("", "0")  # the database-bound part only
+EVIDENCE = "/reports/evidence"  # the evidence report's first page (the whole organisation)
 
 
 def _app(workdir: Path, url: str | None = None):
@@ -272,6 +276,7 @@ def _run_pg() -> list[str]:
         with tempfile.TemporaryDirectory() as tmp:
             app = _app(Path(tmp), f"{PG_SERVER}/{PG_DATABASE}")
             client = app.test_client()
+            evidence_counts: set[int] = set()
             for size in PG_SIZES:
                 built = _grow(app, size)
                 client.post("/login", data={"email": ADMIN, "password": PASSWORD})
@@ -284,6 +289,11 @@ def _run_pg() -> list[str]:
                 for url in ("/manager/?sort=completion", "/manager/?status=overdue"):
                     q, s = _measure(app, client, url)
                     lines.append(f"    {url}: {s * 1000:6.1f} ms, {q} SQL")
+                q, s = _measure(app, client, EVIDENCE)
+                evidence_counts.add(q)
+                lines.append(f"PostgreSQL evidence first page at {size:>7,} people: {s * 1000:6.1f} ms, {q} SQL")
+            same = "the same" if len(evidence_counts) == 1 else "DIFFERENT"
+            lines.append(f"PostgreSQL evidence page SQL statements at every size: {same}")
             lines.append(f"plans of the matrix page's SELECTs at {PG_SIZES[-1]:,} people:")
             lines += _explain(app, statements)
             with app.app_context():
@@ -303,10 +313,12 @@ def run() -> list[str]:
         app = _app(workdir)
         client = app.test_client()
         results = {}
+        evidence_counts: dict[int, int] = {}
         for size in SIZES:
             built = _grow(app, size)
             if not results:  # learner pages measured on the smallest organisation, with the same data
                 client.post("/login", data={"email": ADMIN, "password": PASSWORD})
+            if not results and not SKIP_RATIOS:
                 try:
                     lines += _ratios(app, workdir)
                 except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
@@ -320,8 +332,13 @@ def run() -> list[str]:
             for url in ("/manager/?sort=completion", "/manager/?status=overdue"):
                 q, s = _measure(app, client, url)
                 lines.append(f"    {url}: {s * 1000:6.1f} ms, {q} SQL")
+            q, s = _measure(app, client, EVIDENCE)
+            evidence_counts[size] = q
+            lines.append(f"evidence first page at {size:>6,} people: {s * 1000:6.1f} ms, {q} SQL")
         counts = set(results.values())
         lines.append(f"matrix SQL statements at every size: {'the same' if len(counts) == 1 else 'DIFFERENT'}")
+        same = "the same" if len(set(evidence_counts.values())) == 1 else "DIFFERENT"
+        lines.append(f"evidence page SQL statements at every size: {same}")
         seconds, size, rows, rss = _export(workdir)
         lines.append(
             f"CSV export of {SIZES[-1]:,} x 20 ({rows - 1:,} rows, {size / 1_048_576:.0f} MB): {seconds:.1f} s, "
