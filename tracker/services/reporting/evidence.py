@@ -15,6 +15,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import load_only
 from sqlalchemy.sql.elements import ColumnElement
 
 from ...enums import CertificateStatus, PeopleCount, Role
@@ -109,11 +110,25 @@ def _in_scope(scope: Scope) -> ColumnElement[bool]:
     return User.team_id.in_(sorted(scope.team_ids))
 
 
+CERTIFICATE_READ = (
+    Certificate.completion_id,
+    Certificate.revision,
+    Certificate.code,
+    Certificate.course_title,
+    Certificate.expires_at,
+    Certificate.pdf_sha256,
+    Certificate.revoked_at,
+    Certificate.superseded_at,
+)
+
+
 def _current_certificates(people_ids) -> list:
-    """Every completion of the people, each with its current certificate revision (not superseded)."""
+    """Every completion of the people, each with its current certificate revision (not superseded): of the
+    certificate, what the report and its status read."""
     return db.session.execute(
         select(Completion, Certificate)
         .outerjoin(Certificate, and_(Certificate.completion_id == Completion.id, is_current_revision()))
+        .options(load_only(*CERTIFICATE_READ))
         .where(Completion.user_id.in_(people_ids))
         .order_by(Completion.completed_at.desc(), Completion.id, Certificate.revision.desc())
     ).all()
@@ -275,6 +290,14 @@ def _records(active, active_ids, now: datetime) -> list[PersonRecord]:
         if is_published:
             published.add(course_id)
     assigned = due_dates(Person(row.id, row.team_id, row.job_role) for row in active)
+    # A page lists hundreds of completions with a few statuses and roles: each label translated once.
+    labels: dict[tuple[type, str], str] = {}
+
+    def label(member: CertificateStatus | Role) -> str:
+        key = (type(member), member.value)
+        if key not in labels:
+            labels[key] = member.label
+        return labels[key]
 
     people = []
     for row in active:
@@ -291,7 +314,7 @@ def _records(active, active_ids, now: datetime) -> list[PersonRecord]:
                     score=completion.score,
                     certificate_code=cert.code if cert else None,
                     status=state.value if state else None,
-                    status_label=state.label if state else _("No certificate"),
+                    status_label=label(state) if state else _("No certificate"),
                     expires_at=cert.expires_at if cert else None,
                     attempts=completion.attempts,
                     first_opened_at=completion.first_opened_at,
@@ -319,7 +342,7 @@ def _records(active, active_ids, now: datetime) -> list[PersonRecord]:
                 email=row.email,
                 team=row.name,
                 job_role=row.job_role,
-                role=Role(row.role).label,
+                role=label(Role(row.role)),
                 completed=tuple(completed),
                 due=tuple(due),
             )
