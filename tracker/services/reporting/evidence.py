@@ -215,16 +215,10 @@ def headline(scope: Scope) -> Headline:
     """
     scopes = [ORGANISATION] if scope.team_ids is None else status_table.tally_scopes(set(scope.team_ids), None)
     if scopes is None:  # teams that are not whole subtrees: counted from their people's summaries
-        person, active = MatrixPerson, MatrixPerson.active.is_(True)
-        conditions = {
-            PeopleCount.ACTIVE: active,
-            PeopleCount.INACTIVE: ~active,
-            PeopleCount.WITH_COMPLETION: and_(active, person.has_completion.is_(True)),
-            PeopleCount.WITH_OVERDUE: and_(active, person.evidence_overdue.is_(True)),
-        }
+        conditions = status_table.people_count_conditions()
         row = db.session.execute(
             select(*(func.count(case((condition, 1))) for condition in conditions.values())).where(
-                person.team_id.in_(sorted(scope.team_ids or ()))
+                MatrixPerson.team_id.in_(sorted(scope.team_ids or ()))
             )
         ).one()
         counts = dict(zip(conditions, row, strict=True))

@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Integer, and_, delete, event, func, literal, or_, select, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from ...enums import CellStatus, CertificateStatus, PeopleCount
 from ...extensions import db
@@ -447,6 +448,18 @@ def _tally_keys(team_id: int | None, ancestry: dict[int, list[int]]) -> list[int
 PEOPLE_COUNTED = (MatrixPerson.team_id, MatrixPerson.active, MatrixPerson.has_completion, MatrixPerson.evidence_overdue)
 
 
+def people_count_conditions() -> dict[PeopleCount, ColumnElement[bool]]:
+    """The summaries each `PeopleCount` counts, in SQL (`PeopleCount.of` in Python)."""
+    people = MatrixPerson.__table__.c
+    active = people.active.is_(True)
+    return {
+        PeopleCount.ACTIVE: active,
+        PeopleCount.INACTIVE: ~active,
+        PeopleCount.WITH_COMPLETION: active & people.has_completion.is_(True),
+        PeopleCount.WITH_OVERDUE: active & people.evidence_overdue.is_(True),
+    }
+
+
 def _people_counts(row: dict) -> list[PeopleCount]:
     return PeopleCount.of(row["active"], row["has_completion"], row["evidence_overdue"])
 
@@ -702,13 +715,6 @@ def _recount_tallies(session: Session, scopes: set[int], dropped: set[int]) -> N
             ),
             execution_options=noted,
         )
-        active = people.c.active.is_(True)
-        conditions = {
-            PeopleCount.ACTIVE: active,
-            PeopleCount.INACTIVE: ~active,
-            PeopleCount.WITH_COMPLETION: active & people.c.has_completion.is_(True),
-            PeopleCount.WITH_OVERDUE: active & people.c.evidence_overdue.is_(True),
-        }
         people_counts = union_all(
             *(
                 select(
@@ -718,7 +724,7 @@ def _recount_tallies(session: Session, scopes: set[int], dropped: set[int]) -> N
                     literal(False),
                     func.count(),
                 ).where(people.c.team_id.in_(sorted(below)), condition)
-                for count, condition in conditions.items()
+                for count, condition in people_count_conditions().items()
             )
         )
         session.execute(
