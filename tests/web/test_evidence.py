@@ -435,21 +435,26 @@ def test_headline_counts_follow_the_report_rules(app, org, make_user):
 
 
 def test_page_queries_are_the_same_at_two_sizes(client, login_as, make_user, count_queries, org):
-    login_as(org["users"]["admin"])
     team = org["teams"]["other"]
+    admin, manager = org["users"]["admin"], org["users"]["manager"]
 
-    def measured(url: str) -> int:
+    def measured(user, url: str) -> int:
+        login_as(user)
         client.get(url)
         with count_queries() as counter:
             assert client.get(url).status_code == 200
         return counter.count
 
-    urls = ("/reports/evidence", f"/reports/evidence?team={team.id}")
-    few = [measured(url) for url in urls]
+    # The organisation, a team, the teams a manager manages (Dept and Squad), and a page further on.
+    urls = ((admin, "/reports/evidence"), (admin, f"/reports/evidence?team={team.id}"), (manager, "/reports/evidence"))
+    few = [measured(user, url) for user, url in urls]
     for i in range(70):
         person = make_user(team=team, job_role="Analyst" if i % 2 else None)
         if i % 3 == 0:
             factories.complete_course(person, org["courses"]["essentials"])
+        overdue = make_user(team=org["teams"]["squad"])
+        assignments.assign(None, course=org["courses"]["prompting"], user=overdue, due_on=date(2020, 1, 1))
     db.session.commit()
-    many = [measured(url) for url in urls]
+    many = [measured(user, url) for user, url in urls]
     assert few == many, (few, many)
+    assert measured(admin, f"/reports/evidence?team={team.id}&page=2") == few[1]
