@@ -2,8 +2,8 @@
 
 The report covers the active people of a scope (the organisation, or a team with its sub-teams); deactivated
 accounts are left out and counted. The downloads carry everybody, built with a fixed number of queries; the page shows
-one page of people (in the matrix's name order, read through its maintained index) and headline counts computed in
-SQL, so its cost depends on the page, not on the size of the organisation.
+one page of people (in the matrix's name order, read through its maintained index) and headline counts read from
+the counts of people the matrix keeps per team, so its cost depends on the page, not on the size of the organisation.
 """
 
 from __future__ import annotations
