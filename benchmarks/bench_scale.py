@@ -1,12 +1,12 @@
-"""Speed and scale: learner and manager pages as multiples of a floor app under wrk, the matrix at growing sizes,
-the streamed CSV export's time and peak memory.
+"""Speed and scale: learner and manager pages as multiples of a floor app under wrk, the matrix, coverage and
+evidence pages at growing sizes, the streamed CSV export's time and peak memory.
 
 `make bench` runs the quick mode (matrix at 500 and 5,000 people, export at 5,000); `make bench-full` (BENCH_FULL=1)
 adds 50,000 people x 20 courses (the organisation is generated first). BENCH_PG=1 (set by `make bench-full`) also
 measures the matrix on PostgreSQL at 5,000 and 100,000 people, in a database `bench_scale` it creates and drops on
 BENCH_PG_SERVER (default postgres@127.0.0.1:5432), and prints the plan of each of the page's queries at 100,000
-(BENCH_PG_ONLY=1: that part alone). The coverage page's first page is measured at each size beside the matrix;
-BENCH_SKIP_RATIOS=1 leaves out the wrk ratios and the export (the page lines alone).
+(BENCH_PG_ONLY=1: that part alone). BENCH_SKIP_RATIOS=1 leaves out the wrk ratios and the export (the page lines
+alone).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ PG_DATABASE = "bench_scale"  # created and dropped here
 PG_SIZES = (5000, 100000)
 SKIP_RATIOS = os.environ.get("BENCH_SKIP_RATIOS", "") not in ("", "0")  # the page lines alone: no wrk, no export
 COVERAGE_URL = "/programme/coverage"
+EVIDENCE = "/reports/evidence"  # the evidence report's first page (the whole organisation)
 
 
 def _app(workdir: Path, url: str | None = None):
@@ -288,6 +289,7 @@ def _run_pg() -> list[str]:
         with tempfile.TemporaryDirectory() as tmp:
             app = _app(Path(tmp), f"{PG_SERVER}/{PG_DATABASE}")
             client = app.test_client()
+            evidence_counts: set[int] = set()
             for size in PG_SIZES:
                 built = _grow(app, size)
                 client.post("/login", data={"email": ADMIN, "password": PASSWORD})
@@ -300,6 +302,11 @@ def _run_pg() -> list[str]:
                 for url in ("/manager/?sort=completion", "/manager/?status=overdue"):
                     q, s = _measure(app, client, url)
                     lines.append(f"    {url}: {s * 1000:6.1f} ms, {q} SQL")
+                q, s = _measure(app, client, EVIDENCE)
+                evidence_counts.add(q)
+                lines.append(f"PostgreSQL evidence first page at {size:>7,} people: {s * 1000:6.1f} ms, {q} SQL")
+            same = "the same" if len(evidence_counts) == 1 else "DIFFERENT"
+            lines.append(f"PostgreSQL evidence page SQL statements at every size: {same}")
             lines.append(f"plans of the matrix page's SELECTs at {PG_SIZES[-1]:,} people:")
             lines += _explain(app, statements)
             with app.app_context():
@@ -319,6 +326,7 @@ def run() -> list[str]:
         app = _app(workdir)
         client = app.test_client()
         results, coverage_counts = {}, {}
+        evidence_counts: dict[int, int] = {}
         for size in SIZES:
             built = _grow(app, size)
             if not results:  # learner pages measured on the smallest organisation, with the same data
@@ -343,10 +351,15 @@ def run() -> list[str]:
             for url in (f"{COVERAGE_URL}?status=missing", f"{COVERAGE_URL}?status=expiring"):
                 q, s = _measure(app, client, url)
                 lines.append(f"    {url}: {s * 1000:6.1f} ms, {q} SQL")
+            q, s = _measure(app, client, EVIDENCE)
+            evidence_counts[size] = q
+            lines.append(f"evidence first page at {size:>6,} people: {s * 1000:6.1f} ms, {q} SQL")
         counts = set(results.values())
         lines.append(f"matrix SQL statements at every size: {'the same' if len(counts) == 1 else 'DIFFERENT'}")
         same = len(set(coverage_counts.values())) == 1
         lines.append(f"coverage SQL statements at every size: {'the same' if same else 'DIFFERENT'}")
+        same = len(set(evidence_counts.values())) == 1
+        lines.append(f"evidence page SQL statements at every size: {'the same' if same else 'DIFFERENT'}")
         if not SKIP_RATIOS:
             seconds, size, rows, rss, before = _export(workdir)
             lines.append(

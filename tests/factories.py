@@ -205,3 +205,11 @@ def without_files(cert):
     db.session.commit()
     db.session.expire(cert)
     return cert
+
+
+def pending(cert):
+    """The certificate as one whose name the font cannot print is held (`issuing.produce_files`): a reason for the
+    admins, no files."""
+    cert.pending_reason = "The name contains characters the certificate font cannot print."
+    cert.pdf, cert.pdf_sha256, cert.credential = None, None, None
+    return cert

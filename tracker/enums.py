@@ -18,6 +18,7 @@ __all__ = [
     "CoverageStatus",
     "DueRule",
     "ItemFlag",
+    "PeopleCount",
     "JobStatus",
     "MailStatus",
     "ManagerVisibility",
@@ -102,6 +103,26 @@ class CellStatus(Labelled):
     def counts_as_done(self) -> bool:
         """Completed for the completion rate: a certificate about to expire is still held."""
         return self in (CellStatus.COMPLETED, CellStatus.EXPIRING)
+
+
+class PeopleCount(StrEnum):
+    """What the matrix's per-team counts of people (not cells) count: the evidence report's headline."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    WITH_COMPLETION = "with_completion"
+    WITH_OVERDUE = "with_overdue"
+
+    @classmethod
+    def of(cls, active: bool, has_completion: bool, evidence_overdue: bool) -> list[PeopleCount]:
+        """The counts a person's summary adds one to (only active people have the report's facts)."""
+        if not active:
+            return [cls.INACTIVE]
+        return [
+            cls.ACTIVE,
+            *([cls.WITH_COMPLETION] if has_completion else []),
+            *([cls.WITH_OVERDUE] if evidence_overdue else []),
+        ]
 
 
 class ReviewLevel(Labelled):

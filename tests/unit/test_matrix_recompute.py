@@ -167,6 +167,12 @@ def test_the_set_based_build_equals_the_computation_person_by_person(org, make_u
     db.session.commit()
     revoked = db.session.scalar(select(Certificate).where(Certificate.user_id == org["crowd"][0].id))
     lifecycle.revoke(revoked, org["admin"], "test")
+    lifecycle.start_renewal(org["trio"][1], course_1, now=now)  # a new cycle on an expired certificate
+    factories.pending(factories.complete_course(org["crowd"][1], course_2, now=now - timedelta(days=400)))  # pending
+    withdrawn = factories.make_course("withdrawn", modules=1, lessons=1)
+    factories.complete_course(org["outsiders"][1], withdrawn, now=now - timedelta(days=400))  # expired, not in a cell
+    factories.complete_course(org["outsiders"][2], withdrawn, now=now - timedelta(days=360))  # expires in a few days
+    editor.set_published(org["admin"], withdrawn, False)
     db.session.commit()
     status_table.rebuild(now=now)
     built = _snapshot()
@@ -186,6 +192,13 @@ def test_the_set_based_build_equals_the_computation_person_by_person(org, make_u
     statuses = {row[2] for row in built[1].values()}
     assert {"overdue", "expired", "expiring", "completed", "not_started"} <= statuses
     assert any(row[-1] is not None for row in built[0].values())  # some statuses change later: noted
+    columns = list(MatrixPerson.__table__.c.keys())
+    done, overdue = columns.index("has_completion"), columns.index("evidence_overdue")
+    facts = {(bool(row[done]), bool(row[overdue])) for row in built[0].values()}
+    assert facts == {(False, False), (True, False), (False, True), (True, True)}  # the evidence report's facts
+    withdrawn_rows = [built[0][person.id] for person in org["outsiders"][1:3]]
+    assert [bool(row[overdue]) for row in withdrawn_rows] == [True, False]
+    assert withdrawn_rows[1][-1] < now + timedelta(days=10)  # the renewal of a withdrawn course falls due by itself
 
 
 def test_a_change_reaching_most_people_rebuilds_in_set_based_statements(org, monkeypatch):

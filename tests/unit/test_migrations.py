@@ -84,3 +84,50 @@ def test_the_one_manager_of_each_team_becomes_its_first_in_team_managers_and_bac
             assert conn.execute(text("SELECT id, manager_id FROM teams ORDER BY id")).all() == [(1, 1), (2, 2)]
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_the_evidence_facts_arrive_with_counts_the_first_read_completes(database_url, tmp_path):
+    """An organisation migrated with its matrix in place: the counts of people start from the summaries as they
+    stand, and the first read brings the new facts and the counts to what a fresh computation gives."""
+    from tracker.services.reporting import evidence, status_table
+
+    url = _fresh_database_url(database_url, tmp_path)
+    app = create_app(make_config(url, tmp_path))
+    with app.app_context():
+        upgrade(revision="0016")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO teams (id, name, parent_id, created_at) VALUES "
+                    "(1, 'Sales', NULL, CURRENT_TIMESTAMP), (2, 'Inside sales', 1, CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, display_name, password_hash, role, timezone, active, "
+                    "must_change_password, session_token, created_at, team_id) VALUES "
+                    "(1, 'a@example.org', 'A', 'x', 'learner', 'UTC', true, false, 't1', CURRENT_TIMESTAMP, 2), "
+                    "(2, 'b@example.org', 'B', 'x', 'learner', 'UTC', false, false, 't2', CURRENT_TIMESTAMP, 1), "
+                    "(3, 'c@example.org', 'C', 'x', 'admin', 'UTC', true, false, 't3', CURRENT_TIMESTAMP, NULL)"
+                )
+            )
+        upgrade()  # 0017 writes a summary per person; 0020 counts them
+        with db.engine.connect() as conn:
+            counts = conn.execute(text("SELECT scope_id, status, people FROM matrix_tallies WHERE course_id = 0"))
+            assert sorted(counts) == [
+                (0, "active", 2),
+                (0, "inactive", 1),
+                (1, "active", 1),
+                (1, "inactive", 1),
+                (2, "active", 1),
+            ]
+        assert status_table.differences() == []  # after the first read's recomputation
+        db.session.commit()
+        counts = evidence.headline(evidence.organisation_scope())
+        assert (counts.people, counts.inactive_excluded) == (2, 1)
+        downgrade(revision="0018")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM matrix_tallies WHERE course_id = 0")).scalar() == 0
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()

@@ -15,8 +15,10 @@ from tests import factories
 from tests.conftest import attachment_name
 from tracker.extensions import db
 from tracker.models import AuditEvent, Role, utcnow
+from tracker.services.certification import lifecycle
+from tracker.services.content import editor
 from tracker.services.organisation import assignments
-from tracker.services.reporting import evidence
+from tracker.services.reporting import evidence, status_table
 from tracker.services.reporting.records import EVIDENCE_CSV_HEADER
 
 STATEMENT = (
@@ -370,39 +372,89 @@ def test_page_shows_fifty_people_counts_everybody_and_a_page_past_the_end_goes_t
 
 
 def test_headline_counts_follow_the_report_rules(app, org, make_user):
-    """The counts of the page (SQL) agree with the complete report's per-person rules."""
+    """The counts of the page (kept with the matrix) agree with the complete report's per-person rules, for a mix
+    of people where the report's rules and the matrix's statuses differ, in every kind of scope, and later on when
+    due dates have passed and certificates expired by themselves."""
     now = org["now"]
-    pat, zoe = org["users"]["pat"], org["users"]["zoe"]
+    admin, dept, squad, other = (
+        org["users"]["admin"],
+        org["teams"]["dept"],
+        org["teams"]["squad"],
+        org["teams"]["other"],
+    )
+    pat, zoe, fyodor = org["users"]["pat"], org["users"]["zoe"], org["users"]["fyodor"]
+    essentials, responsible, prompting = (org["courses"][name] for name in ("essentials", "responsible", "prompting"))
     # Pat completes another course: still overdue on the assigned one.
-    factories.complete_course(pat, org["courses"]["essentials"], now=now - timedelta(days=3))
+    factories.complete_course(pat, essentials, now=now - timedelta(days=3))
     # Zoë's assigned course is past due but she completed it long ago: nothing due for it (an expired renewal
     # is due instead, counted once).
-    factories.complete_course(zoe, org["courses"]["prompting"], now=now - timedelta(days=500))
-    assignments.assign(None, course=org["courses"]["prompting"], user=zoe, due_on=(now - timedelta(days=2)).date())
+    factories.complete_course(zoe, prompting, now=now - timedelta(days=500))
+    assignments.assign(None, course=prompting, user=zoe, due_on=(now - timedelta(days=2)).date())
+    # Fyodor's certificate expired and he started renewing it (a new cycle): the renewal is still overdue.
+    lifecycle.start_renewal(fyodor, responsible, now=now)
+    # A revoked certificate of an assigned course past due: completed once, so nothing is due (the matrix: overdue).
+    rita = make_user(email="rita@example.org", name="Rita Revoked", team=dept)
+    lifecycle.revoke(factories.complete_course(rita, prompting, now=now - timedelta(days=400)), admin, "test")
+    assignments.assign(None, course=prompting, user=rita, due_on=(now - timedelta(days=1)).date())
+    # A certificate still pending has no expiry status: no renewal due (the matrix: expired).
+    penny = make_user(email="penny@example.org", name="Penny Pending", team=squad)
+    factories.pending(factories.complete_course(penny, responsible, now=now - timedelta(days=400)))
+    # An expired certificate of a course withdrawn since: the report still lists its renewal (the matrix has no
+    # cell for it); another expires in three days, and an assignment falls due in two.
+    legacy = factories.make_course("legacy", modules=1, lessons=1)
+    uma = make_user(email="uma@example.org", name="Uma Unpublished", team=other)
+    factories.complete_course(uma, legacy, now=now - timedelta(days=400))
+    soon = make_user(email="soon@example.org", name="Sol Soon", team=other)
+    factories.complete_course(soon, legacy, now=now - timedelta(days=362))
+    editor.set_published(admin, legacy, False)
+    tia = make_user(email="tia@example.org", name="Tia Later", team=squad)
+    assignments.assign(None, course=responsible, user=tia, due_on=(now + timedelta(days=2)).date())
+    make_user(email="gone2@example.org", name="Gone Too", team=other, active=False)
     db.session.commit()
-    for scope in (evidence.organisation_scope(), evidence.team_scope(org["teams"]["dept"])):
-        report = evidence.build(scope, "Org", now=now)
-        counts = evidence.page(scope, "Org", 1, now=now).headline
-        expected = (len(report.people), report.with_completion, report.with_overdue, report.inactive_excluded)
-        assert (counts.people, counts.with_completion, counts.with_overdue, counts.inactive_excluded) == expected
+
+    scopes = (
+        evidence.organisation_scope(),
+        evidence.team_scope(dept),
+        evidence.team_scope(other),
+        evidence.managed_scope(admin, {squad.id, other.id}),  # two whole subtrees
+        evidence.managed_scope(admin, {dept.id}),  # a team without the team below it: counted from the people
+    )
+    seen = set()
+    for moment in (now, now + timedelta(days=10), now):
+        for scope in scopes:
+            counts = evidence.page(scope, "Org", 1, now=moment).headline
+            report = evidence.build(scope, "Org", now=moment)
+            expected = (len(report.people), report.with_completion, report.with_overdue, report.inactive_excluded)
+            assert (counts.people, counts.with_completion, counts.with_overdue, counts.inactive_excluded) == expected
+            seen.add((scope.label, moment, expected))
+        assert status_table.differences(now=moment) == []
+    organisation = {moment: counts for label, moment, counts in seen if label == scopes[0].label}
+    # pat, zoe, fyodor, uma overdue now; ten days later tia's assignment and sol's renewal too
+    assert organisation[now] == (12, 7, 4, 2)
+    assert organisation[now + timedelta(days=10)] == (12, 7, 6, 2)
 
 
 def test_page_queries_are_the_same_at_two_sizes(client, login_as, make_user, count_queries, org):
-    login_as(org["users"]["admin"])
     team = org["teams"]["other"]
+    admin, manager = org["users"]["admin"], org["users"]["manager"]
 
-    def measured(url: str) -> int:
+    def measured(user, url: str) -> int:
+        login_as(user)
         client.get(url)
         with count_queries() as counter:
             assert client.get(url).status_code == 200
         return counter.count
 
-    urls = ("/reports/evidence", f"/reports/evidence?team={team.id}")
-    few = [measured(url) for url in urls]
+    # The organisation, a team, the teams a manager manages (Dept and Squad), and a page further on.
+    urls = ((admin, "/reports/evidence"), (admin, f"/reports/evidence?team={team.id}"), (manager, "/reports/evidence"))
+    few = [measured(user, url) for user, url in urls]
     for i in range(70):
         person = make_user(team=team, job_role="Analyst" if i % 2 else None)
         if i % 3 == 0:
             factories.complete_course(person, org["courses"]["essentials"])
+        overdue = make_user(team=org["teams"]["squad"])
+        assignments.assign(None, course=org["courses"]["prompting"], user=overdue, due_on=date(2020, 1, 1))
     db.session.commit()
-    many = [measured(url) for url in urls]
+    many = [measured(user, url) for user, url in urls]
     assert few == many, (few, many)
+    assert measured(admin, f"/reports/evidence?team={team.id}&page=2") == few[1]

@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ..extensions import db
 from ..models import (
@@ -275,4 +275,9 @@ def load_large(learners: int, courses: int, seed: int = 4, now: datetime | None 
         bulk.write(PolicyAcknowledgement.__table__, acknowledgements)
     bulk.advance_sequences(User.__table__, Completion.__table__)
     status_table.rebuild()  # the matrix and coverage tables, in one pass rather than person by person
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Planner statistics for what was just written (autovacuum may be off, or not have run yet): without them a
+        # page's lookup of fifty people's certificates is planned as a scan of every certificate.
+        for table in (User, CourseProgress, Completion, Certificate):
+            db.session.execute(text(f"ANALYZE {table.__tablename__}"))
     return LargeDemo(learners=learners, courses=len(course_rows), teams=team_count, completions=completion_count)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .types import UTCDateTime
 
 ORGANISATION = 0  # the scope id of the whole organisation in MatrixTally (people without a team included)
+PEOPLE = 0  # the course id of the MatrixTally rows that count people (status: a PeopleCount), not a course's cells
 
 
 class MatrixPerson(db.Model):
@@ -44,6 +45,10 @@ class MatrixPerson(db.Model):
     n_in_progress: Mapped[int] = mapped_column(default=0)
     n_not_started: Mapped[int] = mapped_column(default=0)
     n_completed: Mapped[int] = mapped_column(default=0)
+    # The evidence report's headline facts (its own rules, not the matrix's statuses: see `reporting.evidence`):
+    # any completion ever recorded, of any course; a due item past its date.
+    has_completion: Mapped[bool] = mapped_column(default=False, server_default=false())
+    evidence_overdue: Mapped[bool] = mapped_column(default=False, server_default=false())
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the moment the statuses hold from
     status_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when one of them may change next
 
@@ -62,7 +67,8 @@ class MatrixCell(db.Model):
 
 
 class MatrixTally(db.Model):
-    """How many cells of a course have a status, for a team with every team below it (or the organisation)."""
+    """How many cells of a course have a status, for a team with every team below it (or the organisation); with
+    course PEOPLE, how many people a `PeopleCount` counts (assigned: always false)."""
 
     __tablename__ = "matrix_tallies"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import ColumnElement
 
@@ -48,7 +49,16 @@ def pending(cert: Certificate) -> bool:
     return cert.pending_reason is not None
 
 
-def status(cert: Certificate, now: datetime | None = None) -> CertificateStatus:
+class CertificateState(Protocol):
+    """What a certificate's status is read from: a Certificate, or a row of these columns."""
+
+    revoked_at: datetime | None
+    superseded_at: datetime | None
+    pending_reason: str | None
+    expires_at: datetime | None
+
+
+def status(cert: CertificateState, now: datetime | None = None) -> CertificateStatus:
     """The one status of a certificate that the verification page, the API, the CLI and the holder's pages show.
     Revocation is the column the published status list is built from (`is_revoked`), so the two never differ."""
     if cert.revoked_at is not None:

@@ -2,8 +2,8 @@
 
 The report covers the active people of a scope (the organisation, or a team with its sub-teams); deactivated
 accounts are left out and counted. The downloads carry everybody, built with a fixed number of queries; the page shows
-one page of people (in the matrix's name order, read through its maintained index) and headline counts computed in
-SQL, so its cost depends on the page, not on the size of the organisation.
+one page of people (in the matrix's name order, read through its maintained index) and headline counts read from
+the counts of people the matrix keeps per team, so its cost depends on the page, not on the size of the organisation.
 """
 
 from __future__ import annotations
@@ -14,17 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import Bundle
 from sqlalchemy.sql.elements import ColumnElement
 
-from ...enums import CellStatus, CertificateStatus, Role
+from ...enums import CertificateStatus, PeopleCount, Role
 from ...extensions import db
-from ...models import Certificate, Completion, Course, MatrixCell, MatrixPerson, Team, User, utcnow
+from ...models import Certificate, Completion, Course, MatrixPerson, MatrixTally, Team, User, utcnow
+from ...models.matrix import ORGANISATION, PEOPLE
 from ..certification import status
 from ..organisation.assignments import Person, due_dates
 from ..paging import Page, clamp_page
-from ..queries import is_current_revision, published_courses
+from ..queries import is_current_revision
 from . import status_table
 from .records import CompletedCourse, DueItem, EvidenceReport, PersonRecord
 
@@ -110,13 +111,40 @@ def _in_scope(scope: Scope) -> ColumnElement[bool]:
 
 
 def _current_certificates(people_ids) -> list:
-    """Every completion of the people, each with its current certificate revision (not superseded)."""
-    return db.session.execute(
-        select(Completion, Certificate)
+    """Every completion of the people, each with its current certificate revision (not superseded; None if it
+    has none), as rows of the columns the report and the certificate's status read (a page shows hundreds: rows
+    cost a fraction of mapped objects)."""
+    rows = db.session.execute(
+        select(
+            Bundle(
+                "completion",
+                Completion.id,
+                Completion.user_id,
+                Completion.course_id,
+                Completion.cycle,
+                Completion.completed_at,
+                Completion.course_version,
+                Completion.language,
+                Completion.score,
+                Completion.attempts,
+                Completion.first_opened_at,
+            ),
+            Bundle(
+                "cert",
+                Certificate.id,
+                Certificate.code,
+                Certificate.course_title,
+                Certificate.expires_at,
+                Certificate.pending_reason,
+                Certificate.revoked_at,
+                Certificate.superseded_at,
+            ),
+        )
         .outerjoin(Certificate, and_(Certificate.completion_id == Completion.id, is_current_revision()))
         .where(Completion.user_id.in_(people_ids))
         .order_by(Completion.completed_at.desc(), Completion.id, Certificate.revision.desc())
-    ).all()
+    )
+    return [(completion, cert if cert.id is not None else None) for completion, cert in rows]
 
 
 _PEOPLE_COLUMNS = (
@@ -184,62 +212,48 @@ def _page_query(scope: Scope) -> Select:
     return query.order_by(MatrixPerson.name_key, MatrixPerson.user_id)
 
 
-def headline(scope: Scope, now: datetime) -> Headline:
-    """The headline counts of the whole scope, in three aggregate queries (the matrix tables must be in sync).
+def headline(scope: Scope) -> Headline:
+    """The headline counts of the whole scope, read from the matrix's counts of people per team (which must be in
+    sync: `status_table.sync`): a few rows, whatever the size of the organisation.
 
-    Who is in the scope (active or not) comes from the matrix's summary rows, which hold exactly that. The other
-    counts follow the report's own rules, which are not the matrix's statuses, so they are SQL aggregates:
+    Who is in the scope (active or not) is what the matrix's summaries hold. The other counts follow the report's
+    own rules, which are not the matrix's statuses, so the summaries keep them as facts of their own
+    (`status_table.evidence_due`; `_records` below is the reference, and `status_table.differences` the check):
     - "with a completed course" counts any completion ever recorded (of any course, whatever its certificate),
       where the matrix counts current statuses of published courses;
     - "with overdue training" is a due item past its date, as listed per person: an assigned course never
       completed in any cycle, or the renewal of the latest completion of a course whose current (issued, not
       revoked) certificate has expired. The matrix's "overdue" and "expired" cells are wider (a revoked
-      certificate or a new cycle make a cell overdue again; a certificate still pending counts as expired there),
-      so they only pick the candidates, through their index, and the report's rules decide among them.
+      certificate or a new cycle make a cell overdue again; a certificate still pending counts as expired there).
     """
-    person = MatrixPerson
-    in_scope = [] if scope.team_ids is None else [person.team_id.in_(sorted(scope.team_ids))]
-    active = person.active.is_(True)
-    people, inactive = db.session.execute(
-        select(func.count(case((active, 1))), func.count(case((~active, 1)))).where(*in_scope)
-    ).one()
-    with_completion = db.session.scalar(
-        select(func.count()).where(active, *in_scope, exists().where(Completion.user_id == person.user_id))
-    )
-    cell = MatrixCell
-    never_completed = ~exists().where(Completion.user_id == cell.user_id, Completion.course_id == cell.course_id)
-    later = aliased(Completion)
-    expired_renewal = exists(  # read from the certificates of the person and course, the cheap tests first
-        select(Certificate.id)
-        .join(Completion, Completion.id == Certificate.completion_id)
-        .where(
-            Certificate.user_id == cell.user_id,
-            Certificate.course_id == cell.course_id,
-            Certificate.pdf_sha256.is_not(None),  # a certificate still pending has no expiry status yet
-            Certificate.expires_at <= now,
-            Certificate.revoked_at.is_(None),
-            is_current_revision(),
-            ~exists().where(
-                later.user_id == Completion.user_id,
-                later.course_id == Completion.course_id,
-                later.cycle > Completion.cycle,
-            ),
+    scopes = [ORGANISATION] if scope.team_ids is None else status_table.tally_scopes(set(scope.team_ids), None)
+    if scopes is None:  # teams that are not whole subtrees: counted from their people's summaries
+        conditions = status_table.people_count_conditions()
+        row = db.session.execute(
+            select(*(func.count(case((condition, 1))) for condition in conditions.values())).where(
+                MatrixPerson.team_id.in_(sorted(scope.team_ids or ()))
+            )
+        ).one()
+        counts = dict(zip(conditions, row, strict=True))
+    else:
+        counts = dict(
+            db.session.execute(
+                select(MatrixTally.status, func.sum(MatrixTally.people))
+                .where(MatrixTally.scope_id.in_(scopes), MatrixTally.course_id == PEOPLE)
+                .group_by(MatrixTally.status)
+            ).all()
+        )
+    return Headline(
+        *(
+            int(counts.get(count) or 0)
+            for count in (
+                PeopleCount.ACTIVE,
+                PeopleCount.WITH_COMPLETION,
+                PeopleCount.WITH_OVERDUE,
+                PeopleCount.INACTIVE,
+            )
         )
     )
-    overdue, expired = CellStatus.OVERDUE.value, CellStatus.EXPIRED.value
-    with_overdue = db.session.scalar(
-        select(func.count(func.distinct(cell.user_id))).where(
-            # The candidate cells through their (course, status) index, each person looked up by key.
-            cell.course_id.in_(published_courses(Course.id)),
-            cell.status.in_([overdue, expired]),
-            exists().where(person.user_id == cell.user_id, active, *in_scope),
-            or_(
-                and_(cell.status == overdue, cell.assigned.is_(True), cell.due_on < now.date(), never_completed),
-                and_(cell.status == expired, expired_renewal),
-            ),
-        )
-    )
-    return Headline(people or 0, with_completion or 0, with_overdue or 0, inactive or 0)
 
 
 def page(
@@ -249,7 +263,7 @@ def page(
     that depends on the page (a page past the end shows the last one)."""
     now = now or utcnow()
     status_table.sync(now)
-    counts = headline(scope, now)
+    counts = headline(scope)
     number = clamp_page(number, counts.people, per_page)
     rows = db.session.execute(_page_query(scope).limit(per_page).offset((number - 1) * per_page)).all()
     people = tuple(_records(rows, [row.id for row in rows], now))
@@ -269,7 +283,7 @@ def _records(active, active_ids, now: datetime) -> list[PersonRecord]:
     today = now.date()
     if not active:
         return []
-    completions: dict[int, list[tuple[Completion, Certificate | None]]] = defaultdict(list)
+    completions: dict[int, list[tuple]] = defaultdict(list)
     seen: set[int] = set()
     for completion, cert in _current_certificates(active_ids):
         if completion.id in seen:  # two current revisions cannot happen; keep the newest if they do
@@ -283,11 +297,19 @@ def _records(active, active_ids, now: datetime) -> list[PersonRecord]:
         if is_published:
             published.add(course_id)
     assigned = due_dates(Person(row.id, row.team_id, row.job_role) for row in active)
+    # A page lists hundreds of completions with a few statuses and roles: each label translated once.
+    labels: dict[tuple[type, str], str] = {}
+
+    def label(member: CertificateStatus | Role) -> str:
+        key = (type(member), member.value)
+        if key not in labels:
+            labels[key] = member.label
+        return labels[key]
 
     people = []
     for row in active:
         completed: list[CompletedCourse] = []
-        latest: dict[int, tuple[Completion, Certificate | None]] = {}
+        latest: dict[int, tuple] = {}
         for completion, cert in completions.get(row.id, ()):
             state = status(cert, now) if cert is not None else None
             completed.append(
@@ -299,7 +321,7 @@ def _records(active, active_ids, now: datetime) -> list[PersonRecord]:
                     score=completion.score,
                     certificate_code=cert.code if cert else None,
                     status=state.value if state else None,
-                    status_label=state.label if state else _("No certificate"),
+                    status_label=label(state) if state else _("No certificate"),
                     expires_at=cert.expires_at if cert else None,
                     attempts=completion.attempts,
                     first_opened_at=completion.first_opened_at,
@@ -327,7 +349,7 @@ def _records(active, active_ids, now: datetime) -> list[PersonRecord]:
                 email=row.email,
                 team=row.name,
                 job_role=row.job_role,
-                role=Role(row.role).label,
+                role=label(Role(row.role)),
                 completed=tuple(completed),
                 due=tuple(due),
             )

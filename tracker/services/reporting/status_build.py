@@ -6,8 +6,10 @@ SQL so that a whole organisation costs a few statements instead of a pass over e
 1. the cells: every (active person, published course) with progress, a current certificate or an assignment
    reaching them (directly, through a team above them or their job role; a learning path stands for its courses),
    with the status the rules give;
-2. the summaries of every person, from their cells; the moment their statuses next change;
-3. the counts per team (with the teams below) and for the organisation, from the cells.
+2. the summaries of every person, from their cells; the evidence report's facts (any completion, an overdue item,
+   by the report's rules: `status_table.evidence_due`); the moment their statuses next change;
+3. the counts per team (with the teams below) and for the organisation, from the cells; and the counts of people
+   (active, inactive, and the evidence report's facts) from the summaries.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from datetime import datetime
 from sqlalchemy import Date, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from ...enums import CellStatus, DueRule
+from ...enums import CellStatus, DueRule, PeopleCount
 from ...models import MatrixPerson, User
-from ...models.matrix import ORGANISATION
+from ...models.matrix import ORGANISATION, PEOPLE
 from ...models.types import UTCDateTime
 from ..certification.status import EXPIRING_WINDOW
 
@@ -131,8 +133,29 @@ def _people_sql(dialect: str) -> str:
         for status in (s.OVERDUE, s.EXPIRED, s.EXPIRING, s.IN_PROGRESS, s.COMPLETED)
     )
     return f"""INSERT INTO matrix_people (user_id, team_id, active, name_key, assigned, done, completion,
-        n_overdue, n_expired, n_expiring, n_in_progress, n_not_started, n_completed, computed_at, status_until)
+        n_overdue, n_expired, n_expiring, n_in_progress, n_not_started, n_completed, has_completion,
+        evidence_overdue, computed_at, status_until)
     {_common(dialect)},
+    latest_completion AS (
+        SELECT co.id, co.user_id,
+        ROW_NUMBER() OVER (PARTITION BY co.user_id, co.course_id ORDER BY co.cycle DESC) AS newest
+        FROM completions co JOIN users u ON u.id = co.user_id WHERE u.active
+    ),
+    renewal(user_id, expires_at) AS (
+        SELECT lc.user_id, ce.expires_at FROM latest_completion lc
+        LEFT JOIN certificates ce ON ce.completion_id = lc.id AND ce.superseded_at IS NULL
+        AND ce.revoked_at IS NULL AND ce.pending_reason IS NULL
+        WHERE lc.newest = 1
+    ),
+    evidence(user_id, renewal_overdue, renewal_until) AS (
+        SELECT user_id, MAX(CASE WHEN expires_at <= :now THEN 1 ELSE 0 END),
+        MIN(CASE WHEN expires_at > :now THEN expires_at END)
+        FROM renewal GROUP BY user_id
+    ),
+    assignment_overdue(user_id) AS (
+        SELECT DISTINCT c.user_id FROM matrix_cells c WHERE c.assigned AND c.due_on < :today
+        AND NOT EXISTS (SELECT 1 FROM completions co WHERE co.user_id = c.user_id AND co.course_id = c.course_id)
+    ),
     summary AS (
         SELECT user_id,
         SUM(CASE WHEN assigned THEN 1 ELSE 0 END) AS assigned,
@@ -145,6 +168,7 @@ def _people_sql(dialect: str) -> str:
         UNION ALL SELECT ce.user_id, {sql["window_opens"]} FROM cert ce
         WHERE NOT ce.revoked AND ce.expires_at IS NOT NULL
         UNION ALL SELECT ce.user_id, ce.expires_at FROM cert ce WHERE NOT ce.revoked AND ce.expires_at IS NOT NULL
+        UNION ALL SELECT user_id, renewal_until FROM evidence WHERE renewal_until IS NOT NULL
     ),
     next_change(user_id, moment) AS (
         SELECT user_id, MIN(moment) FROM moments WHERE moment > :now GROUP BY user_id
@@ -156,8 +180,12 @@ def _people_sql(dialect: str) -> str:
         COALESCE(sm.n_overdue, 0), COALESCE(sm.n_expired, 0), COALESCE(sm.n_expiring, 0),
         COALESCE(sm.n_in_progress, 0),
         CASE WHEN u.active THEN :published - COALESCE(sm.started, 0) ELSE 0 END,
-        COALESCE(sm.n_completed, 0), :now, CASE WHEN u.active THEN nc.moment END
-    FROM users u LEFT JOIN summary sm ON sm.user_id = u.id LEFT JOIN next_change nc ON nc.user_id = u.id"""  # noqa: S608  (fixed SQL and enum values; the values are bound)
+        COALESCE(sm.n_completed, 0),
+        CASE WHEN u.active AND ev.user_id IS NOT NULL THEN TRUE ELSE FALSE END,
+        CASE WHEN u.active AND (ev.renewal_overdue = 1 OR ao.user_id IS NOT NULL) THEN TRUE ELSE FALSE END,
+        :now, CASE WHEN u.active THEN nc.moment END
+    FROM users u LEFT JOIN summary sm ON sm.user_id = u.id LEFT JOIN next_change nc ON nc.user_id = u.id
+    LEFT JOIN evidence ev ON ev.user_id = u.id LEFT JOIN assignment_overdue ao ON ao.user_id = u.id"""  # noqa: S608  (fixed SQL and enum values; the values are bound)
 
 
 def _tallies_sql() -> str:
@@ -182,6 +210,33 @@ def _tallies_sql() -> str:
     GROUP BY course_id, status, assigned"""  # noqa: S608  (fixed SQL and enum values; the values are bound)
 
 
+def _people_tallies_sql() -> str:
+    """The counts of people (`PeopleCount`, course PEOPLE) per team with the teams below, and the organisation."""
+    c = PeopleCount
+    return f"""INSERT INTO matrix_tallies (scope_id, course_id, status, assigned, people)
+    WITH RECURSIVE ancestry(team_id, ancestor_id) AS (
+        SELECT id, id FROM teams
+        UNION ALL
+        SELECT an.team_id, t.parent_id FROM ancestry an JOIN teams t ON t.id = an.ancestor_id
+        WHERE t.parent_id IS NOT NULL
+    ),
+    per_team AS (
+        SELECT team_id, active, has_completion, evidence_overdue, COUNT(*) AS people FROM matrix_people
+        GROUP BY team_id, active, has_completion, evidence_overdue
+    ),
+    counts(team_id, status, people) AS (
+        SELECT team_id, '{c.ACTIVE.value}', people FROM per_team WHERE active
+        UNION ALL SELECT team_id, '{c.INACTIVE.value}', people FROM per_team WHERE NOT active
+        UNION ALL SELECT team_id, '{c.WITH_COMPLETION.value}', people FROM per_team WHERE active AND has_completion
+        UNION ALL SELECT team_id, '{c.WITH_OVERDUE.value}', people FROM per_team WHERE active AND evidence_overdue
+    )
+    SELECT an.ancestor_id, {PEOPLE}, co.status, FALSE, SUM(co.people)
+    FROM counts co JOIN ancestry an ON an.team_id = co.team_id
+    GROUP BY an.ancestor_id, co.status
+    UNION ALL
+    SELECT {ORGANISATION}, {PEOPLE}, status, FALSE, SUM(people) FROM counts GROUP BY status"""  # noqa: S608  (fixed SQL and enum values; the values are bound)
+
+
 def build(session: Session, now: datetime, published: int) -> None:
     """Fill the (emptied) matrix tables for everyone at `now`; `published`: the number of published courses."""
     dialect = session.get_bind(MatrixPerson).dialect.name
@@ -193,10 +248,12 @@ def build(session: Session, now: datetime, published: int) -> None:
     ]
     session.execute(text(_cells_sql(dialect)).bindparams(*params), execution_options=noted)
     session.execute(
-        text(_people_sql(dialect)).bindparams(params[0], bindparam("published", published)), execution_options=noted
+        text(_people_sql(dialect)).bindparams(params[0], params[2], bindparam("published", published)),
+        execution_options=noted,
     )
     _python_name_keys(session)
     session.execute(text(_tallies_sql()), execution_options=noted)
+    session.execute(text(_people_tallies_sql()), execution_options=noted)
 
 
 def _python_name_keys(session: Session) -> None:

@@ -25,11 +25,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Integer, delete, event, func, literal, or_, select, text, update
+from sqlalchemy import Integer, and_, delete, event, func, literal, or_, select, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
-from ...enums import CellStatus
+from ...enums import CellStatus, CertificateStatus, PeopleCount
 from ...extensions import db
 from ...models import (
     AISystem,
@@ -52,8 +53,8 @@ from ...models import (
     User,
     utcnow,
 )
-from ...models.matrix import ORGANISATION
-from ..certification.status import EXPIRING_WINDOW, expiry_status
+from ...models.matrix import ORGANISATION, PEOPLE
+from ..certification.status import EXPIRING_WINDOW, expiry_status, is_pending
 from ..organisation.assignments import Person, due_items, team_ancestry
 from ..queries import is_current_revision, published_courses
 from . import status_build
@@ -357,10 +358,12 @@ def compute(session: Session, user_ids: Sequence[int] | None, course_ids: list[i
     for user_id, course_id, revoked, expires_at in session.execute(cert_query):
         certs[(user_id, course_id)] = (revoked, expires_at)  # the latest cycle wins
     due = due_items(Person(p.id, p.team_id, p.job_role) for p in people) if people else {}
+    completed_courses, renewals = _evidence_inputs(session, user_ids)
     published = set(course_ids)
     people_rows, cell_rows = [], []
     for person in people:
         mine = {cid: item.due_on for cid, item in due.get(person.id, {}).items() if cid in published}
+        evidence_overdue, evidence_until = evidence_due(completed_courses[person.id], renewals[person.id], mine, now)
         counts: Counter = Counter()
         assigned = done = 0
         until = None
@@ -399,8 +402,10 @@ def compute(session: Session, user_ids: Sequence[int] | None, course_ids: list[i
                 "done": done,
                 "completion": 100 * done // assigned if assigned else 100,
                 **{column: counts[status] for status, column in STATUS_COLUMNS.items()},
+                "has_completion": bool(completed_courses[person.id]),
+                "evidence_overdue": evidence_overdue,
                 "computed_at": now,
-                "status_until": until,
+                "status_until": min(filter(None, (until, evidence_until)), default=None),
             }
         )
     for person in inactive:
@@ -414,6 +419,8 @@ def compute(session: Session, user_ids: Sequence[int] | None, course_ids: list[i
                 "done": 0,
                 "completion": 100,
                 **dict.fromkeys(STATUS_COLUMNS.values(), 0),
+                "has_completion": False,
+                "evidence_overdue": False,
                 "computed_at": now,
                 "status_until": None,
             }
@@ -421,10 +428,77 @@ def compute(session: Session, user_ids: Sequence[int] | None, course_ids: list[i
     return Computed(people_rows, cell_rows)
 
 
+def _evidence_inputs(
+    session: Session, user_ids: Sequence[int] | None
+) -> tuple[defaultdict[int, set[int]], defaultdict[int, list[datetime | None]]]:
+    """For the evidence report's facts (one query, every course, published or not): the courses each person
+    completed in any cycle, and the expiry of the current issued, unrevoked certificate of the latest completion
+    of each course (a completion without one, or with a pending or revoked one, has no renewal due)."""
+    query = (
+        select(
+            Completion.user_id,
+            Completion.course_id,
+            Certificate.id.is_not(None) & ~is_pending() & Certificate.revoked_at.is_(None),
+            Certificate.expires_at,
+        )
+        .outerjoin(Certificate, and_(Certificate.completion_id == Completion.id, is_current_revision()))
+        .order_by(Completion.cycle, Certificate.revision)  # the latest cycle (and revision) wins, as in the report
+    )
+    if user_ids is not None:
+        query = query.where(Completion.user_id.in_(user_ids))
+    completed: defaultdict[int, set[int]] = defaultdict(set)
+    latest: dict[tuple[int, int], datetime | None] = {}
+    for user_id, course_id, renewable, expires_at in session.execute(query):
+        completed[user_id].add(course_id)
+        latest[(user_id, course_id)] = expires_at if renewable else None
+    renewals: defaultdict[int, list[datetime | None]] = defaultdict(list)
+    for (user_id, _course_id), expires_at in latest.items():
+        renewals[user_id].append(expires_at)
+    return completed, renewals
+
+
+def evidence_due(
+    completed: set[int], renewals: list[datetime | None], due: dict[int, date], now: datetime
+) -> tuple[bool, datetime | None]:
+    """Whether the evidence report lists an overdue item for a person (`reporting.evidence._records`, the
+    reference): an assigned published course (`due`) never completed in any cycle and past its date, or an expired
+    renewal (`renewals`: see `_evidence_inputs`). With the first moment after `now` at which that may change by
+    itself: a renewal expiring (a due date passing is already among the cells' moments)."""
+    today = now.date()
+    overdue = any(course_id not in completed and due_on < today for course_id, due_on in due.items())
+    overdue = overdue or any(expiry_status(at, now) == CertificateStatus.EXPIRED for at in renewals if at)
+    later = [at for at in renewals if at is not None and at > now]
+    return overdue, min(later, default=None)
+
+
 def _tally_keys(team_id: int | None, ancestry: dict[int, list[int]]) -> list[int]:
     if team_id is None:
         return [ORGANISATION]
     return [*ancestry.get(team_id, [team_id]), ORGANISATION]
+
+
+PEOPLE_COUNTED = (MatrixPerson.team_id, MatrixPerson.active, MatrixPerson.has_completion, MatrixPerson.evidence_overdue)
+
+
+def people_count_conditions() -> dict[PeopleCount, ColumnElement[bool]]:
+    """The summaries each `PeopleCount` counts, in SQL (`PeopleCount.of` in Python)."""
+    people = MatrixPerson.__table__.c
+    active = people.active.is_(True)
+    return {
+        PeopleCount.ACTIVE: active,
+        PeopleCount.INACTIVE: ~active,
+        PeopleCount.WITH_COMPLETION: active & people.has_completion.is_(True),
+        PeopleCount.WITH_OVERDUE: active & people.evidence_overdue.is_(True),
+    }
+
+
+def _people_counts(row: dict) -> list[PeopleCount]:
+    return PeopleCount.of(row["active"], row["has_completion"], row["evidence_overdue"])
+
+
+def _people_keys(team_id: int | None, counts: list[PeopleCount], ancestry: dict[int, list[int]]) -> list[tuple]:
+    """The tally keys a person's summary adds one to: each of their `PeopleCount`s in each team up the tree."""
+    return [(scope_id, PEOPLE, count.value, False) for count in counts for scope_id in _tally_keys(team_id, ancestry)]
 
 
 def _add_tallies(session: Session, changes: Counter) -> None:
@@ -471,12 +545,20 @@ def recompute(session: Session, user_ids: Sequence[int], now: datetime, *, cover
             if counted(status, assigned):
                 for scope_id in _tally_keys(team_id, ancestry):
                     changes[(scope_id, course_id, status, bool(assigned))] -= n
+        for team_id, active, has_completion, overdue, n in session.execute(
+            select(*PEOPLE_COUNTED, func.count()).where(MatrixPerson.user_id.in_(batch)).group_by(*PEOPLE_COUNTED)
+        ):
+            for key in _people_keys(team_id, PeopleCount.of(active, has_completion, overdue), ancestry):
+                changes[key] -= n
         fresh = compute(session, batch, course_ids, now)
         teams_of = {row["user_id"]: row["team_id"] for row in fresh.people}
         for cell in fresh.cells:
             if counted(cell["status"], cell["assigned"]):
                 for scope_id in _tally_keys(teams_of[cell["user_id"]], ancestry):
                     changes[(scope_id, cell["course_id"], cell["status"], cell["assigned"])] += 1
+        for row in fresh.people:
+            for key in _people_keys(row["team_id"], _people_counts(row), ancestry):
+                changes[key] += 1
         session.execute(delete(MatrixCell).where(MatrixCell.user_id.in_(batch)), execution_options=noted)
         session.execute(delete(MatrixPerson).where(MatrixPerson.user_id.in_(batch)), execution_options=noted)
         if fresh.people:
@@ -678,6 +760,24 @@ def _recount_tallies(session: Session, scopes: set[int], dropped: set[int]) -> N
             ),
             execution_options=noted,
         )
+        people_counts = union_all(
+            *(
+                select(
+                    literal(scope, Integer),
+                    literal(PEOPLE, Integer),
+                    literal(count.value),
+                    literal(False),
+                    func.count(),
+                ).where(people.c.team_id.in_(sorted(below)), condition)
+                for count, condition in people_count_conditions().items()
+            )
+        )
+        session.execute(
+            MatrixTally.__table__.insert().from_select(
+                ["scope_id", "course_id", "status", "assigned", "people"], people_counts
+            ),
+            execution_options=noted,
+        )
 
 
 def differences(session: Session | None = None, now: datetime | None = None, limit: int = 20) -> list[str]:
@@ -689,7 +789,17 @@ def differences(session: Session | None = None, now: datetime | None = None, lim
     fresh = compute(session, None, course_ids, now)
     found: list[str] = []
     stored_people = {row.user_id: row for row in session.execute(select(MatrixPerson.__table__))}
-    fields = ("team_id", "active", "name_key", "assigned", "done", "completion", *STATUS_COLUMNS.values())
+    fields = (
+        "team_id",
+        "active",
+        "name_key",
+        "assigned",
+        "done",
+        "completion",
+        *STATUS_COLUMNS.values(),
+        "has_completion",
+        "evidence_overdue",
+    )
     seen = set()
     for row in fresh.people:
         seen.add(row["user_id"])
@@ -714,9 +824,12 @@ def differences(session: Session | None = None, now: datetime | None = None, lim
         if counted(cell["status"], cell["assigned"]):
             for scope_id in _tally_keys(teams_of[cell["user_id"]], ancestry):
                 expected[(scope_id, cell["course_id"], cell["status"], cell["assigned"])] += 1
+    for row in fresh.people:
+        for key in _people_keys(row["team_id"], _people_counts(row), ancestry):
+            expected[key] += 1
     stored_tallies = {
         (r.scope_id, r.course_id, r.status, bool(r.assigned)): r.people
-        for r in session.execute(select(MatrixTally.__table__).where(MatrixTally.course_id.in_(course_ids)))
+        for r in session.execute(select(MatrixTally.__table__).where(MatrixTally.course_id.in_([PEOPLE, *course_ids])))
         if r.people
     }
     for key in stored_tallies.keys() | expected.keys():
