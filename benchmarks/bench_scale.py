@@ -43,6 +43,7 @@ PG = os.environ.get("BENCH_PG", "") not in ("", "0")  # the matrix on PostgreSQL
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
 PG_DATABASE = "bench_scale"  # created and dropped here
 PG_SIZES = (5000, 100000)
+USER_AGENT = "bench (wrk)"
 SKIP_RATIOS = os.environ.get("BENCH_SKIP_RATIOS", "") not in ("", "0")  # the page lines alone: no wrk, no export
 COVERAGE_URL = "/programme/coverage"
 EVIDENCE = "/reports/evidence"  # the evidence report's first page (the whole organisation)
@@ -180,7 +181,7 @@ def _serve(app_spec: str, workdir: Path) -> tuple[subprocess.Popen, str]:
 
 def _wrk(url: str, cookie: str | None = None) -> float:
     """Median latency (ms) of one connection hammering `url` for WRK_SECONDS (wrk on core 1)."""
-    command = ["wrk", "-t1", "-c1", f"-d{WRK_SECONDS}s", "--latency", url]
+    command = ["wrk", "-t1", "-c1", f"-d{WRK_SECONDS}s", "--latency", "-H", f"User-Agent: {USER_AGENT}", url]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
     if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
@@ -197,7 +198,11 @@ def _cookie(base: str, email: str) -> str:
     import requests
 
     session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT  # as a browser: the same agent on every request
     session.post(f"{base}/login", data={"email": email, "password": PASSWORD}, allow_redirects=False)
+    # A browser keeps the cookie its first page sets (the form secret, made on first use): wrk replays one cookie,
+    # which must be that one, or every request would make a new secret and send a new cookie.
+    session.get(f"{base}/")
     return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
 
 
