@@ -117,32 +117,36 @@ def course_states(
     lesson_ids = [lesson.id for c in courses for m in c.modules for lesson in m.lessons]
     quiz_course = {m.quiz.id: c.id for c in courses for m in c.modules if m.quiz is not None}
     with_starts = cycle_starts is None and bool(courses)
-    statement = _state_statement(with_starts, bool(quiz_course), bool(lesson_ids))
+    # One course (its pages): its own ids in the SQL. Several (the dashboard, the catalogue): the learner's rows of
+    # every course, kept here for the courses asked for, rather than hundreds of ids expanded into the SQL.
+    by_ids = len(courses) == 1
+    statement = _state_statement(with_starts, bool(quiz_course), bool(lesson_ids), by_ids)
     read: set[int] = set()
     passes = []
     starts = dict(cycle_starts or {})
     if statement is not None:
-        parameters = {
-            "user_id": user_id,
-            "course_ids": [c.id for c in courses],
-            "quiz_ids": list(quiz_course),
-            "lesson_ids": lesson_ids,
-        }
+        wanted_lessons, course_ids = set(lesson_ids), {c.id for c in courses}
+        parameters = {"user_id": user_id}
+        if by_ids:
+            parameters |= {"course_ids": list(course_ids), "quiz_ids": list(quiz_course), "lesson_ids": lesson_ids}
         for kind, key, points, at in db.session.execute(statement, parameters):
             if kind == "r":
-                read.add(key)
+                if key in wanted_lessons:
+                    read.add(key)
             elif kind == "p":
-                passes.append((user_id, key, points, at))
-            else:
+                if key in quiz_course:
+                    passes.append((user_id, key, points, at))
+            elif key in course_ids:
                 starts[key] = at
     best = _best_scores(passes, quiz_course, {(user_id, c): at for c, at in starts.items() if at is not None})[user_id]
     return {course.id: _state(course, read, best) for course in courses}
 
 
 @cache
-def _state_statement(with_starts: bool, with_quizzes: bool, with_lessons: bool):
+def _state_statement(with_starts: bool, with_quizzes: bool, with_lessons: bool, by_ids: bool):
     """The one statement of `course_states` for the parts a call needs, built once each (every learner page runs
-    it; building a statement costs more than running it): cycle starts, quiz passes and lessons read, tagged."""
+    it; building a statement costs more than running it): the learner's cycle starts, quiz passes and lessons read,
+    tagged, by the learner's index (and, for one course, its ids)."""
     reads, attempts, stored = LessonRead.__table__.c, Attempt.__table__.c, CourseProgress.__table__.c
     score, moment = type_coerce(null(), Integer()), type_coerce(null(), UTCDateTime())
     user_id = bindparam("user_id")
@@ -151,8 +155,8 @@ def _state_statement(with_starts: bool, with_quizzes: bool, with_lessons: bool):
         parts.append(
             select(literal_column("'c'"), stored.course_id, score, stored.cycle_started_at).where(
                 stored.user_id == user_id,
-                stored.course_id.in_(bindparam("course_ids", expanding=True)),
                 stored.cycle_started_at.is_not(None),
+                *([stored.course_id.in_(bindparam("course_ids", expanding=True))] if by_ids else []),
             )
         )
     if with_quizzes:
@@ -160,13 +164,14 @@ def _state_statement(with_starts: bool, with_quizzes: bool, with_lessons: bool):
             select(literal_column("'p'"), attempts.quiz_id, attempts.score, attempts.submitted_at).where(
                 attempts.user_id == user_id,
                 attempts.passed.is_(True),
-                attempts.quiz_id.in_(bindparam("quiz_ids", expanding=True)),
+                *([attempts.quiz_id.in_(bindparam("quiz_ids", expanding=True))] if by_ids else []),
             )
         )
     if with_lessons:
         parts.append(
             select(literal_column("'r'"), reads.lesson_id, score, moment).where(
-                reads.user_id == user_id, reads.lesson_id.in_(bindparam("lesson_ids", expanding=True))
+                reads.user_id == user_id,
+                *([reads.lesson_id.in_(bindparam("lesson_ids", expanding=True))] if by_ids else []),
             )
         )
     if not parts:
