@@ -42,26 +42,29 @@ def header_key() -> str:
     return fragment_key(request.endpoint, user.display_name, can_see_team_progress(user), can_manage_certificates(user))
 
 
-def card_key(state, due_on: date | None, today: date | None, cert, cert_status) -> str:
+def card_key(prefix: str, state, due_on: date | None, today: date | None, cert, cert_status) -> str:
     """What a course card shows (`_macros/_courses.html` course_card): the course's own fields, the learner's
-    progress and next step, the due date and whether it has passed, the certificate's status."""
+    progress and next step, the due date and whether it has passed, the certificate's status. `prefix`: the
+    page's `fragment_key()`, taken once per page (a dashboard has a card per course)."""
     course, step = state.course, state.next_step()
-    return fragment_key(
-        course.id,
-        course.slug,
-        course.title,
-        course.audience,
-        course.estimated_minutes,
-        len(state.modules),
-        state.percent,
-        state.modules_completed,
-        step.kind,
-        step.module.slug if step.module else None,
-        step.lesson.slug if step.lesson else None,
-        due_on,
-        due_on is not None and today is not None and due_on < today,
-        cert_status,
-        cert is not None and cert.revoked_at is not None,
+    return prefix + repr(
+        (
+            course.id,
+            course.slug,
+            course.title,
+            course.audience,
+            course.estimated_minutes,
+            len(state.modules),
+            state.percent,
+            state.modules_completed,
+            step.kind.value,
+            step.module.slug if step.module else None,
+            step.lesson.slug if step.lesson else None,
+            due_on,
+            due_on is not None and today is not None and due_on < today,
+            cert_status.value if cert_status is not None else None,
+            cert is not None and cert.revoked_at is not None,
+        )
     )
 
 

@@ -98,6 +98,15 @@ def test_a_card_follows_progress_due_date_and_certificate(client, login_as, make
     assert "badge-cert-revoked" in card and "badge-complete" not in card
 
 
+def test_a_card_follows_the_language(client, login_as, make_user):
+    course = make_course(modules=1, lessons=1)
+    login_as(make_user())
+    assert "Start<span" in card_of(client.get("/").get_data(as_text=True), course.title)
+    client.post("/language", data={"language": "de", "next": "/"})
+    german = card_of(client.get("/").get_data(as_text=True), course.title)
+    assert "Starten<span" in german
+
+
 def test_matrix_cells_follow_language_and_values(client, login_as, make_user):
     from tests import factories
     from tracker.enums import Role as Roles
