@@ -75,10 +75,16 @@ def _timezone() -> str:
     return "UTC"
 
 
+def _request_locale(store) -> Locale | None:
+    """The locale of the request whose `g` is `store`: Flask-Babel keeps it, forced or chosen, on
+    `g._flask_babel.babel_locale` once known; read there directly (every translated string and fragment key asks)."""
+    return getattr(getattr(store, "_flask_babel", None), "babel_locale", None) or get_locale()
+
+
 def current_language() -> str:
     if not has_app_context():
         return "en"
-    locale = get_locale()
+    locale = _request_locale(g._get_current_object())
     return locale.language if locale else "en"
 
 
@@ -119,11 +125,13 @@ def _translations():
     locale object) is followed."""
     if not has_app_context():
         return get_translations()
-    locale = get_locale()
-    memo = g.get("_tracker_translations")
+    # One proxy lookup of `g`, not five: this runs for every string of every page.
+    store = g._get_current_object()
+    locale = _request_locale(store)
+    memo = getattr(store, "_tracker_translations", None)
     if memo is None or memo[0] is not locale:
         memo = (locale, get_translations())
-        g._tracker_translations = memo
+        store._tracker_translations = memo
     return memo[1]
 
 
