@@ -203,8 +203,14 @@ def test_a_completion_recorded_without_a_certificate_gets_one(upgraded):
     )
 
 
+@pytest.mark.postgres
 def test_two_runs_at_once_issue_each_certificate_once(upgraded, tmp_path):
-    """Two processes, as on two hosts after a deploy: the unique keys let one of them issue each certificate."""
+    """Two processes, as on two hosts after a deploy: the unique keys let one of them issue each certificate.
+
+    Several hosts share a PostgreSQL database, never a SQLite file. On SQLite the driver also commits a savepoint
+    that opens no transaction of its own at once (Python's sqlite3 begins transactions only for writes), so the
+    other run can find a completion whose certificate is not written yet, and the two processes lock each other
+    out instead of waiting: this race is PostgreSQL's."""
     app, url, facts = upgraded
     env = {
         **os.environ,
