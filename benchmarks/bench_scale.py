@@ -3,7 +3,7 @@ evidence pages at growing sizes, the streamed CSV export's time and peak memory.
 
 `make bench` runs the quick mode (matrix at 500 and 5,000 people, export at 5,000); `make bench-full` (BENCH_FULL=1)
 adds 50,000 people x 20 courses (the organisation is generated first). BENCH_PG=1 (set by `make bench-full`) also
-measures the matrix on PostgreSQL at 5,000 and 100,000 people, in a database `bench_scale` it creates and drops on
+measures the manager pages on PostgreSQL at 5,000 and 100,000 people, in a database `bench_scale` it creates and drops on
 BENCH_PG_SERVER (default postgres@127.0.0.1:5432), and prints the plan of each of the page's queries at 100,000
 (BENCH_PG_ONLY=1: that part alone). BENCH_SKIP_RATIOS=1 leaves out the wrk ratios and the export (the page lines
 alone).
@@ -98,6 +98,35 @@ def _measure(app, client, url: str, statements: list | None = None) -> tuple[int
         timings.append(time.perf_counter() - started)
     assert response.status_code == 200, (url, response.status_code)
     return len(statements), statistics.median(timings)
+
+
+# The manager pages measured at each size: (name, first page, filtered or sorted variants).
+MANAGER_PAGES = (
+    ("matrix", "/manager/", ("/manager/?sort=completion", "/manager/?status=overdue")),
+    ("coverage", COVERAGE_URL, (f"{COVERAGE_URL}?status=missing", f"{COVERAGE_URL}?status=expiring")),
+    ("evidence", EVIDENCE, ()),
+)
+
+
+def _manager_pages(app, client, size: int, counts: dict[str, set[int]], prefix: str = "", statements=None) -> list:
+    """The first page of each manager page (and its variants) at this size; each page's statement count goes into
+    `counts`, and the matrix's statements into `statements` when given (for their plans)."""
+    lines = []
+    for name, url, variants in MANAGER_PAGES:
+        queries, seconds = _measure(app, client, url, statements if name == "matrix" else None)
+        counts.setdefault(name, set()).add(queries)
+        lines.append(f"{prefix}{name} first page at {size:>7,} people: {seconds * 1000:6.1f} ms, {queries} SQL")
+        for variant in variants:
+            q, s = _measure(app, client, variant)
+            lines.append(f"    {variant}: {s * 1000:6.1f} ms, {q} SQL")
+    return lines
+
+
+def _same_counts(counts: dict[str, set[int]], prefix: str = "") -> list[str]:
+    return [
+        f"{prefix}{name} SQL statements at every size: {'the same' if len(found) == 1 else 'DIFFERENT'}"
+        for name, found in counts.items()
+    ]
 
 
 EXPORT_SCRIPT = """
@@ -285,8 +314,8 @@ def _explain(app, statements: list) -> list[str]:
 
 
 def _run_pg() -> list[str]:
-    """The matrix's first page on PostgreSQL at 5,000 and 100,000 people x 20 courses, with the plans at the
-    largest size."""
+    """The manager pages' first pages on PostgreSQL at 5,000 and 100,000 people x 20 courses, with the plans of
+    the matrix page's statements at the largest size."""
     lines = []
     _pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE}")
     _pg_admin(f"CREATE DATABASE {PG_DATABASE}")
@@ -294,24 +323,14 @@ def _run_pg() -> list[str]:
         with tempfile.TemporaryDirectory() as tmp:
             app = _app(Path(tmp), f"{PG_SERVER}/{PG_DATABASE}")
             client = app.test_client()
-            evidence_counts: set[int] = set()
+            counts: dict[str, set[int]] = {}
             for size in PG_SIZES:
                 built = _grow(app, size)
                 client.post("/login", data={"email": ADMIN, "password": PASSWORD})
+                lines.append(f"PostgreSQL organisation of {size:,} people x 20 courses generated in {built:.1f} s")
                 statements: list = []
-                queries, seconds = _measure(app, client, "/manager/", statements)
-                lines.append(
-                    f"PostgreSQL matrix first page at {size:>7,} people x 20 courses: {seconds * 1000:6.1f} ms, "
-                    f"{queries} SQL (organisation generated in {built:.1f} s)"
-                )
-                for url in ("/manager/?sort=completion", "/manager/?status=overdue"):
-                    q, s = _measure(app, client, url)
-                    lines.append(f"    {url}: {s * 1000:6.1f} ms, {q} SQL")
-                q, s = _measure(app, client, EVIDENCE)
-                evidence_counts.add(q)
-                lines.append(f"PostgreSQL evidence first page at {size:>7,} people: {s * 1000:6.1f} ms, {q} SQL")
-            same = "the same" if len(evidence_counts) == 1 else "DIFFERENT"
-            lines.append(f"PostgreSQL evidence page SQL statements at every size: {same}")
+                lines += _manager_pages(app, client, size, counts, "PostgreSQL ", statements)
+            lines += _same_counts(counts, "PostgreSQL ")
             lines.append(f"plans of the matrix page's SELECTs at {PG_SIZES[-1]:,} people:")
             lines += _explain(app, statements)
             with app.app_context():
@@ -330,41 +349,19 @@ def run() -> list[str]:
         workdir = Path(tmp)
         app = _app(workdir)
         client = app.test_client()
-        results, coverage_counts = {}, {}
-        evidence_counts: dict[int, int] = {}
+        counts: dict[str, set[int]] = {}
         for size in SIZES:
             built = _grow(app, size)
-            if not results:  # learner pages measured on the smallest organisation, with the same data
+            if not counts:  # learner pages measured on the smallest organisation, with the same data
                 client.post("/login", data={"email": ADMIN, "password": PASSWORD})
-            if not results and not SKIP_RATIOS:
-                try:
-                    lines += _ratios(app, workdir)
-                except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
-                    lines.append(f"page ratios skipped: {exc}")
-            queries, seconds = _measure(app, client, "/manager/")
-            results[size] = queries
-            lines.append(
-                f"matrix first page at {size:>6,} people x 20 courses: {seconds * 1000:6.1f} ms, {queries} SQL "
-                f"(organisation generated in {built:.1f} s)"
-            )
-            for url in ("/manager/?sort=completion", "/manager/?status=overdue"):
-                q, s = _measure(app, client, url)
-                lines.append(f"    {url}: {s * 1000:6.1f} ms, {q} SQL")
-            queries, seconds = _measure(app, client, COVERAGE_URL)
-            coverage_counts[size] = queries
-            lines.append(f"coverage first page at {size:>6,} people: {seconds * 1000:6.1f} ms, {queries} SQL")
-            for url in (f"{COVERAGE_URL}?status=missing", f"{COVERAGE_URL}?status=expiring"):
-                q, s = _measure(app, client, url)
-                lines.append(f"    {url}: {s * 1000:6.1f} ms, {q} SQL")
-            q, s = _measure(app, client, EVIDENCE)
-            evidence_counts[size] = q
-            lines.append(f"evidence first page at {size:>6,} people: {s * 1000:6.1f} ms, {q} SQL")
-        counts = set(results.values())
-        lines.append(f"matrix SQL statements at every size: {'the same' if len(counts) == 1 else 'DIFFERENT'}")
-        same = len(set(coverage_counts.values())) == 1
-        lines.append(f"coverage SQL statements at every size: {'the same' if same else 'DIFFERENT'}")
-        same = len(set(evidence_counts.values())) == 1
-        lines.append(f"evidence page SQL statements at every size: {'the same' if same else 'DIFFERENT'}")
+                if not SKIP_RATIOS:
+                    try:
+                        lines += _ratios(app, workdir)
+                    except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
+                        lines.append(f"page ratios skipped: {exc}")
+            lines.append(f"organisation of {size:,} people x 20 courses generated in {built:.1f} s")
+            lines += _manager_pages(app, client, size, counts)
+        lines += _same_counts(counts)
         if not SKIP_RATIOS:
             seconds, size, rows, rss, before = _export(workdir)
             lines.append(

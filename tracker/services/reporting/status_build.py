@@ -53,6 +53,16 @@ def _dialect_sql(dialect: str) -> dict[str, str]:
     }
 
 
+# Each team with itself and every team above it (the counts of a team include the teams below it): the first CTE
+# of every statement below.
+_ANCESTRY = """WITH RECURSIVE ancestry(team_id, ancestor_id) AS (
+        SELECT id, id FROM teams
+        UNION ALL
+        SELECT an.team_id, t.parent_id FROM ancestry an JOIN teams t ON t.id = an.ancestor_id
+        WHERE t.parent_id IS NOT NULL
+    )"""
+
+
 def _common(dialect: str) -> str:
     """The CTEs every statement below starts from: team ancestry, due dates, progress and current certificates."""
     sql = _dialect_sql(dialect)
@@ -63,12 +73,7 @@ def _common(dialect: str) -> str:
         f"ELSE {sql['after_assigned'].format(joined=joined, assigned_on=assigned_on)} END"
     )
     return f"""
-    WITH RECURSIVE ancestry(team_id, ancestor_id) AS (
-        SELECT id, id FROM teams
-        UNION ALL
-        SELECT an.team_id, t.parent_id FROM ancestry an JOIN teams t ON t.id = an.ancestor_id
-        WHERE t.parent_id IS NOT NULL
-    ),
+    {_ANCESTRY},
     reach(user_id, assignment_id) AS (
         SELECT u.id, a.id FROM users u JOIN assignments a ON a.user_id = u.id WHERE u.active
         UNION ALL
@@ -191,12 +196,7 @@ def _people_sql(dialect: str) -> str:
 def _tallies_sql() -> str:
     counted = f"(c.assigned OR c.status <> '{CellStatus.NOT_STARTED.value}')"
     return f"""INSERT INTO matrix_tallies (scope_id, course_id, status, assigned, people)
-    WITH RECURSIVE ancestry(team_id, ancestor_id) AS (
-        SELECT id, id FROM teams
-        UNION ALL
-        SELECT an.team_id, t.parent_id FROM ancestry an JOIN teams t ON t.id = an.ancestor_id
-        WHERE t.parent_id IS NOT NULL
-    ),
+    {_ANCESTRY},
     per_team AS (
         SELECT p.team_id, c.course_id, c.status, c.assigned, COUNT(*) AS people
         FROM matrix_cells c JOIN matrix_people p ON p.user_id = c.user_id
@@ -214,12 +214,7 @@ def _people_tallies_sql() -> str:
     """The counts of people (`PeopleCount`, course PEOPLE) per team with the teams below, and the organisation."""
     c = PeopleCount
     return f"""INSERT INTO matrix_tallies (scope_id, course_id, status, assigned, people)
-    WITH RECURSIVE ancestry(team_id, ancestor_id) AS (
-        SELECT id, id FROM teams
-        UNION ALL
-        SELECT an.team_id, t.parent_id FROM ancestry an JOIN teams t ON t.id = an.ancestor_id
-        WHERE t.parent_id IS NOT NULL
-    ),
+    {_ANCESTRY},
     per_team AS (
         SELECT team_id, active, has_completion, evidence_overdue, COUNT(*) AS people FROM matrix_people
         GROUP BY team_id, active, has_completion, evidence_overdue
