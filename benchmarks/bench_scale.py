@@ -5,8 +5,8 @@ evidence pages at growing sizes, the streamed CSV export's time and peak memory.
 (BENCH_FULL=1) adds 50,000 people x 20 courses (the organisation is generated first). BENCH_PG=1 (set by
 `make bench-full`) also measures the manager pages on PostgreSQL at 5,000 and 100,000 people, in a database
 `bench_scale` it creates and drops on BENCH_PG_SERVER (default postgres@127.0.0.1:5432), and prints the plan of each
-of the matrix page's queries at 100,000 (BENCH_PG_ONLY=1: that part alone). BENCH_SKIP_RATIOS=1 leaves out the wrk ratios and the export (the page lines
-alone).
+of the matrix page's queries at 100,000 (BENCH_PG_ONLY=1: that part alone). BENCH_SKIP_RATIOS=1 leaves out the wrk
+ratios and the export (the page lines alone).
 """
 
 from __future__ import annotations
