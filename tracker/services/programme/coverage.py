@@ -379,12 +379,17 @@ def build(
         rows=[] if aggregate_only else page_rows,
         total_people=len(kept),
         totals=totals,
-        roles=sorted(roles.values(), key=lambda t: (t.key == "", str(t.key).casefold())),
+        roles=_in_role_order(roles.values()),
         status_counts=status_counts,
         filters=filters,
         generated_at=now,
         aggregate_only=aggregate_only,
     )
+
+
+def _in_role_order(roles) -> list[Totals]:
+    """Job roles by name, people without a job role last: the order of the per-role table, however it was counted."""
+    return sorted(roles, key=lambda t: (t.key == "", str(t.key).casefold()))
 
 
 def _team_ids(scope: set[int] | None, filters: Filters) -> set[int] | None:
@@ -466,7 +471,7 @@ def _build_page(scope: set[int] | None, filters: Filters, now: datetime, totals_
         rows=rows,
         total_people=total_people,
         totals=totals,
-        roles=sorted(roles.values(), key=lambda t: (t.key == "", str(t.key).casefold())),
+        roles=_in_role_order(roles.values()),
         status_counts=status_counts,
         filters=filters,
         generated_at=now,
