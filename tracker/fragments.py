@@ -4,9 +4,9 @@ Every learner page carries the header (a dozen links and translated labels) and 
 rendering them is most of what those pages cost. Both are pure functions of a few values, so each is cached under a
 key made of exactly the values it shows (`{% cache None, "name", key %}` in the templates, Flask-Caching's tag):
 a change of any of them is a different key, so nothing stale can be served and nothing needs invalidating. The cache
-is per process (cachelib's SimpleCache, bounded): a fragment is cheaper to render again than to fetch from another
-host. Nothing that differs per request or per session (CSRF tokens, the current query string) is ever inside a
-cached fragment.
+is per process (`PlainCache`, bounded): a fragment is cheaper to render again than to fetch from another host.
+Nothing that differs per request or per session (CSRF tokens, the current query string) is ever inside a cached
+fragment.
 """
 
 from __future__ import annotations
@@ -15,12 +15,32 @@ from datetime import date
 
 from flask import Flask, current_app, g, request
 from flask_babel import get_timezone
+from flask_caching.backends.simplecache import SimpleCache
 from flask_login import current_user
 from markupsafe import Markup
 
 from .authz import can_manage_certificates, can_see_team_progress
 from .extensions import fragments
 from .i18n import current_language
+
+class _Unserialized:
+    """Keeps values as they are: fragments are immutable strings that never leave the process."""
+
+    @staticmethod
+    def dumps(value):
+        return value
+
+    @staticmethod
+    def loads(value):
+        return value
+
+
+class PlainCache(SimpleCache):
+    """Flask-Caching's per-process cache without its pickling (every page reads four fragments; unpickling each
+    cost more than the lookup)."""
+
+    serializer = _Unserialized()
+
 
 ENTRIES = 20_000  # fragments kept per process (a card is ~1 KB; a header ~1.5 KB per person and page kind)
 
@@ -115,7 +135,7 @@ def matrix_cells(row, courses, not_assigned: str, *, cards: bool = False) -> Mar
 
 def init_app(app: Flask) -> None:
     fragments.init_app(
-        app, config={"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": ENTRIES, "CACHE_DEFAULT_TIMEOUT": 0}
+        app, config={"CACHE_TYPE": "tracker.fragments.PlainCache", "CACHE_THRESHOLD": ENTRIES, "CACHE_DEFAULT_TIMEOUT": 0}
     )
     app.jinja_env.globals.update(
         fragment_key=fragment_key, header_key=header_key, card_key=card_key, matrix_cells=matrix_cells

@@ -46,7 +46,7 @@ def load_session_user(cookie_value: str) -> User | None:
         return None
     if not found.user.active:
         return None
-    g.user_session = found
+    g.user_session_id = found.id
     g.user_session_last_seen_at = found.last_seen_at
     return found.user
 
@@ -67,8 +67,11 @@ def load_bearer_user(req: Request) -> User | None:
 
 def current_session() -> UserSession | None:
     """The sign-in session of this request (None for a bearer token or nobody)."""
-    _ = current_user.is_authenticated  # loads the user, and with it the session
-    return g.get("user_session")
+    _ = current_user.is_authenticated  # loads the user, and with it the session's id
+    if "user_session" not in g:
+        session_id = g.get("user_session_id")
+        g.user_session = None if session_id is None else db.session.get(UserSession, session_id)
+    return g.user_session
 
 
 def sign_in(user: User) -> UserSession:
@@ -84,7 +87,7 @@ def sign_in(user: User) -> UserSession:
     login_user(user)
     # Flask-Login stores `get_id()`; the loader is given the session's secret instead.
     session["_user_id"] = secret
-    g.user_session = new
+    g.user_session, g.user_session_id = new, new.id
     g.user_session_last_seen_at = new.last_seen_at
     return new
 
@@ -96,6 +99,7 @@ def sign_out() -> None:
     session.clear()
     session.update(kept)
     g.pop("user_session", None)
+    g.pop("user_session_id", None)
 
 
 def after_request(response):
@@ -106,7 +110,7 @@ def after_request(response):
     now = utcnow()
     token_id = g.get("api_token_id")
     token_stale = token_id is not None and _stale(g.get("api_token_last_used_at"), TOKEN_USE_RESOLUTION, now)
-    running = g.get("user_session")
+    running = g.get("user_session_id")
     session_stale = running is not None and _stale(g.get("user_session_last_seen_at"), SESSION_USE_RESOLUTION, now)
     timed_out = g.get("timed_out_session")
     if not (token_stale or session_stale or timed_out):
@@ -115,7 +119,7 @@ def after_request(response):
     if token_stale:
         accounts.touch_api_token(token_id, TOKEN_USE_RESOLUTION, now)
     if session_stale:  # an ended session matches no row
-        sessions.touch(running.id, SESSION_USE_RESOLUTION, now)
+        sessions.touch(running, SESSION_USE_RESOLUTION, now)
     if timed_out:
         _end_timed_out(*timed_out)
     db.session.commit()
@@ -131,7 +135,7 @@ def _end_timed_out(session_id: int, token_hash: str, reason: str) -> None:
     if ended is None or ended.token_hash != token_hash:  # ended meanwhile (and its id perhaps taken again)
         return
     sessions.end(ended, actor=None, reason=reason)
-    if g.get("user_session") is not None:  # this very request signed in anew
+    if g.get("user_session_id") is not None:  # this very request signed in anew
         return
     session.pop("_user_id", None)
     if reason == "idle":

@@ -274,10 +274,11 @@ def load_large(learners: int, courses: int, seed: int = 4, now: datetime | None 
         bulk.write(Certificate.__table__, certificates)
         bulk.write(PolicyAcknowledgement.__table__, acknowledgements)
     bulk.advance_sequences(User.__table__, Completion.__table__)
-    status_table.rebuild()  # the matrix and coverage tables, in one pass rather than person by person
     if db.session.get_bind().dialect.name == "postgresql":
-        # Planner statistics for what was just written (autovacuum may be off, or not have run yet): without them a
-        # page's lookup of fifty people's certificates is planned as a scan of every certificate.
-        for table in (User, CourseProgress, Completion, Certificate):
+        # Planner statistics for what was just written (autovacuum may be off, or not have run yet; ANALYZE counts
+        # this transaction's own rows): without them the matrix's rebuild below is planned for empty tables and
+        # runs for many minutes, and a page's lookup of fifty people's certificates as a scan of all of them.
+        for table in (Team, User, CourseProgress, Completion, Certificate, PolicyAcknowledgement):
             db.session.execute(text(f"ANALYZE {table.__tablename__}"))
+    status_table.rebuild()  # the matrix and coverage tables, in one pass rather than person by person
     return LargeDemo(learners=learners, courses=len(course_rows), teams=team_count, completions=completion_count)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 
 from ...enums import CertificateStatus
 from ...extensions import db
@@ -131,15 +132,21 @@ def request_reissue(cert: Certificate, user: User, note: str, now: datetime | No
     )
 
 
-def current_certificate(user_id: int, course_id: int) -> Certificate | None:
-    """The newest certificate of the latest cycle, whatever its status."""
-    return db.session.scalar(
+@cache
+def _current_certificate_statement() -> Select:
+    # Every course page runs this: built once, not per request (building a statement costs more than running it).
+    return (
         select(Certificate)
         .join(Completion)
-        .where(Certificate.user_id == user_id, Certificate.course_id == course_id)
+        .where(Certificate.user_id == bindparam("user_id"), Certificate.course_id == bindparam("course_id"))
         .order_by(Completion.cycle.desc(), Certificate.revision.desc())
         .limit(1)
     )
+
+
+def current_certificate(user_id: int, course_id: int) -> Certificate | None:
+    """The newest certificate of the latest cycle, whatever its status."""
+    return db.session.scalar(_current_certificate_statement(), {"user_id": user_id, "course_id": course_id})
 
 
 def start_renewal(user: User, course: Course, now: datetime | None = None) -> None:

@@ -8,11 +8,12 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
@@ -54,11 +55,10 @@ class QuizStatus:
     needs_grant: bool = False  # starting now uses a granted attempt (past the limit or the waiting time)
 
 
-def _attempts_and_grants(user_id: int, quiz_id: int, course_id: int) -> tuple[list[Attempt], int]:
-    """The learner's attempts at a quiz in the current cycle of its course (a renewal or a reset starts the count
-    again), in order, and the unused extra attempts granted to them: one statement, as the quiz page is on every
-    learner's path. The grants count is the one row the attempts are outer-joined to, so it comes back even when
-    there is no attempt. The answers and question snapshots stay unloaded until something reads them."""
+@cache
+def _attempts_and_grants_statement():
+    # Built once, not per request: building and compiling an ORM statement costs more than running it.
+    user_id, quiz_id, course_id = bindparam("user_id"), bindparam("quiz_id"), bindparam("course_id")
     since = (
         select(CourseProgress.cycle_started_at)
         .where(CourseProgress.user_id == user_id, CourseProgress.course_id == course_id)
@@ -78,12 +78,22 @@ def _attempts_and_grants(user_id: int, quiz_id: int, course_id: int) -> tuple[li
         Attempt.quiz_id == quiz_id,
         or_(since.is_(None), Attempt.started_at >= since),
     )
-    rows = db.session.execute(
+    return (
         select(grants.c.n, Attempt)
         .select_from(grants)
         .outerjoin(Attempt, in_cycle)
         .options(defer(Attempt.served), defer(Attempt.answers), defer(Attempt.results))
         .order_by(Attempt.number)
+    )
+
+
+def _attempts_and_grants(user_id: int, quiz_id: int, course_id: int) -> tuple[list[Attempt], int]:
+    """The learner's attempts at a quiz in the current cycle of its course (a renewal or a reset starts the count
+    again), in order, and the unused extra attempts granted to them: one statement, as the quiz page is on every
+    learner's path. The grants count is the one row the attempts are outer-joined to, so it comes back even when
+    there is no attempt. The answers and question snapshots stay unloaded until something reads them."""
+    rows = db.session.execute(
+        _attempts_and_grants_statement(), {"user_id": user_id, "quiz_id": quiz_id, "course_id": course_id}
     ).all()
     return [attempt for _n, attempt in rows if attempt is not None], rows[0][0] if rows else 0
 

@@ -20,22 +20,22 @@ def course_content_options():
 @cache
 def _published_rows() -> Select:
     c = Course.__table__.c  # table columns throughout: a plain Core statement, no ORM compilation
-    return select(*structure.head_columns()).where(c.published.is_(True)).order_by(c.title)
+    return select(*structure.key_columns()).where(c.published.is_(True))
 
 
 def published_rows() -> list[Row]:
-    """Every published course row's own fields (`structure.head_columns()`, no content), by title."""
+    """Every published course's `structure.key_columns()` (what names its cached view)."""
     return list(db.session.execute(_published_rows()))
 
 
 @cache
 def _head_by_slug() -> Select:
     # Every course, lesson and quiz page runs this: built once, not per request.
-    return select(*structure.head_columns()).where(Course.__table__.c.slug == bindparam("slug"))
+    return select(*structure.key_columns()).where(Course.__table__.c.slug == bindparam("slug"))
 
 
 def course_head_by_slug(slug: str) -> Row | None:
-    """A course row's own fields (`structure.head_columns()`), for a page that shows it from the structure cache."""
+    """A course's `structure.key_columns()`, for a page that shows it from the structure cache."""
     return db.session.execute(_head_by_slug(), {"slug": slug}).first()
 
 

@@ -206,6 +206,26 @@ def _best_scores(passes, quiz_course: dict[int, int], cycle_start) -> dict[int, 
 
 
 def _state(course: Course, read: set[int], best: dict[int, int]) -> CourseState:
+    shared = getattr(course, "shared", None)  # a cached CourseView (not an ORM Course)
+    if shared is None:
+        return _build_state(course, read, best)
+    ids = shared.get("ids")
+    if ids is None:
+        ids = shared["ids"] = (
+            frozenset(lesson.id for m in course.modules for lesson in m.lessons),
+            frozenset(m.quiz.id for m in course.modules if m.quiz is not None),
+        )
+    if read.isdisjoint(ids[0]) and best.keys().isdisjoint(ids[1]):
+        # Nothing done in this course yet: the same state for everybody (a dashboard shows a card for each course
+        # not started), built once per course view and shared, since a state is not changed once built.
+        fresh = shared.get("fresh")
+        if fresh is None:
+            fresh = shared["fresh"] = _build_state(course, set(), {})
+        return fresh
+    return _build_state(course, read, best)
+
+
+def _build_state(course: Course, read: set[int], best: dict[int, int]) -> CourseState:
     state = CourseState(course)
     for module in course.modules:
         mine = {lesson.id for lesson in module.lessons if lesson.id in read}

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...models import Course, Module, Quiz
 
-CACHE_SIZE = 512  # (course, version, language) structures kept per process; a course is ~100 small objects
+CACHE_SIZE = 512  # course views (per version and language) kept per process; a course is ~100 small objects
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,8 @@ class ModuleView:
 
 @dataclass(frozen=True)
 class CourseView:
-    """The course row's own fields (live) with the cached modules. Attribute names follow the ORM model, so
-    templates and progress calculations read either."""
+    """A course version as learners see it in one language, built once per process (`views`). Attribute names
+    follow the ORM model, so templates and progress calculations read either."""
 
     id: int
     slug: str
@@ -75,10 +75,13 @@ class CourseView:
     facts_checked: date | None
     certificate_valid_months: int | None
     version: int
+    content_hash: str | None
     published: bool
     source_language: str
     language: str  # the language asked for
     modules: tuple[ModuleView, ...] = field(default=())
+    # Derived values shared by every request that shows this view (`progress.fresh_state`): filled on first use.
+    shared: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def in_own_language(self) -> bool:
@@ -103,21 +106,22 @@ class CourseView:
 
 
 class _Cache:
-    """A small thread-safe LRU of module tuples keyed by (course id, content fingerprint, language)."""
+    """A small thread-safe LRU of course views keyed by (course id, content fingerprint, version, published,
+    language)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.items: OrderedDict[tuple, tuple[ModuleView, ...]] = OrderedDict()
+        self.items: OrderedDict[tuple, CourseView] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple) -> tuple[ModuleView, ...] | None:
+    def get(self, key: tuple) -> CourseView | None:
         with self.lock:
             value = self.items.get(key)
             if value is not None:
                 self.items.move_to_end(key)
             return value
 
-    def put(self, key: tuple, value: tuple[ModuleView, ...]) -> None:
+    def put(self, key: tuple, value: CourseView) -> None:
         with self.lock:
             self.items[key] = value
             self.items.move_to_end(key)
@@ -132,24 +136,16 @@ class _Cache:
 _cache = _Cache(CACHE_SIZE)
 
 
-def head_columns() -> tuple:
-    """The course row's own fields that a CourseView shows (plain columns: no ORM object is built for them)."""
+def key_columns() -> tuple:
+    """The course row's fields that name its view: the content fingerprint covers everything else a CourseView
+    shows (title, summary, translations, settings: `content.schema.fingerprint`), so these few plain columns are
+    all a page reads of the course when its view is cached."""
     c = Course.__table__.c
-    return (
-        c.id,
-        c.slug,
-        c.title,
-        c.summary,
-        c.audience,
-        c.estimated_minutes,
-        c.facts_checked,
-        c.certificate_valid_months,
-        c.version,
-        c.content_hash,
-        c.published,
-        c.source_language,
-        c.translations,
-    )
+    return (c.id, c.slug, c.content_hash, c.version, c.published)
+
+
+def _key(course: Any, language: str) -> tuple:
+    return (course.id, course.content_hash, course.version, course.published, language)
 
 
 def _text(obj: Any, language: str, key: str, default: Any) -> tuple[Any, bool]:
@@ -212,21 +208,19 @@ def _content_options():
 
 
 def views(courses: Sequence[Any], language: str) -> list[CourseView]:
-    """CourseViews for course rows (Course objects, or rows of `head_columns()`; loaded without their content):
-    content is read only for the courses whose version is not cached yet, in one batch."""
-    missing = [c.id for c in courses if _cache.get((c.id, c.content_hash, language)) is None]
-    if missing:
-        loaded = db.session.scalars(select(Course).where(Course.id.in_(missing)).options(_content_options()))
-        for course in loaded:
-            _cache.put((course.id, course.content_hash, language), _build_modules(course, language))
-    result = []
-    for course in courses:
-        modules = _cache.get((course.id, course.content_hash, language))
-        if modules is None:  # evicted at once by a flood of other courses: build it directly
-            full = db.session.scalars(select(Course).where(Course.id == course.id).options(_content_options())).one()
-            modules = _build_modules(full, language)
-        result.append(_course_view(course, language, modules))
-    return result
+    """CourseViews for course rows (Course objects, or rows of `key_columns()`): each is built once per version
+    and language; the courses not cached yet are read whole, content included, in one batch."""
+    found = [_cache.get(_key(course, language)) for course in courses]
+    missing = [course.id for course, view in zip(courses, found, strict=True) if view is None]
+    if not missing:
+        return found
+    built = {}
+    for course in db.session.scalars(select(Course).where(Course.id.in_(missing)).options(_content_options())):
+        built[course.id] = _course_view(course, language, _build_modules(course, language))
+        # Under the key of the row read now: if the course changed since `courses` was read, the newer view is
+        # cached under its own key, and this page shows the newer one.
+        _cache.put(_key(course, language), built[course.id])
+    return [view if view is not None else built[course.id] for course, view in zip(courses, found, strict=True)]
 
 
 def view(course: Any, language: str) -> CourseView:
@@ -246,6 +240,7 @@ def _course_view(course: Any, language: str, modules: tuple[ModuleView, ...]) ->
         facts_checked=course.facts_checked,
         certificate_valid_months=course.certificate_valid_months,
         version=course.version,
+        content_hash=course.content_hash,
         published=course.published,
         source_language=course.source_language,
         language=language,
