@@ -22,6 +22,8 @@ from markupsafe import Markup
 from .authz import can_manage_certificates, can_see_team_progress
 from .extensions import fragments
 from .i18n import current_language
+from .services import certification
+
 
 class _Unserialized:
     """Keeps values as they are: fragments are immutable strings that never leave the process."""
@@ -88,6 +90,42 @@ def card_key(prefix: str, state, due_on: date | None, today: date | None, cert, 
     )
 
 
+def cards_key(prefix: str, states, due, today: date, certificates) -> str:
+    """The values of a grid of course cards (`card_key`'s for each), so that a whole grid is one fragment: a
+    dashboard shows a card per course, mostly the same for everybody (not started, nothing due)."""
+    parts = []
+    for state in states:
+        course, step = state.course, state.next_step()
+        due_on, cert = due.get(course.id), certificates.get(course.id)
+        parts.append(
+            (
+                view_key(course),
+                state.percent,
+                state.modules_completed,
+                step.kind.value,
+                step.module.slug if step.module else None,
+                step.lesson.slug if step.lesson else None,
+                due_on,
+                due_on is not None and due_on < today,
+                certification.status(cert).value if cert is not None else None,
+                cert is not None and cert.revoked_at is not None,
+            )
+        )
+    return prefix + repr(parts)
+
+
+def view_key(course) -> tuple:
+    """A course version as shown in one language (a `structure.CourseView`): everything a course, lesson or quiz
+    page shows of the course itself follows from these (the content fingerprint covers titles and texts)."""
+    return (course.id, course.content_hash, course.version, course.language)
+
+
+def state_key(state) -> tuple:
+    """A learner's progress in a course as the course page's module list shows it: lessons read and best quiz
+    score per module."""
+    return tuple((tuple(sorted(ms.lessons_read)), ms.best_score) for ms in state.modules)
+
+
 CELL_ENTRIES = 50_000  # matrix cells kept per process (~300 bytes each); all dropped at once when full
 
 
@@ -134,9 +172,14 @@ def matrix_cells(row, courses, not_assigned: str, *, cards: bool = False) -> Mar
 
 
 def init_app(app: Flask) -> None:
-    fragments.init_app(
-        app, config={"CACHE_TYPE": "tracker.fragments.PlainCache", "CACHE_THRESHOLD": ENTRIES, "CACHE_DEFAULT_TIMEOUT": 0}
-    )
+    config = {"CACHE_TYPE": f"{__name__}.PlainCache", "CACHE_THRESHOLD": ENTRIES, "CACHE_DEFAULT_TIMEOUT": 0}
+    fragments.init_app(app, config=config)
     app.jinja_env.globals.update(
-        fragment_key=fragment_key, header_key=header_key, card_key=card_key, matrix_cells=matrix_cells
+        fragment_key=fragment_key,
+        header_key=header_key,
+        card_key=card_key,
+        cards_key=cards_key,
+        view_key=view_key,
+        state_key=state_key,
+        matrix_cells=matrix_cells,
     )

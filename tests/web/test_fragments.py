@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from tracker.extensions import db
 from tracker.models import Role, utcnow
 from tracker.services.certification import lifecycle
@@ -137,3 +139,66 @@ def test_matrix_cells_follow_language_and_values(client, login_as, make_user):
     assert "fällig" in german and "due " not in german
     # The same cell of the other person, unassigned in English before, is assigned in German now.
     assert "nicht zugewiesen" not in german
+
+
+def test_the_course_page_follows_progress_and_a_new_version(client, login_as, make_user):
+    from tracker.services.content import loader
+
+    from ..factories import course_data
+
+    data = course_data(modules=1, lessons=2)
+    loader.apply_course(data)
+    db.session.commit()
+    course = load_course_by_slug(data["slug"])
+    learner = make_user()
+    login_as(learner)
+    url = f"/courses/{course.slug}"
+    assert client.get(url).get_data(as_text=True).count('class="tick"') == 0
+    lessons.read_lesson(learner, course.modules[0].lessons[0])
+    db.session.commit()
+    assert client.get(url).get_data(as_text=True).count('class="tick"') == 1
+
+    data["title"] = "A course renamed"
+    data["modules"][0]["lessons"][0]["title"] = "A lesson renamed"
+    loader.apply_course(data)
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "<h1>A course renamed</h1>" in page and ">A lesson renamed</a>" in page
+    assert page.count('class="tick"') == 1  # the same progress, shown in the new version's fragment
+
+
+def test_the_lesson_page_follows_whether_it_is_read(client, login_as, make_user):
+    course = make_course(modules=1, lessons=2)
+    module, lesson = course.modules[0], course.modules[0].lessons[0]
+    learner = make_user()
+    login_as(learner)
+    url = f"/courses/{course.slug}/modules/{module.slug}/lessons/{lesson.slug}"
+    page = client.get(url).get_data(as_text=True)
+    assert "badge-complete" not in page and "Skip to next" in page
+    lessons.read_lesson(learner, lesson)
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "badge-complete" in page and "Skip to next" not in page
+    # Somebody else has not read it: their page is the unread one.
+    login_as(make_user())
+    assert "badge-complete" not in client.get(url).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}], indirect=True)
+def test_the_sign_out_and_language_forms_carry_this_sessions_token(client, login_as, make_user):
+    login_as(make_user())
+    page = client.get("/").get_data(as_text=True)
+    sign_out = re.search(r'<form method="post" action="/logout".*?</form>', page, re.S).group(0)
+    language = re.search(r'<form method="post" action="/language".*?</form>', page, re.S).group(0)
+    (token,) = csrf_tokens(sign_out)
+    assert csrf_tokens(language) == {token}
+    client.post("/logout", data={"csrf_token": token + "x"})  # the token is checked: still signed in
+    assert client.get("/").status_code == 200
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/").status_code == 302  # signed out: sent to sign in
+
+
+def load_course_by_slug(slug: str):
+    from ..factories import load_course
+
+    return load_course(slug)

@@ -109,8 +109,6 @@ def lesson(slug: str, module_slug: str, lesson_slug: str):
     lesson = get_lesson_or_404(module, lesson_slug)
     sequence = course.lesson_sequence()
     index = next(i for i, (_module, les) in enumerate(sequence) if les.id == lesson.id)
-    state = progress.course_state(current_user.id, course)
-    module_state = next(ms for ms in state.modules if ms.module.id == module.id)
     return render_template(
         "courses/lesson.html",
         course=course,
@@ -118,7 +116,7 @@ def lesson(slug: str, module_slug: str, lesson_slug: str):
         lesson=lesson,
         previous=sequence[index - 1] if index > 0 else None,
         following=sequence[index + 1] if index + 1 < len(sequence) else None,
-        is_read=lesson.id in module_state.lessons_read,
+        is_read=progress.has_read(current_user.id, lesson.id),
         is_last_in_module=lesson.id == module.lessons[-1].id,
         opened=lessons.opened_stamp(current_user, lesson.id),
     )

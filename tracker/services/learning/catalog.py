@@ -42,7 +42,7 @@ def course_head_by_slug(slug: str) -> Row | None:
 def published_views(language: str) -> list[structure.CourseView]:
     """Every published course as learners see it in `language`, by its title there. The content comes from the
     per-version cache: one query for the rows when it is warm."""
-    return sorted(structure.views(published_rows(), language), key=lambda view: view.title.casefold())
+    return structure.sorted_views(published_rows(), language)
 
 
 def course_by_slug(slug: str, *, with_content: bool = False) -> Course | None:

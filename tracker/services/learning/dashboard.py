@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import Row
+from sqlalchemy import Row, Select, bindparam
 
 from ...enums import StepKind
 from ...extensions import db
@@ -28,6 +29,12 @@ class Dashboard:
     not_started: list[progress.CourseState]
 
 
+@cache
+def _own_certificates() -> Select:
+    # Every dashboard runs this: built once, not per request (building a statement costs more than running it).
+    return current_certificates().where(Certificate.user_id == bindparam("user_id")).order_by(Certificate.issued_at)
+
+
 def build(user: User, language: str, now: datetime | None = None) -> Dashboard:
     now = now or utcnow()
     courses = catalog.published_views(language)
@@ -36,12 +43,7 @@ def build(user: User, language: str, now: datetime | None = None) -> Dashboard:
     rows = [row for row in own if row.course_id in states]
     mine = [(row, states[row.course_id]) for row in rows]
     started = {row.course_id for row in rows}
-    certificates = {
-        cert.course_id: cert
-        for cert in db.session.scalars(
-            current_certificates().where(Certificate.user_id == user.id).order_by(Certificate.issued_at)
-        )
-    }
+    certificates = {cert.course_id: cert for cert in db.session.scalars(_own_certificates(), {"user_id": user.id})}
     due = due_dates_of(Person(user.id, user.team_id, user.job_role))
     assigned = sorted(
         ((due_on, states[course_id]) for course_id, due_on in due.items() if course_id in states),

@@ -233,6 +233,17 @@ def _build_state(course: Course, read: set[int], best: dict[int, int]) -> Course
     return state
 
 
+def has_read(user_id: int, lesson_id: int) -> bool:
+    """Whether the learner has read the lesson (in any cycle, as `course_states` counts it)."""
+    return db.session.execute(_read_statement(), {"user_id": user_id, "lesson_id": lesson_id}).first() is not None
+
+
+@cache
+def _read_statement():
+    reads = LessonRead.__table__.c  # every lesson page runs this: built once
+    return select(reads.id).where(reads.user_id == bindparam("user_id"), reads.lesson_id == bindparam("lesson_id"))
+
+
 def course_state(user_id: int, course: Course) -> CourseState:
     return course_states(user_id, [course])[course.id]
 

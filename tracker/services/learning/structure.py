@@ -248,5 +248,23 @@ def _course_view(course: Any, language: str, modules: tuple[ModuleView, ...]) ->
     )
 
 
+def sorted_views(courses: Sequence[Any], language: str) -> list[CourseView]:
+    """`views` by title in `language`; the list is kept for each set of course versions (the catalogue and the
+    dashboard show every published course on every request)."""
+    key = (language, *((c.id, c.content_hash, c.version, c.published) for c in courses))
+    found = _lists.get(key)
+    if found is None:
+        found = sorted(views(courses, language), key=lambda view: view.title.casefold())
+        if len(_lists) >= LISTS:
+            _lists.clear()
+        _lists[key] = found
+    return list(found)
+
+
+LISTS = 64  # sorted lists (a language and a set of course versions) kept per process
+_lists: dict[tuple, list[CourseView]] = {}
+
+
 def clear_cache() -> None:
     _cache.clear()
+    _lists.clear()

@@ -6,9 +6,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import Select, bindparam, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
@@ -219,33 +220,8 @@ def relative_due(rule: str, days: int | None, fixed: date, assigned_on: date, jo
     return max(assigned_on, joined) + timedelta(days=days)
 
 
-def due_items(people: Iterable[Person], *, one_person: bool = False) -> dict[int, dict[int, DueItem]]:
-    """For each person, the courses assigned to them (directly, through a team above them or their job role),
-    each with its earliest due date. A fixed number of queries, whatever the number of people.
-
-    `one_person`: a person's own page (dashboard, transcript), where the teams above theirs are read in the same
-    statement as the assignments. Lists never set it, so their query count does not change with their length."""
-    people = list(people)
-    if not people:
-        return {}
-    roles = {p.job_role for p in people if p.job_role}
-    # Large groups fetch every personal assignment rather than sending thousands of ids in one IN list.
-    conditions = (
-        [Assignment.user_id.in_([p.id for p in people])] if len(people) <= 1000 else [Assignment.user_id.is_not(None)]
-    )
-    chain = None  # one person (a learner's own page): the teams above theirs come with the assignments
-    if one_person and len(people) == 1 and people[0].team_id is not None:
-        chain = _chain_of(people[0].team_id)
-        conditions.append(Assignment.team_id.in_(select(chain.c.id)))
-        ancestry: dict[int, list[int]] = {}
-    else:
-        ancestry = team_ancestry() if any(p.team_id is not None for p in people) else {}
-        team_ids = {t for p in people if p.team_id is not None for t in ancestry.get(p.team_id, [p.team_id])}
-        if team_ids:
-            conditions.append(Assignment.team_id.in_(team_ids))
-    if roles:
-        conditions.append(Assignment.job_role.in_(roles))
-    columns = [
+def _due_columns() -> tuple:
+    return (
         Assignment.id,
         Assignment.course_id,
         Assignment.path_id,
@@ -257,12 +233,58 @@ def due_items(people: Iterable[Person], *, one_person: bool = False) -> dict[int
         Assignment.due_days,
         Assignment.reminder_days,
         Assignment.created_at,
-    ]
-    if chain is not None:  # the depth of the assignment's team above the person's (their own: 0), in team order
+    )
+
+
+@cache
+def _own_assignments_statement(with_team: bool, with_role: bool) -> Select:
+    """The assignments that reach one person: theirs, their team's and every team's above it (with the depth of
+    that team above theirs, their own: 0), their job role's. Built once: every learner's dashboard runs it."""
+    conditions = [Assignment.user_id == bindparam("user_id")]
+    columns = list(_due_columns())
+    if with_team:
+        chain = _chain_of(bindparam("team_id"))
+        conditions.append(Assignment.team_id.in_(select(chain.c.id)))
         depth = select(func.min(chain.c.depth)).where(chain.c.id == Assignment.team_id).scalar_subquery()
         columns.append(depth.label("depth"))
-    rows = db.session.execute(select(*columns).where(or_(*conditions))).all()
-    if chain is not None:
+    if with_role:
+        conditions.append(Assignment.job_role == bindparam("job_role"))
+    return select(*columns).where(or_(*conditions))
+
+
+def due_items(people: Iterable[Person], *, one_person: bool = False) -> dict[int, dict[int, DueItem]]:
+    """For each person, the courses assigned to them (directly, through a team above them or their job role),
+    each with its earliest due date. A fixed number of queries, whatever the number of people.
+
+    `one_person`: a person's own page (dashboard, transcript), where the teams above theirs are read in the same
+    statement as the assignments. Lists never set it, so their query count does not change with their length."""
+    people = list(people)
+    if not people:
+        return {}
+    chain = None  # one person (a learner's own page): the teams above theirs come with the assignments
+    if one_person and len(people) == 1:
+        person = people[0]
+        chain = person.team_id is not None
+        statement = _own_assignments_statement(chain, bool(person.job_role))
+        parameters = {"user_id": person.id, "team_id": person.team_id, "job_role": person.job_role}
+        rows = db.session.execute(statement, parameters).all()
+        ancestry: dict[int, list[int]] = {}
+    else:
+        roles = {p.job_role for p in people if p.job_role}
+        # Large groups fetch every personal assignment rather than sending thousands of ids in one IN list.
+        conditions = (
+            [Assignment.user_id.in_([p.id for p in people])]
+            if len(people) <= 1000
+            else [Assignment.user_id.is_not(None)]
+        )
+        ancestry = team_ancestry() if any(p.team_id is not None for p in people) else {}
+        team_ids = {t for p in people if p.team_id is not None for t in ancestry.get(p.team_id, [p.team_id])}
+        if team_ids:
+            conditions.append(Assignment.team_id.in_(team_ids))
+        if roles:
+            conditions.append(Assignment.job_role.in_(roles))
+        rows = db.session.execute(select(*_due_columns()).where(or_(*conditions))).all()
+    if chain:
         teams = sorted({(row.depth, row.team_id) for row in rows if row.team_id is not None})
         ancestry = {people[0].team_id: [team_id for _depth, team_id in teams]}
     path_courses: dict[int, list[int]] = defaultdict(list)
