@@ -105,9 +105,10 @@ def _fail_on_violations() -> None:
 
 
 @pytest.fixture
-def app_config(database_url, instance_path) -> dict:
-    """Override keys here (via indirect use) before the app is built; the default is the test config."""
-    return make_config(database_url, instance_path)
+def app_config(request, database_url, instance_path) -> dict:
+    """The test config, with per-test overrides given through indirect parametrisation:
+    `@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}], indirect=True)`."""
+    return {**make_config(database_url, instance_path), **getattr(request, "param", {})}
 
 
 class FreshContextClient(FlaskClient):

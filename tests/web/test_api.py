@@ -19,12 +19,6 @@ TOKEN_RE = re.compile(r"trk_[A-Za-z0-9_\-]+")
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
-@pytest.fixture
-def app_config(app_config, request):
-    """The conftest config, with per-test overrides given through indirect parametrisation."""
-    return {**app_config, **getattr(request, "param", {})}
-
-
 def sign_in(client, user, password: str = PASSWORD) -> None:
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.data[:500]

@@ -24,12 +24,6 @@ DEACTIVATED = "This account is deactivated. Ask your administrator if you need t
 
 
 @pytest.fixture
-def app_config(app_config, request):
-    """The conftest config, with per-test overrides given through indirect parametrisation."""
-    return {**app_config, **getattr(request, "param", {})}
-
-
-@pytest.fixture
 def login_as(client):
     """These tests are about signing in: every sign-in goes through the form."""
 

@@ -10,11 +10,6 @@ from tracker.extensions import db
 from tracker.models import AuditEvent, Certificate, NameChangeRequest
 
 
-@pytest.fixture
-def app_config(app_config, request):
-    return {**app_config, **getattr(request, "param", {})}
-
-
 def _current(user):
     db.session.expire_all()
     return db.session.scalars(

@@ -23,11 +23,6 @@ from .test_auth import LOGIN_ERROR, error_messages, is_signed_in, sign_in
 NEW_PASSWORD = "a brand new passphrase for the tests"
 
 
-@pytest.fixture
-def app_config(app_config, request):
-    return {**app_config, **getattr(request, "param", {})}
-
-
 def fresh(user: User) -> User:
     db.session.expire_all()
     return db.session.get(User, user.id)

@@ -10,11 +10,6 @@ from tracker.models import Assignment, AuditEvent, User
 from tracker.services import audit
 
 
-@pytest.fixture
-def app_config(app_config, request):
-    return {**app_config, **getattr(request, "param", {})}
-
-
 def _actions(action):
     return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
 

@@ -18,11 +18,6 @@ from ..factories import PASSWORD
 from .test_auth import csrf_token_from, is_signed_in, sign_in
 
 
-@pytest.fixture
-def app_config(app_config, request):
-    return {**app_config, **getattr(request, "param", {})}
-
-
 def sessions_of(user) -> list[UserSession]:
     db.session.expire_all()
     return list(db.session.scalars(select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id)))
