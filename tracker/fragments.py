@@ -66,8 +66,8 @@ def header_key() -> str:
 
 def card_key(prefix: str, state, due_on: date | None, today: date | None, cert, cert_status) -> str:
     """What a course card shows (`_macros/_courses.html` course_card): the course's own fields, the learner's
-    progress and next step, the due date and whether it has passed, the certificate's status. `prefix`: the
-    page's `fragment_key()`, taken once per page (a dashboard has a card per course)."""
+    progress and next step, the due date and whether it has passed, the certificate's status. `prefix`: its
+    `fragment_key()` (the language and address)."""
     course, step = state.course, state.next_step()
     return prefix + repr(
         (

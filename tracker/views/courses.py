@@ -29,9 +29,10 @@ def step_url(course: Course, step: progress.NextStep) -> str:
     return url_for("courses.course", slug=course.slug)
 
 
-@bp.app_context_processor
-def _helpers():
-    return {"step_url": step_url}
+@bp.record_once
+def _helpers(state) -> None:
+    # A template global, not a context processor: macro files loaded without a page's context use it too.
+    state.app.jinja_env.globals["step_url"] = step_url
 
 
 @bp.route("/")
