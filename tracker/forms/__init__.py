@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -37,8 +38,10 @@ class Form(FlaskForm):
         if target is None:
             target = next(f for f in self if f.type not in ("CSRFTokenField", "SubmitField", "HiddenField"))
         target.errors = [*target.errors, message]
+        _note_checked()
 
     def validate(self, extra_validators=None) -> bool:
+        _note_checked()
         valid = super().validate(extra_validators)
         for field in self:
             problem = self._edge_problem(field)
@@ -97,8 +100,16 @@ def _collect_errors(field, items: list[ErrorItem]) -> None:
     items.append(ErrorItem(anchor, str(field.label.text), " ".join(str(e) for e in field.errors)))
 
 
+def _note_checked() -> None:
+    """Record that this request checked a form: only then can a page have errors to list (`forms_with_errors`)."""
+    if has_request_context():
+        g._forms_checked = True
+
+
 def forms_with_errors(context: Mapping[str, Any]) -> list[Form]:
     """The forms of a page (whatever their names in the template) that came back with errors."""
+    if not g.get("_forms_checked"):  # most pages: no form was checked, so none has errors (and the page's
+        return []  # sixty-odd context values need not be looked at)
     found: list[Form] = []
     for value in context.values():
         if isinstance(value, Form) and value.errors and all(value is not f for f in found):
