@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import Row, Select, bindparam
+from sqlalchemy import Select, bindparam
 
 from ...enums import StepKind
 from ...extensions import db
@@ -24,8 +24,8 @@ class Dashboard:
     due: dict[int, date]  # course id -> due date
     certificates: dict[int, Certificate]  # course id -> the current certificate
     renewals: list[Certificate]  # certificates in their recertification window
-    mine: list[tuple[Row, progress.CourseState]]  # courses started (`progress.started`), most recent activity first
-    resume: tuple[Row, progress.CourseState] | None  # the most recent unfinished course
+    mine: list[tuple[progress.Started, progress.CourseState]]  # courses begun, most recent activity first
+    resume: tuple[progress.Started, progress.CourseState] | None  # the most recent unfinished course
     not_started: list[progress.CourseState]
 
 
@@ -38,8 +38,8 @@ def _own_certificates() -> Select:
 def build(user: User, language: str, now: datetime | None = None) -> Dashboard:
     now = now or utcnow()
     courses = catalog.published_views(language)
-    own = progress.started(user.id)
-    states = progress.course_states(user.id, courses, cycle_starts={r.course_id: r.cycle_started_at for r in own})
+    own: list[progress.Started] = []
+    states = progress.course_states(user.id, courses, started=own)
     rows = [row for row in own if row.course_id in states]
     mine = [(row, states[row.course_id]) for row in rows]
     started = {row.course_id for row in rows}

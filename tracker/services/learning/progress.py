@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, cached_property
+from typing import NamedTuple
 
-from sqlalchemy import Integer, Row, bindparam, func, literal_column, null, select, type_coerce, union_all, update
+from sqlalchemy import Integer, bindparam, func, literal_column, null, select, type_coerce, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from ...enums import ProgressStatus, StepKind
@@ -108,22 +109,32 @@ class CourseState:
         return NextStep(StepKind.DONE)
 
 
+class Started(NamedTuple):
+    """A course the learner has begun (a progress row), for the dashboard."""
+
+    course_id: int
+    last_activity_at: datetime
+    cycle_started_at: datetime | None
+
+
 def course_states(
-    user_id: int, courses: Sequence[Course], *, cycle_starts: dict[int, datetime] | None = None
+    user_id: int, courses: Sequence[Course], *, started: list[Started] | None = None
 ) -> dict[int, CourseState]:
     """Build the state of several courses for one learner with one statement, whatever their number: the lessons
-    read, the quiz passes and when each recertification cycle began (`cycle_starts`, course id -> start, when the
-    caller has read them already). Plain columns, no ORM objects: this runs on every learner page."""
+    read, the quiz passes and when each recertification cycle began. Plain columns, no ORM objects: this runs on
+    every learner page. `started`, when given, receives every course the learner has begun, most recent activity
+    first (read by the same statement)."""
     lesson_ids = [lesson.id for c in courses for m in c.modules for lesson in m.lessons]
     quiz_course = {m.quiz.id: c.id for c in courses for m in c.modules if m.quiz is not None}
-    with_starts = cycle_starts is None and bool(courses)
     # One course (its pages): its own ids in the SQL. Several (the dashboard, the catalogue): the learner's rows of
     # every course, kept here for the courses asked for, rather than hundreds of ids expanded into the SQL.
     by_ids = len(courses) == 1
-    statement = _state_statement(with_starts, bool(quiz_course), bool(lesson_ids), by_ids)
+    with_started = started is not None
+    statement = _state_statement(bool(courses), bool(quiz_course), bool(lesson_ids), by_ids, with_started)
     read: set[int] = set()
     passes = []
-    starts = dict(cycle_starts or {})
+    starts: dict[int, datetime] = {}
+    activity: dict[int, datetime] = {}
     if statement is not None:
         wanted_lessons, course_ids = set(lesson_ids), {c.id for c in courses}
         parameters = {"user_id": user_id}
@@ -136,17 +147,22 @@ def course_states(
             elif kind == "p":
                 if key in quiz_course:
                     passes.append((user_id, key, points, at))
+            elif kind == "a":
+                activity[key] = at
             elif key in course_ids:
                 starts[key] = at
+    if started is not None:
+        rows = [Started(course_id, at, starts.get(course_id)) for course_id, at in activity.items()]
+        started.extend(sorted(rows, key=lambda row: row.last_activity_at, reverse=True))
     best = _best_scores(passes, quiz_course, {(user_id, c): at for c, at in starts.items() if at is not None})[user_id]
     return {course.id: _state(course, read, best) for course in courses}
 
 
 @cache
-def _state_statement(with_starts: bool, with_quizzes: bool, with_lessons: bool, by_ids: bool):
+def _state_statement(with_starts: bool, with_quizzes: bool, with_lessons: bool, by_ids: bool, with_started: bool):
     """The one statement of `course_states` for the parts a call needs, built once each (every learner page runs
-    it; building a statement costs more than running it): the learner's cycle starts, quiz passes and lessons read,
-    tagged, by the learner's index (and, for one course, its ids)."""
+    it; building a statement costs more than running it): the learner's cycle starts, quiz passes and lessons read
+    (and the last activity of every course begun), tagged, by the learner's index (and, for one course, its ids)."""
     reads, attempts, stored = LessonRead.__table__.c, Attempt.__table__.c, CourseProgress.__table__.c
     score, moment = type_coerce(null(), Integer()), type_coerce(null(), UTCDateTime())
     user_id = bindparam("user_id")
@@ -157,6 +173,12 @@ def _state_statement(with_starts: bool, with_quizzes: bool, with_lessons: bool, 
                 stored.user_id == user_id,
                 stored.cycle_started_at.is_not(None),
                 *([stored.course_id.in_(bindparam("course_ids", expanding=True))] if by_ids else []),
+            )
+        )
+    if with_started:
+        parts.append(
+            select(literal_column("'a'"), stored.course_id, score, stored.last_activity_at).where(
+                stored.user_id == user_id
             )
         )
     if with_quizzes:
@@ -379,22 +401,6 @@ def progress_rows(user_id: int) -> list[CourseProgress]:
             .where(CourseProgress.user_id == user_id)
             .order_by(CourseProgress.last_activity_at.desc())
         )
-    )
-
-
-def started(user_id: int) -> list[Row]:
-    """The learner's courses in progress or done, most recent activity first: course_id, last_activity_at and
-    cycle_started_at only (one plain statement; `course_states` takes the cycle starts from it)."""
-    return list(db.session.execute(_started(), {"user_id": user_id}))
-
-
-@cache
-def _started():
-    c = CourseProgress.__table__.c
-    return (
-        select(c.course_id, c.last_activity_at, c.cycle_started_at)
-        .where(c.user_id == bindparam("user_id"))
-        .order_by(c.last_activity_at.desc())
     )
 
 
