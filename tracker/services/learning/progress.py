@@ -124,37 +124,40 @@ def course_states(
     read, the quiz passes and when each recertification cycle began. Plain columns, no ORM objects: this runs on
     every learner page. `started`, when given, receives every course the learner has begun, most recent activity
     first (read by the same statement)."""
-    lesson_ids = [lesson.id for c in courses for m in c.modules for lesson in m.lessons]
-    quiz_course = {m.quiz.id: c.id for c in courses for m in c.modules if m.quiz is not None}
-    # One course (its pages): its own ids in the SQL. Several (the dashboard, the catalogue): the learner's rows of
-    # every course, kept here for the courses asked for, rather than hundreds of ids expanded into the SQL.
+    # One course (its pages): its own ids in the SQL. Several (the dashboard, the catalogue): all the learner's
+    # rows, rather than hundreds of ids expanded into the SQL; each course's state takes its own from them.
     by_ids = len(courses) == 1
-    with_started = started is not None
-    statement = _state_statement(bool(courses), bool(quiz_course), bool(lesson_ids), by_ids, with_started)
+    parameters: dict = {"user_id": user_id}
+    if by_ids:
+        course = courses[0]
+        lesson_ids = [lesson.id for m in course.modules for lesson in m.lessons]
+        quiz_ids = [m.quiz.id for m in course.modules if m.quiz is not None]
+        parameters |= {"course_ids": [course.id], "quiz_ids": quiz_ids, "lesson_ids": lesson_ids}
+        statement = _state_statement(True, bool(quiz_ids), bool(lesson_ids), True, started is not None)
+    else:
+        statement = _state_statement(bool(courses), bool(courses), bool(courses), False, started is not None)
     read: set[int] = set()
     passes = []
     starts: dict[int, datetime] = {}
     activity: dict[int, datetime] = {}
     if statement is not None:
-        wanted_lessons, course_ids = set(lesson_ids), {c.id for c in courses}
-        parameters = {"user_id": user_id}
-        if by_ids:
-            parameters |= {"course_ids": list(course_ids), "quiz_ids": list(quiz_course), "lesson_ids": lesson_ids}
         for kind, key, points, at in db.session.execute(statement, parameters):
             if kind == "r":
-                if key in wanted_lessons:
-                    read.add(key)
+                read.add(key)
             elif kind == "p":
-                if key in quiz_course:
-                    passes.append((user_id, key, points, at))
+                passes.append((user_id, key, points, at))
             elif kind == "a":
                 activity[key] = at
-            elif key in course_ids:
+            else:
                 starts[key] = at
     if started is not None:
         rows = [Started(course_id, at, starts.get(course_id)) for course_id, at in activity.items()]
         started.extend(sorted(rows, key=lambda row: row.last_activity_at, reverse=True))
-    best = _best_scores(passes, quiz_course, {(user_id, c): at for c, at in starts.items() if at is not None})[user_id]
+    best: dict[int, int] = {}
+    if passes:  # which course each passed quiz belongs to, for the start of its cycle
+        quiz_course = {m.quiz.id: c.id for c in courses for m in c.modules if m.quiz is not None}
+        passes = [p for p in passes if p[1] in quiz_course]
+        best = _best_scores(passes, quiz_course, {(user_id, c): at for c, at in starts.items() if at})[user_id]
     return {course.id: _state(course, read, best) for course in courses}
 
 
