@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from . import inputs
-from .config import check_production_config, load_config
+from .config import check_production_config, engine_options, load_config
 from .extensions import csrf, db, issuing, limiter, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(load_config(Path(app.instance_path)))
     app.config.update(overrides)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     check_production_config(app.config)
 
     if app.config["PROXY_FIX_X_FOR"]:

@@ -54,7 +54,6 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "DEBUG": _bool("FLASK_DEBUG", False),
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ORGANISATION_NAME": os.environ.get("ORGANISATION_NAME", "Example Organisation"),
         # The organisation's language (en, de or fr): for people who chose none, certificates and new courses.
         "DEFAULT_LANGUAGE": os.environ.get("DEFAULT_LANGUAGE", "en").strip().lower() or "en",
@@ -277,3 +276,9 @@ def check_production_config(config: dict[str, Any]) -> None:
     problems += identity_problems(config)
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+
+
+def engine_options(database_url: str) -> dict[str, Any]:
+    """A database server's connections are checked when taken from the pool (one dropped by a restart or a
+    firewall is replaced, not failed on); an SQLite file has no connection to lose, so its pages skip that query."""
+    return {} if database_url.startswith("sqlite") else {"pool_pre_ping": True}
