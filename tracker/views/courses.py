@@ -147,15 +147,12 @@ def quiz(slug: str, module_slug: str):
     module = get_module_or_404(course, module_slug)
     if module.quiz is None:
         return redirect(url_for("courses.course", slug=course.slug))
-    state = progress.course_state(current_user.id, course)
-    module_state = next(ms for ms in state.modules if ms.module.id == module.id)
     return render_template(
         "courses/quiz.html",
         course=course,
         module=module,
         quiz=module.quiz,
-        status=attempts.quiz_status(current_user, module.quiz),
-        module_state=module_state,
+        status=attempts.quiz_status(current_user, module.quiz, lesson_ids=[lesson.id for lesson in module.lessons]),
     )
 
 

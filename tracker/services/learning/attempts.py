@@ -20,7 +20,7 @@ from sqlalchemy.orm import defer
 from ...enums import QuestionKind, ReviewLevel
 from ...extensions import db
 from ...i18n import BABEL_LOCALES, language_for
-from ...models import Attempt, AttemptGrant, Course, CourseProgress, Question, Quiz, User, utcnow
+from ...models import Attempt, AttemptGrant, Course, CourseProgress, LessonRead, Question, Quiz, User, utcnow
 from .. import DomainError, audit, certification
 from . import progress
 from .grading import grade
@@ -53,6 +53,7 @@ class QuizStatus:
     history: list[Attempt]  # submitted attempts of the cycle, oldest first
     grants: int = 0  # extra attempts granted and not used yet
     needs_grant: bool = False  # starting now uses a granted attempt (past the limit or the waiting time)
+    lessons_read: int | None = None  # of the lessons asked about (`quiz_status(lesson_ids=...)`)
 
 
 @cache
@@ -73,13 +74,18 @@ def _attempts_and_grants_statement():
         )
         .subquery()
     )
+    lessons_read = (
+        select(func.count(LessonRead.id))
+        .where(LessonRead.user_id == user_id, LessonRead.lesson_id.in_(bindparam("lesson_ids", expanding=True)))
+        .scalar_subquery()
+    )
     in_cycle = and_(
         Attempt.user_id == user_id,
         Attempt.quiz_id == quiz_id,
         or_(since.is_(None), Attempt.started_at >= since),
     )
     return (
-        select(grants.c.n, Attempt)
+        select(grants.c.n, lessons_read.label("lessons_read"), Attempt)
         .select_from(grants)
         .outerjoin(Attempt, in_cycle)
         .options(defer(Attempt.served), defer(Attempt.answers), defer(Attempt.results))
@@ -87,22 +93,25 @@ def _attempts_and_grants_statement():
     )
 
 
-def _attempts_and_grants(user_id: int, quiz_id: int, course_id: int) -> tuple[list[Attempt], int]:
+def _attempts_and_grants(
+    user_id: int, quiz_id: int, course_id: int, lesson_ids: Sequence[int]
+) -> tuple[list[Attempt], int, int]:
     """The learner's attempts at a quiz in the current cycle of its course (a renewal or a reset starts the count
-    again), in order, and the unused extra attempts granted to them: one statement, as the quiz page is on every
-    learner's path. The grants count is the one row the attempts are outer-joined to, so it comes back even when
-    there is no attempt. The answers and question snapshots stay unloaded until something reads them."""
-    rows = db.session.execute(
-        _attempts_and_grants_statement(), {"user_id": user_id, "quiz_id": quiz_id, "course_id": course_id}
-    ).all()
-    return [attempt for _n, attempt in rows if attempt is not None], rows[0][0] if rows else 0
+    again), in order, the unused extra attempts granted to them and how many of `lesson_ids` they have read: one
+    statement, as the quiz page is on every learner's path. The counts are the one row the attempts are outer-joined
+    to, so they come back even when there is no attempt. The answers and question snapshots stay unloaded until
+    something reads them."""
+    parameters = {"user_id": user_id, "quiz_id": quiz_id, "course_id": course_id, "lesson_ids": list(lesson_ids)}
+    rows = db.session.execute(_attempts_and_grants_statement(), parameters).all()
+    attempts = [attempt for _n, _read, attempt in rows if attempt is not None]
+    return attempts, rows[0][0] if rows else 0, rows[0][1] if rows else 0
 
 
-def quiz_status(user: User, quiz: Quiz, now: datetime | None = None) -> QuizStatus:
+def quiz_status(user: User, quiz: Quiz, now: datetime | None = None, *, lesson_ids: Sequence[int] = ()) -> QuizStatus:
     """Where a learner stands with a quiz in the current cycle of its course: attempts used and left, a waiting time
-    after repeated failures, and whether they may start now."""
+    after repeated failures, and whether they may start now (and how many of `lesson_ids` they have read)."""
     now = now or utcnow()
-    attempts, grants = _attempts_and_grants(user.id, quiz.id, quiz.course_id)
+    attempts, grants, lessons_read = _attempts_and_grants(user.id, quiz.id, quiz.course_id, lesson_ids)
     submitted = [a for a in attempts if not a.is_open]
     open_attempt = next((a for a in attempts if a.is_open), None)
     passing = [a.score for a in submitted if a.passed and a.score is not None]
@@ -145,6 +154,7 @@ def quiz_status(user: User, quiz: Quiz, now: datetime | None = None) -> QuizStat
         history=submitted,
         grants=grants,
         needs_grant=blocked,
+        lessons_read=lessons_read if lesson_ids else None,
     )
 
 
