@@ -44,7 +44,7 @@ from ..queries import is_current_revision
 from ..reporting import status_table
 from ..reporting.matrix import cell_status
 from . import policies, privacy
-from .requirements import RequirementRow, Usage, requirement_rows, usage
+from .requirements import RequirementRow, Usage, requirement_rows, systems_in_use, usage
 
 PER_PAGE_CHOICES = (25, 50, 100)
 ROLE_COLUMN = 0  # the key of the cell for requirements of the job role alone (no AI system)
@@ -399,12 +399,11 @@ def _build_page(scope: set[int] | None, filters: Filters, now: datetime, totals_
     maintained counts per team (or aggregates over the maintained rows when the people asked for are not whole
     subtrees), and only the page's people and cells are read."""
     status_table.sync(now)
-    use = usage()
     requirements = requirement_rows()
     risk = dict(db.session.execute(select(AISystem.id, AISystem.risk_class)).all())
-    columns = [
+    columns = [  # the names alone: who uses which system is in the maintained rows already
         SystemColumn(system_id, name, RiskClass(risk[system_id]))
-        for system_id, name in use.names.items()
+        for system_id, name in systems_in_use().items()
         if filters.system_id is None or system_id == filters.system_id
     ]
     has_role_column = filters.system_id is None and any(r.system_id is None for r in requirements)
