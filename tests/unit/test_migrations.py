@@ -13,9 +13,10 @@ from tracker.extensions import db
 def _fresh_database_url(database_url: str, tmp_path) -> str:
     if database_url.startswith("sqlite"):
         return f"sqlite:///{tmp_path / 'migrated.db'}"
-    # PostgreSQL: a separate schema-less database would need CREATE DATABASE; use a dedicated one.
+    # PostgreSQL: a separate schema-less database would need CREATE DATABASE; use a dedicated one, named after the
+    # test database so that runs against different test databases on one server do not share it.
     admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    name = "tracker_migration_check"
+    name = f"{database_url.rsplit('/', 1)[1].split('?')[0]}_migration_check"
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
         conn.execute(text(f"CREATE DATABASE {name}"))
@@ -129,5 +130,53 @@ def test_the_evidence_facts_arrive_with_counts_the_first_read_completes(database
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM matrix_tallies WHERE course_id = 0")).scalar() == 0
         db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+def test_the_coverage_counts_start_from_the_coverage_rows(database_url, tmp_path):
+    """Migrated with coverage rows in place: the counts per team (with the teams below) and for the organisation
+    are at once what the application counts from those rows."""
+    from tracker.services.programme import coverage_table
+
+    url = _fresh_database_url(database_url, tmp_path)
+    app = create_app(make_config(url, tmp_path))
+    tallies = "SELECT scope_id, column_id, job_role, status, statuses, people FROM coverage_tallies"
+    with app.app_context():
+        upgrade(revision="0020")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO teams (id, name, parent_id, created_at) VALUES "
+                    "(1, 'Sales', NULL, CURRENT_TIMESTAMP), (2, 'Inside sales', 1, CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO coverage_people (user_id, team_id, job_role, name_key, status, statuses) VALUES "
+                    "(1, 2, 'Analyst', 'a', 'missing', 9), (2, 1, NULL, 'b', 'covered', 8), "
+                    "(3, NULL, 'Analyst', 'c', 'expiring', 2)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO coverage_cells (user_id, column_id, status, missing, expiring) VALUES "
+                    "(1, 7, 'missing', 'course:1', ''), (1, 0, 'covered', '', ''), (2, 7, 'covered', '', ''), "
+                    "(3, 7, 'expiring', '', 'course:1')"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            migrated = sorted(conn.execute(text(tallies)).all())
+        # Three rows of the first person in Inside sales, Sales and the organisation; two of the second in Sales
+        # and the organisation; two of the third (no team) in the organisation: one each.
+        assert len(migrated) == 15 and {row[5] for row in migrated} == {1}
+        assert (0, -1, "", "covered", 8, 1) in migrated and (2, 0, "Analyst", "covered", 9, 1) in migrated
+        coverage_table.recount(db.session)
+        assert sorted(db.session.execute(text(tallies)).all()) == migrated
+        db.session.rollback()
+        db.session.remove()
+        downgrade(revision="0020")
+        assert "coverage_tallies" not in inspect(db.engine).get_table_names()
         downgrade(revision="base")
         db.engine.dispose()

@@ -189,6 +189,48 @@ def test_coverage_page_queries_do_not_grow_with_people(client, login_as, org, co
     assert client.get(f"/programme/coverage?team={org['other'].id}").status_code == 404
 
 
+@pytest.mark.parametrize("viewer", ["admin", "boss"])
+def test_coverage_page_costs_the_same_under_every_filter_at_two_sizes(client, login_as, org, count_queries, viewer):
+    """Its counts are sums of the counts kept per team: the same statements for 5 people or 405, whatever the
+    filter, for an administrator (the organisation) and a manager (their teams)."""
+    team = org["team"]
+    system = inventory.create_system(None, inventory.SystemInput("Chat", team_ids=[team.id]))
+    requirements.create_requirement(None, requirements.RequirementInput(f"course:{org['course'].id}", system.id))
+    requirements.create_requirement(
+        None, requirements.RequirementInput(f"course:{org['course'].id}", job_role="Analyst")
+    )
+    db.session.commit()
+    factories.complete_course(org["ann"], org["course"])
+    login_as(org[viewer])
+    queries = (
+        "",
+        "?status=missing",
+        "?status=expiring",
+        "?status=covered",
+        f"?system={system.id}",
+        f"?system={system.id}&status=missing",
+        f"?team={team.id}",
+        f"?team={team.id}&status=missing",
+    )
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for query in queries:
+            url = f"/programme/coverage{query}"
+            client.get(url)
+            with count_queries() as counter:
+                response = client.get(url)
+            assert response.status_code == 200, url
+            found[query] = counter.count
+        return found
+
+    _bulk(team, 5, "few")
+    small = counts()
+    _bulk(team, 400, "many")
+    assert counts() == small
+    assert "405" in client.get(f"/programme/coverage?system={system.id}&status=missing").text
+
+
 def test_programme_api_lists_queries_do_not_grow(client, login_as, org, count_queries):
     """The coverage (paged) and the inventory, requirements and acknowledgements lists, at two sizes."""
     login_as(org["admin"])

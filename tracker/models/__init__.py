@@ -17,7 +17,7 @@ from .identity import (
 from .issuer_keys import IssuerKeyRecord
 from .jobs import Job
 from .mail import MailMessage, NotificationOptOut
-from .matrix import CoverageCell, CoveragePerson, MatrixCell, MatrixPerson, MatrixTally
+from .matrix import CoverageCell, CoveragePerson, CoverageTally, MatrixCell, MatrixPerson, MatrixTally
 from .programme import (
     AISystem,
     AISystemChange,
@@ -53,6 +53,7 @@ __all__ = [
     "CourseVersion",
     "CoverageCell",
     "CoveragePerson",
+    "CoverageTally",
     "ExternalIdentity",
     "IssuerKeyRecord",
     "Job",

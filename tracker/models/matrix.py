@@ -17,6 +17,7 @@ from .types import UTCDateTime
 
 ORGANISATION = 0  # the scope id of the whole organisation in MatrixTally (people without a team included)
 PEOPLE = 0  # the course id of the MatrixTally rows that count people (status: a PeopleCount), not a course's cells
+PERSON = -1  # the column id of the CoverageTally rows that count people by their worst status, not cells
 
 
 class MatrixPerson(db.Model):
@@ -111,3 +112,18 @@ class CoverageCell(db.Model):
     status: Mapped[str] = mapped_column(String(16))  # CoverageStatus
     missing: Mapped[str] = mapped_column(Text, default="")
     expiring: Mapped[str] = mapped_column(Text, default="")
+
+
+class CoverageTally(db.Model):
+    """How many coverage cells of a column (an AI system, or 0: the job role's own requirements) have a status, for
+    a team with every team below it (or the organisation), by their people's job role and `statuses` bits; with
+    column PERSON, how many people have that worst status. Each filter of the coverage page is a sum of these."""
+
+    __tablename__ = "coverage_tallies"
+
+    scope_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # a team id, or ORGANISATION
+    column_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # AI system id, 0, or PERSON
+    job_role: Mapped[str] = mapped_column(String(120), primary_key=True)  # "" for none
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)  # CoverageStatus
+    statuses: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # the people's CoveragePerson.statuses
+    people: Mapped[int] = mapped_column(default=0)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, false, func, select
 
 from ...enums import CellStatus, CoverageStatus, RiskClass
 from ...extensions import db
@@ -28,6 +28,7 @@ from ...models import (
     CourseProgress,
     CoverageCell,
     CoveragePerson,
+    CoverageTally,
     LearningPathCourse,
     Policy,
     PolicyAcknowledgement,
@@ -35,6 +36,7 @@ from ...models import (
     User,
     utcnow,
 )
+from ...models.matrix import PERSON
 from ..organisation import teams
 from ..organisation.assignments import Person
 from ..paging import Page, clamp_page
@@ -42,7 +44,7 @@ from ..queries import is_current_revision
 from ..reporting import status_table
 from ..reporting.matrix import cell_status
 from . import policies, privacy
-from .requirements import RequirementRow, Usage, requirement_rows, usage
+from .requirements import RequirementRow, Usage, requirement_rows, systems_in_use, usage
 
 PER_PAGE_CHOICES = (25, 50, 100)
 ROLE_COLUMN = 0  # the key of the cell for requirements of the job role alone (no AI system)
@@ -392,27 +394,21 @@ def _in_role_order(roles) -> list[Totals]:
     return sorted(roles, key=lambda t: (t.key == "", str(t.key).casefold()))
 
 
-def _team_ids(scope: set[int] | None, filters: Filters) -> set[int] | None:
-    if filters.team_id is None:
-        return scope
-    below = teams.descendant_ids_of(filters.team_id)
-    return below if scope is None else below & scope
-
-
 def _build_page(scope: set[int] | None, filters: Filters, now: datetime, totals_only_below_minimum: bool) -> Coverage:
-    """The same answer as the full build for one page, in a fixed number of queries: counts are aggregates over
-    the maintained rows, and only the page's people and cells are read."""
+    """The same answer as the full build for one page, in a fixed number of queries: counts are sums of the
+    maintained counts per team (or aggregates over the maintained rows when the people asked for are not whole
+    subtrees), and only the page's people and cells are read."""
     status_table.sync(now)
-    use = usage()
     requirements = requirement_rows()
     risk = dict(db.session.execute(select(AISystem.id, AISystem.risk_class)).all())
-    columns = [
+    columns = [  # the names alone: who uses which system is in the maintained rows already
         SystemColumn(system_id, name, RiskClass(risk[system_id]))
-        for system_id, name in use.names.items()
+        for system_id, name in systems_in_use().items()
         if filters.system_id is None or system_id == filters.system_id
     ]
     has_role_column = filters.system_id is None and any(r.system_id is None for r in requirements)
-    team_ids = _team_ids(scope, filters)
+    below = teams.descendant_ids_of(filters.team_id) if filters.team_id is not None else None
+    team_ids = scope if below is None else below if scope is None else below & scope
     people, cells = CoveragePerson.__table__.c, CoverageCell.__table__.c
     # Who is listed: people in the teams asked for with a cell shown (of the system asked for, with the status).
     # Each follows an index or a column of the person's row: the team's, their cells', their bits of statuses.
@@ -428,34 +424,27 @@ def _build_page(scope: set[int] | None, filters: Filters, now: datetime, totals_
         conditions.append(mine)
     elif filters.status is not None:
         conditions.append(people.statuses.op("&")(STATUS_BITS[filters.status]) != 0)
+    whole_subtree = below is None or scope is None or below <= scope
+    scopes = status_table.tally_scopes(scope, filters.team_id) if whole_subtree else None
+    if scopes is not None:
+        cell_counts, role_counts = _tallied(scopes, filters, bool(columns))
+    else:
+        cell_counts, role_counts = _aggregated(filters, conditions, in_teams, column_cells)
     totals: dict[int, Totals] = {c.id: Totals(c.id, c.name) for c in columns}
     if has_role_column:
         totals[ROLE_COLUMN] = Totals(ROLE_COLUMN, "")
-    counts = select(cells.column_id, cells.status, func.count()).where(*column_cells)
-    counted_people = in_teams if filters.system_id is not None else conditions  # a system's cells are its own
-    if counted_people:
-        counts = counts.join_from(CoverageCell.__table__, CoveragePerson.__table__, people.user_id == cells.user_id)
-        counts = counts.where(*counted_people)
     status_counts: Counter = Counter()
-    for column_id, status, n in db.session.execute(counts.group_by(cells.column_id, cells.status)):
-        if column_id in totals:
+    for (column_id, status), n in cell_counts.items():
+        if column_id in totals and n:
             totals[column_id].people += n
             totals[column_id].by_status[CoverageStatus(status)] += n
             status_counts[CoverageStatus(status)] += n
-    if filters.system_id is None:  # each person's worst status is kept with them
-        by_role = select(people.job_role, people.status, func.count()).where(*conditions)
-    else:  # one column shown: its status is the person's
-        by_role = (
-            select(people.job_role, cells.status, func.count())
-            .join_from(CoveragePerson.__table__, CoverageCell.__table__, cells.user_id == people.user_id)
-            .where(*column_cells, *in_teams)
-        )
     roles: dict[str, Totals] = {}
-    for job_role, status, n in db.session.execute(by_role.group_by(*by_role.selected_columns[:2])):
-        role = job_role or ""
-        role_totals = roles.setdefault(role, Totals(role, role))
-        role_totals.people += n
-        role_totals.by_status[CoverageStatus(status)] += n
+    for (role, status), n in role_counts.items():
+        if n:
+            role_totals = roles.setdefault(role, Totals(role, role))
+            role_totals.people += n
+            role_totals.by_status[CoverageStatus(status)] += n
     total_people = sum(t.people for t in roles.values())
     aggregate_only = False
     if totals_only_below_minimum and scope is not None:
@@ -477,6 +466,64 @@ def _build_page(scope: set[int] | None, filters: Filters, now: datetime, totals_
         generated_at=now,
         aggregate_only=aggregate_only,
     )
+
+
+def _tallied(scopes: list[int], filters: Filters, any_column: bool) -> tuple[Counter, Counter]:
+    """Counts of cells per (column, status) and of people per (job role, status), summed from the maintained counts
+    of these scopes (one query of a few rows per column, job role and status).
+
+    Without a system asked for: every cell of the people listed, and each person by their worst status (column
+    PERSON); with a status, of the people with a cell of that status (their `statuses` bit). With a system: its
+    cells (of that status), which are also its people by job role."""
+    tally = CoverageTally.__table__.c
+    if filters.system_id is None:
+        conditions = [] if filters.status is None else [tally.statuses.op("&")(STATUS_BITS[filters.status]) != 0]
+    else:
+        conditions = [tally.column_id == filters.system_id if any_column else false()]
+        if filters.status is not None:
+            conditions.append(tally.status == filters.status.value)
+    summed = db.session.execute(
+        select(tally.column_id, tally.job_role, tally.status, func.sum(tally.people))
+        .where(tally.scope_id.in_(scopes), *conditions)
+        .group_by(tally.column_id, tally.job_role, tally.status)
+    )
+    cell_counts: Counter = Counter()
+    role_counts: Counter = Counter()
+    for column_id, job_role, status, n in summed:
+        if column_id != PERSON:
+            cell_counts[(column_id, status)] += int(n)
+        if column_id == PERSON or filters.system_id is not None:
+            role_counts[(job_role, status)] += int(n)
+    return cell_counts, role_counts
+
+
+def _aggregated(filters: Filters, conditions: list, in_teams: list, column_cells: list) -> tuple[Counter, Counter]:
+    """The same counts as `_tallied`, as aggregates over the maintained rows of the people listed (a viewer's teams
+    that are not whole subtrees)."""
+    people, cells = CoveragePerson.__table__.c, CoverageCell.__table__.c
+    counts = select(cells.column_id, cells.status, func.count()).where(*column_cells)
+    counted_people = in_teams if filters.system_id is not None else conditions  # a system's cells are its own
+    if counted_people:
+        counts = counts.join_from(CoverageCell.__table__, CoveragePerson.__table__, people.user_id == cells.user_id)
+        counts = counts.where(*counted_people)
+    cell_counts = Counter(
+        {
+            (column_id, status): n
+            for column_id, status, n in db.session.execute(counts.group_by(*counts.selected_columns[:2]))
+        }
+    )
+    if filters.system_id is None:  # each person's worst status is kept with them
+        by_role = select(people.job_role, people.status, func.count()).where(*conditions)
+    else:  # one column shown: its status is the person's
+        by_role = (
+            select(people.job_role, cells.status, func.count())
+            .join_from(CoveragePerson.__table__, CoverageCell.__table__, cells.user_id == people.user_id)
+            .where(*column_cells, *in_teams)
+        )
+    role_counts: Counter = Counter()
+    for job_role, status, n in db.session.execute(by_role.group_by(*by_role.selected_columns[:2])):
+        role_counts[(job_role or "", status)] += n
+    return cell_counts, role_counts
 
 
 def _page_rows(conditions: list, filters: Filters, any_column: bool) -> list[Row]:

@@ -62,14 +62,17 @@ class Usage:
         return found
 
 
-def usage(system_ids: Iterable[int] | None = None) -> Usage:
-    """Three queries (systems, their teams and roles) plus the team tree, whatever the number of people."""
+def systems_in_use(system_ids: Iterable[int] | None = None) -> dict[int, str]:
+    """System id -> name of the systems in use (pilot or approved), in name order: one query."""
     query = select(AISystem.id, AISystem.name).where(AISystem.status != SystemStatus.RETIRED.value)
     if system_ids is not None:
         query = query.where(AISystem.id.in_(list(system_ids)))
-    names = {row.id: row.name for row in db.session.execute(query)}
-    rows = sorted(names.items(), key=lambda item: item[1].casefold())
-    names = dict(rows)
+    return dict(sorted(db.session.execute(query).all(), key=lambda item: item[1].casefold()))
+
+
+def usage(system_ids: Iterable[int] | None = None) -> Usage:
+    """Three queries (systems, their teams and roles) plus the team tree, whatever the number of people."""
+    names = systems_in_use(system_ids)
     by_team: dict[int, set[int]] = defaultdict(set)
     by_role: dict[str, set[int]] = defaultdict(set)
     if names:

@@ -471,7 +471,9 @@ def evidence_due(
     return overdue, min(later, default=None)
 
 
-def _tally_keys(team_id: int | None, ancestry: dict[int, list[int]]) -> list[int]:
+def tally_keys(team_id: int | None, ancestry: dict[int, list[int]]) -> list[int]:
+    """The scopes a person of this team counts in: the team, every team above it (`team_ancestry()`), and the
+    organisation."""
     if team_id is None:
         return [ORGANISATION]
     return [*ancestry.get(team_id, [team_id]), ORGANISATION]
@@ -498,24 +500,25 @@ def _people_counts(row: dict) -> list[PeopleCount]:
 
 def _people_keys(team_id: int | None, counts: list[PeopleCount], ancestry: dict[int, list[int]]) -> list[tuple]:
     """The tally keys a person's summary adds one to: each of their `PeopleCount`s in each team up the tree."""
-    return [(scope_id, PEOPLE, count.value, False) for count in counts for scope_id in _tally_keys(team_id, ancestry)]
+    return [(scope_id, PEOPLE, count.value, False) for count in counts for scope_id in tally_keys(team_id, ancestry)]
 
 
 def _add_tallies(session: Session, changes: Counter) -> None:
-    """Add signed counts to the tallies (insert or add, in one statement)."""
-    rows = [
-        {"scope_id": scope_id, "course_id": course_id, "status": status, "assigned": assigned, "people": n}
-        for (scope_id, course_id, status, assigned), n in changes.items()
-        if n
-    ]
+    add_counts(session, MatrixTally, changes)
+
+
+def add_counts(session: Session, model, changes: Counter) -> None:
+    """Add signed counts to a table of tallies (MatrixTally, CoverageTally): `changes` maps its primary key, in
+    the order of its columns, to the number its `people` moves by (insert or add, in one statement)."""
+    keys = [column.name for column in model.__table__.primary_key.columns]
+    rows = [{**dict(zip(keys, key, strict=True)), "people": n} for key, n in changes.items() if n]
     if not rows:
         return
-    dialect = session.get_bind(MatrixTally).dialect.name
+    dialect = session.get_bind(model).dialect.name
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = make(MatrixTally)
+    statement = make(model)
     statement = statement.on_conflict_do_update(
-        index_elements=["scope_id", "course_id", "status", "assigned"],
-        set_={"people": MatrixTally.people + statement.excluded.people},
+        index_elements=keys, set_={"people": model.people + statement.excluded.people}
     )
     session.execute(statement, rows, execution_options={"matrix_status_noted": True})
 
@@ -528,10 +531,10 @@ def recompute(session: Session, user_ids: Sequence[int], now: datetime, *, cover
     user_ids = sorted(set(user_ids))
     if not user_ids:
         return
-    if coverage:
-        coverage_table.recompute(session, user_ids, now)
-    course_ids = _published_ids(session)
     ancestry = team_ancestry()
+    if coverage:
+        coverage_table.recompute(session, user_ids, now, ancestry)
+    course_ids = _published_ids(session)
     noted = {"matrix_status_noted": True}
     for start in range(0, len(user_ids), BATCH):
         batch = user_ids[start : start + BATCH]
@@ -543,7 +546,7 @@ def recompute(session: Session, user_ids: Sequence[int], now: datetime, *, cover
             .group_by(MatrixPerson.team_id, MatrixCell.course_id, MatrixCell.status, MatrixCell.assigned)
         ):
             if counted(status, assigned):
-                for scope_id in _tally_keys(team_id, ancestry):
+                for scope_id in tally_keys(team_id, ancestry):
                     changes[(scope_id, course_id, status, bool(assigned))] -= n
         for team_id, active, has_completion, overdue, n in session.execute(
             select(*PEOPLE_COUNTED, func.count()).where(MatrixPerson.user_id.in_(batch)).group_by(*PEOPLE_COUNTED)
@@ -554,7 +557,7 @@ def recompute(session: Session, user_ids: Sequence[int], now: datetime, *, cover
         teams_of = {row["user_id"]: row["team_id"] for row in fresh.people}
         for cell in fresh.cells:
             if counted(cell["status"], cell["assigned"]):
-                for scope_id in _tally_keys(teams_of[cell["user_id"]], ancestry):
+                for scope_id in tally_keys(teams_of[cell["user_id"]], ancestry):
                     changes[(scope_id, cell["course_id"], cell["status"], cell["assigned"])] += 1
         for row in fresh.people:
             for key in _people_keys(row["team_id"], _people_counts(row), ancestry):
@@ -726,7 +729,11 @@ def _recount_not_started(session: Session) -> None:
 
 
 def _recount_tallies(session: Session, scopes: set[int], dropped: set[int]) -> None:
-    """Count the tallies of these teams afresh from the cells of the people below them (set-based)."""
+    """Count the tallies of these teams afresh from the cells of the people below them (set-based); the coverage's
+    too."""
+    from ..programme import coverage_table
+
+    coverage_table.recount(session, scopes, dropped)
     noted = NOTED
     if dropped:
         session.execute(delete(MatrixTally).where(MatrixTally.scope_id.in_(sorted(dropped))), execution_options=noted)
@@ -822,7 +829,7 @@ def differences(session: Session | None = None, now: datetime | None = None, lim
     expected: Counter = Counter()
     for cell in fresh.cells:
         if counted(cell["status"], cell["assigned"]):
-            for scope_id in _tally_keys(teams_of[cell["user_id"]], ancestry):
+            for scope_id in tally_keys(teams_of[cell["user_id"]], ancestry):
                 expected[(scope_id, cell["course_id"], cell["status"], cell["assigned"])] += 1
     for row in fresh.people:
         for key in _people_keys(row["team_id"], _people_counts(row), ancestry):
