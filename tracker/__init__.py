@@ -91,10 +91,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
+    lowered = [(name.lower(), name, value) for name, value in SECURITY_HEADERS.items()]
+
     @app.after_request
     def _headers(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+        # The headers a view set itself win; one pass over the few it has (every response goes through this).
+        own = {name.lower() for name, _value in response.headers}
+        response.headers.extend((name, value) for key, name, value in lowered if key not in own)
         if app.config["PRODUCTION"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if g.get("database_unavailable"):  # the error page of an outage: who is signed in cannot be known

@@ -65,29 +65,13 @@ def header_key() -> str:
 
 
 def card_key(prefix: str, state, due_on: date | None, today: date | None, cert, cert_status) -> str:
-    """What a course card shows (`_macros/_courses.html` course_card): the course's own fields, the learner's
-    progress and next step, the due date and whether it has passed, the certificate's status. `prefix`: its
+    """What a course card shows (`_macros/_courses.html` course_card): the course version, the learner's progress
+    and next step, the due date and whether it has passed, the certificate's status. `prefix`: its
     `fragment_key()` (the language and address)."""
-    course, step = state.course, state.next_step()
-    return prefix + repr(
-        (
-            course.id,
-            course.slug,
-            course.title,
-            course.audience,
-            course.estimated_minutes,
-            len(state.modules),
-            state.percent,
-            state.modules_completed,
-            step.kind.value,
-            step.module.slug if step.module else None,
-            step.lesson.slug if step.lesson else None,
-            due_on,
-            due_on is not None and today is not None and due_on < today,
-            cert_status.value if cert_status is not None else None,
-            cert is not None and cert.revoked_at is not None,
-        )
-    )
+    overdue = due_on is not None and today is not None and due_on < today
+    revoked = cert is not None and cert.revoked_at is not None
+    status = cert_status.value if cert_status is not None else None
+    return prefix + repr((view_key(state.course), state.summary, due_on, overdue, status, revoked))
 
 
 def cards_key(prefix: str, states, due, today: date, certificates) -> str:
@@ -95,22 +79,12 @@ def cards_key(prefix: str, states, due, today: date, certificates) -> str:
     dashboard shows a card per course, mostly the same for everybody (not started, nothing due)."""
     parts = []
     for state in states:
-        course, step = state.course, state.next_step()
+        course = state.course
         due_on, cert = due.get(course.id), certificates.get(course.id)
-        parts.append(
-            (
-                view_key(course),
-                state.percent,
-                state.modules_completed,
-                step.kind.value,
-                step.module.slug if step.module else None,
-                step.lesson.slug if step.lesson else None,
-                due_on,
-                due_on is not None and due_on < today,
-                certification.status(cert).value if cert is not None else None,
-                cert is not None and cert.revoked_at is not None,
-            )
-        )
+        status = certification.status(cert).value if cert is not None else None
+        overdue = due_on is not None and due_on < today
+        revoked = cert is not None and cert.revoked_at is not None
+        parts.append((view_key(course), state.summary, due_on, overdue, status, revoked))
     return prefix + repr(parts)
 
 

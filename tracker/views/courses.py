@@ -54,6 +54,7 @@ def course(slug: str):
     course = get_course_view_or_404(slug, current_language())
     state = progress.course_state(current_user.id, course)
     cert = certification.current_certificate(current_user.id, course.id)
+    can_renew = certification.can_renew(cert)
     return render_template(
         "courses/course.html",
         course=course,
@@ -61,8 +62,8 @@ def course(slug: str):
         next_step=state.next_step(),
         certificate=cert,
         after_revocation=standing.after_revocation(current_user.id, [cert]).get(cert.id) if cert else None,
-        can_renew=certification.can_renew(cert),
-        form=ConfirmForm(),
+        can_renew=can_renew,
+        form=ConfirmForm() if can_renew else None,  # the renewal form: most visits have none to show
     )
 
 

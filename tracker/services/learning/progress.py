@@ -94,6 +94,19 @@ class CourseState:
         scores = [m.best_score for m in self.modules if m.best_score is not None]
         return round(sum(scores) / len(scores)) if scores and self.complete else None
 
+    @cached_property
+    def summary(self) -> tuple:
+        """The progress as a course card shows it: percent, modules completed and the next step (its kind and the
+        slugs of its module and lesson). A state not started is shared, so this is worked out once for it."""
+        step = self.next_step()
+        return (
+            self.percent,
+            self.modules_completed,
+            step.kind.value,
+            step.module.slug if step.module else None,
+            step.lesson.slug if step.lesson else None,
+        )
+
     def next_step(self) -> NextStep:
         """The first thing left to do, in course order: an unread lesson, else the module's quiz."""
         return self._next_step
