@@ -35,8 +35,8 @@ PASSWORD = "benchmark passphrase 2026"
 ADMIN = "bench-admin@example.com"
 LEARNER = "bench-learner@example.com"
 REPEATS = 5
-WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))  # floor-and-page pairs per page
 FULL = os.environ.get("BENCH_FULL", "") not in ("", "0")
 SIZES = (500, 5000, 50000) if FULL else (500, 5000)
 PG = os.environ.get("BENCH_PG", "") not in ("", "0")  # the matrix on PostgreSQL too (bench-full sets it)
@@ -255,26 +255,37 @@ def _learner_urls(app) -> dict[str, str]:
 
 
 def _ratios(app, workdir: Path) -> list[str]:
+    """Each page's cost as a multiple of the floor's. The floor is measured again just before each page, and the
+    ratio taken per pair: on a shared machine the speed drifts by a third between runs, far more than it moves
+    within a pair; the median of the pairs' ratios is printed, with their spread."""
     urls = _learner_urls(app)
     floor, floor_base = _serve("benchmarks.serve:floor()", workdir)
     server, base = _serve("benchmarks.serve:tracker()", workdir)
     try:
         learner, admin = _cookie(base, LEARNER), _cookie(base, ADMIN)
-        results: dict[str, list[float]] = {"floor": [], **{name: [] for name in urls}}
+        floors: list[float] = []
+        pages: dict[str, list[float]] = {name: [] for name in urls}
+        ratios: dict[str, list[float]] = {name: [] for name in urls}
         for _round in range(ROUNDS):
-            results["floor"].append(_wrk(floor_base + "/"))
             for name, path in urls.items():
                 cookie = admin if name == "matrix" else None if name == "verify" else learner
-                results[name].append(_wrk(base + path, cookie))
+                floor_ms = _wrk(floor_base + "/")
+                page_ms = _wrk(base + path, cookie)
+                floors.append(floor_ms)
+                pages[name].append(page_ms)
+                ratios[name].append(page_ms / floor_ms)
     finally:
         for process in (floor, server):
             process.terminate()
             process.wait()
-    floor_ms = statistics.median(results.pop("floor"))
-    lines = [f"floor (bare Flask, one session.get, precompiled template): {floor_ms:.2f} ms per request"]
-    for name, values in results.items():
-        ms = statistics.median(values)
-        lines.append(f"{name:<11} {ms:7.2f} ms  {ms / floor_ms:5.1f}x the floor")
+    lines = [
+        f"floor (bare Flask, one session.get, precompiled template): {statistics.median(floors):.2f} ms per request"
+    ]
+    for name in urls:
+        ratio = statistics.median(ratios[name])
+        spread = f"{min(ratios[name]):.1f}-{max(ratios[name]):.1f}"
+        ms = statistics.median(pages[name])
+        lines.append(f"{name:<11} {ms:7.2f} ms  {ratio:5.1f}x the floor (pairs {spread})")
     return lines
 
 
