@@ -199,3 +199,30 @@ def test_a_commit_brings_the_tables_along_in_its_own_transaction(app):
         text("SELECT count(*) FROM matrix_people WHERE user_id = :id"), {"id": person.id}
     )
     assert stored.scalar() == 1
+
+
+def test_the_number_of_people_listed_follows_the_counts_kept_per_team(org, make_user):
+    """Without a status filter the matrix takes how many people it lists from the per-team counts: the same as
+    counting them, whoever looks and whatever the team filter, with inactive people and people without a team."""
+    make_user(name="Nomad")  # no team
+    leaver = make_user(name="Leaver", team=org["team_a"])
+    leaver.active = False
+    db.session.commit()
+    department = {org["department"].id, org["team_a"].id, org["team_b"].id}
+    cases = [
+        (None, matrix.Filters()),
+        (None, matrix.Filters(team_id=org["department"].id)),
+        (None, matrix.Filters(team_id=org["outside"].id)),
+        (None, matrix.Filters(course_id=org["courses"][0].id)),
+        (department, matrix.Filters()),
+        (department, matrix.Filters(team_id=org["team_b"].id)),
+    ]
+    listed = []
+    for viewer_scope, filters in cases:
+        result = matrix.build(viewer_scope, filters, NOW)
+        counted = matrix._count(matrix._selection(viewer_scope, filters, [c.id for c in org["courses"]]).people)
+        assert result.total_people == counted, (viewer_scope, filters)
+        listed.append(result.total_people)
+    # Everybody active (the boss, Nomad without a team; not the leaver), the department, Outside, one course's
+    # view of everybody, the boss's department, Team B.
+    assert listed == [6, 3, 1, 6, 3, 1]

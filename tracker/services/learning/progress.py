@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cache, cached_property
 from typing import NamedTuple
 
-from sqlalchemy import Integer, bindparam, func, literal_column, null, select, type_coerce, union_all, update
+from sqlalchemy import Integer, bindparam, cast, func, literal_column, null, select, type_coerce, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from ...enums import ProgressStatus, StepKind
@@ -180,7 +180,8 @@ def _state_statement(with_starts: bool, with_quizzes: bool, with_lessons: bool, 
     it; building a statement costs more than running it): the learner's cycle starts, quiz passes and lessons read
     (and the last activity of every course begun), tagged, by the learner's index (and, for one course, its ids)."""
     reads, attempts, stored = LessonRead.__table__.c, Attempt.__table__.c, CourseProgress.__table__.c
-    score, moment = type_coerce(null(), Integer()), type_coerce(null(), UTCDateTime())
+    # Typed NULLs: PostgreSQL takes each column's type of a UNION from its first parts, which may all be NULL.
+    score, moment = cast(null(), Integer), type_coerce(null(), UTCDateTime())
     user_id = bindparam("user_id")
     parts = []
     if with_starts:

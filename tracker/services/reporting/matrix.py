@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, false, func, select
 from sqlalchemy.orm import aliased
 
-from ...enums import CellStatus
+from ...enums import CellStatus, PeopleCount
 from ...extensions import db
 from ...inputs import bounded_int, database_id
 from ...models import (
@@ -35,6 +35,7 @@ from ...models import (
     User,
     utcnow,
 )
+from ...models.matrix import PEOPLE
 from ..organisation import teams
 from ..paging import Page, clamp_page
 from ..programme import privacy
@@ -244,16 +245,22 @@ def _count(query: Select) -> int:
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
-def _totals(scope: set[int] | None, filters: Filters, selection: _Selection) -> tuple[dict[int, CourseTotals], Counter]:
-    """Counts per course and status: from the maintained team counts, or from the cells of the filtered people."""
+def _totals(
+    scope: set[int] | None, filters: Filters, selection: _Selection
+) -> tuple[dict[int, CourseTotals], Counter, int | None]:
+    """Counts per course and status, and how many people are listed: from the maintained team counts (one query,
+    the people counted by their `PeopleCount.ACTIVE` rows), or, with a status filter, from the cells of the filtered
+    people (the number of people is then None: the caller counts them)."""
     course_ids = selection.course_ids
     totals = {cid: CourseTotals(cid) for cid in course_ids}
     status_counts: Counter = Counter()
+    listed = None
     scopes = status_table.tally_scopes(scope, filters.team_id) if filters.status is None else None
     if scopes is not None:
+        listed = 0
         rows = db.session.execute(
             select(MatrixTally.course_id, MatrixTally.status, MatrixTally.assigned, func.sum(MatrixTally.people))
-            .where(MatrixTally.scope_id.in_(scopes), MatrixTally.course_id.in_(course_ids))
+            .where(MatrixTally.scope_id.in_(scopes), MatrixTally.course_id.in_([PEOPLE, *course_ids]))
             .group_by(MatrixTally.course_id, MatrixTally.status, MatrixTally.assigned)
         )
     else:
@@ -268,6 +275,10 @@ def _totals(scope: set[int] | None, filters: Filters, selection: _Selection) -> 
         )
     for course_id, status, assigned, n in rows:
         n = int(n or 0)
+        if course_id == PEOPLE:
+            if status == PeopleCount.ACTIVE.value:
+                listed += n
+            continue
         if not n or not status_table.counted(status, assigned):
             continue
         status = CellStatus(status)
@@ -275,7 +286,7 @@ def _totals(scope: set[int] | None, filters: Filters, selection: _Selection) -> 
         status_counts[status] += n
         if assigned:
             totals[course_id].assigned += n
-    return totals, status_counts
+    return totals, status_counts, listed
 
 
 def build(scope: set[int] | None, filters: Filters, now: datetime | None = None) -> Matrix:
@@ -290,10 +301,10 @@ def build(scope: set[int] | None, filters: Filters, now: datetime | None = None)
     courses = _courses(filters)
     course_ids = [c[0] for c in courses]
     selection = _selection(scope, filters, course_ids)
-    total = _count(selection.people)
+    totals, status_counts, listed = _totals(scope, filters, selection)
+    total = listed if listed is not None else _count(selection.people)
     everyone = total if filters.status is None else _count(selection.in_scope)
     filters = replace(filters, page=clamp_page(filters.page, total, filters.per_page))
-    totals, status_counts = _totals(scope, filters, selection)
     # Admins (scope None) see everything; managers see what the works-council settings allow.
     settings = privacy.settings() if scope is not None else privacy.Settings()
     aggregate_only = settings.aggregate_only(everyone)
