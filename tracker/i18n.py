@@ -88,12 +88,32 @@ def current_language() -> str:
     return locale.language if locale else "en"
 
 
+def _request_zone() -> zoneinfo.ZoneInfo:
+    """The viewer's time zone. Flask-Babel keeps the one it chose on `g._flask_babel.babel_tzinfo`: read there
+    directly (a report page formats hundreds of dates, and each `get_timezone()` goes through its context)."""
+    if has_app_context():
+        known = getattr(getattr(g._get_current_object(), "_flask_babel", None), "babel_tzinfo", None)
+        if known is not None:
+            return _zone(str(known))
+    return _zone(str(get_timezone() or "UTC"))
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+def _request_date_locale() -> Locale:
+    if has_app_context():
+        return _request_locale(g._get_current_object()) or Locale("en")
+    return get_locale() or Locale("en")
+
+
 def localtime(value: datetime | None, format: str = "medium") -> str:
     """A moment in the viewer's time zone and language, naming the zone (e.g. "1 Mar 2026, 13:00:00 CET")."""
     if value is None:
         return ""
-    zone = zoneinfo.ZoneInfo(str(get_timezone() or "UTC"))
-    return f"{format_datetime(value, format)} {value.astimezone(zone).tzname()}"
+    return f"{format_datetime(value, format)} {value.astimezone(_request_zone()).tzname()}"
 
 
 def localdate(value: datetime | date | None, format: str = "medium") -> str:
@@ -101,8 +121,8 @@ def localdate(value: datetime | date | None, format: str = "medium") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.astimezone(zoneinfo.ZoneInfo(str(get_timezone() or "UTC"))).date()
-    return _day_text(value, format, get_locale() or Locale("en"))
+        value = value.astimezone(_request_zone()).date()
+    return _day_text(value, format, _request_date_locale())
 
 
 @lru_cache(maxsize=4096)
