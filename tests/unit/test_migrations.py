@@ -87,6 +87,16 @@ def test_the_one_manager_of_each_team_becomes_its_first_in_team_managers_and_bac
         db.engine.dispose()
 
 
+def _two_teams(conn) -> None:
+    """Sales (1) with Inside sales (2) below it, written as an older schema holds them."""
+    conn.execute(
+        text(
+            "INSERT INTO teams (id, name, parent_id, created_at) VALUES "
+            "(1, 'Sales', NULL, CURRENT_TIMESTAMP), (2, 'Inside sales', 1, CURRENT_TIMESTAMP)"
+        )
+    )
+
+
 def test_the_evidence_facts_arrive_with_counts_the_first_read_completes(database_url, tmp_path):
     """An organisation migrated with its matrix in place: the counts of people start from the summaries as they
     stand, and the first read brings the new facts and the counts to what a fresh computation gives."""
@@ -97,12 +107,7 @@ def test_the_evidence_facts_arrive_with_counts_the_first_read_completes(database
     with app.app_context():
         upgrade(revision="0016")
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO teams (id, name, parent_id, created_at) VALUES "
-                    "(1, 'Sales', NULL, CURRENT_TIMESTAMP), (2, 'Inside sales', 1, CURRENT_TIMESTAMP)"
-                )
-            )
+            _two_teams(conn)
             conn.execute(
                 text(
                     "INSERT INTO users (id, email, display_name, password_hash, role, timezone, active, "
@@ -145,12 +150,7 @@ def test_the_coverage_counts_start_from_the_coverage_rows(database_url, tmp_path
     with app.app_context():
         upgrade(revision="0020")
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO teams (id, name, parent_id, created_at) VALUES "
-                    "(1, 'Sales', NULL, CURRENT_TIMESTAMP), (2, 'Inside sales', 1, CURRENT_TIMESTAMP)"
-                )
-            )
+            _two_teams(conn)
             conn.execute(
                 text(
                     "INSERT INTO coverage_people (user_id, team_id, job_role, name_key, status, statuses) VALUES "
