@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import inputs
+from . import inputs, templating
 from .config import check_production_config, engine_options, load_config
 from .extensions import csrf, db, issuing, limiter, migrate
 
@@ -37,6 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         instance_path=overrides.get("INSTANCE_PATH") or os.environ.get("TRACKER_INSTANCE_PATH") or None,
         instance_relative_config=True,
     )
+    app.jinja_environment = templating.Environment  # before anything creates app.jinja_env
     app.config.update(load_config(Path(app.instance_path)))
     app.config.update(overrides)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))

@@ -171,3 +171,28 @@ def test_dashboard_lists_assignments_with_due_dates(client, make_user, login_as,
     login_as(user)
     page = client.get("/").get_data(as_text=True)
     assert "Assigned to you" in page and "Overdue" in page and "was due" in page
+
+
+def test_dashboard_asks_to_renew_an_expiring_certificate_and_marks_a_revoked_one(client, make_user, login_as, course):
+    from tracker.models import utcnow
+    from tracker.services.certification import lifecycle
+
+    team = factories.make_team("Renewers")
+    learner = make_user(team=team)
+    assignments.assign(None, course=course, team=team, due_on=date.today() + timedelta(days=30))
+    cert = factories.complete_course(learner, course)
+    login_as(learner)
+    page = client.get("/").get_data(as_text=True)
+    assert "Time to renew" not in page and "Completed" in page
+
+    cert.expires_at = utcnow() + timedelta(days=5)  # inside the recertification window
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert f"Time to renew: {cert.course_title}" in page
+    assert f'href="/courses/{course.slug}">Renew' in page
+
+    lifecycle.revoke(cert, make_user(Role.ADMIN), reason="Issued in error")
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "Time to renew" not in page
+    assert "Certificate revoked" in page

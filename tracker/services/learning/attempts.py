@@ -9,19 +9,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
 
 from ...enums import QuestionKind, ReviewLevel
 from ...extensions import db
 from ...i18n import BABEL_LOCALES, language_for
 from ...models import Attempt, AttemptGrant, Course, CourseProgress, LessonRead, Question, Quiz, User, utcnow
-from .. import DomainError, audit, certification
+from .. import DomainError, audit, certification, queries
 from . import progress
 from .grading import grade
 
@@ -40,17 +39,31 @@ class IncompleteAnswers(DomainError):
         return "Answer every question before submitting."
 
 
+class AttemptSummary(NamedTuple):
+    """What the quiz page and `quiz_status` read of an attempt (plain columns; its answers stay in the database)."""
+
+    id: int
+    number: int
+    submitted_at: datetime | None
+    score: int | None
+    passed: bool | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.submitted_at is None
+
+
 @dataclass(frozen=True)
 class QuizStatus:
     attempts_used: int  # submitted in the current cycle of the course
     attempts_left: int | None  # None: no limit; counts attempts granted by an admin or manager
-    open_attempt: Attempt | None
+    open_attempt: AttemptSummary | None
     best_score: int | None
     passed: bool
     available_at: datetime | None  # when a waiting time after repeated failures ends
     can_start: bool
     reason: str | None
-    history: list[Attempt]  # submitted attempts of the cycle, oldest first
+    history: list[AttemptSummary]  # submitted attempts of the cycle, oldest first
     grants: int = 0  # extra attempts granted and not used yet
     needs_grant: bool = False  # starting now uses a granted attempt (past the limit or the waiting time)
     lessons_read: int | None = None  # of the lessons asked about (`quiz_status(lesson_ids=...)`)
@@ -79,31 +92,35 @@ def _attempts_and_grants_statement():
         .where(LessonRead.user_id == user_id, LessonRead.lesson_id.in_(bindparam("lesson_ids", expanding=True)))
         .scalar_subquery()
     )
+    attempts = Attempt.__table__.c  # plain columns: no ORM objects on a page every learner opens
     in_cycle = and_(
-        Attempt.user_id == user_id,
-        Attempt.quiz_id == quiz_id,
-        or_(since.is_(None), Attempt.started_at >= since),
+        attempts.user_id == user_id,
+        attempts.quiz_id == quiz_id,
+        or_(since.is_(None), attempts.started_at >= since),
     )
     return (
-        select(grants.c.n, lessons_read.label("lessons_read"), Attempt)
+        select(
+            grants.c.n,
+            lessons_read.label("lessons_read"),
+            *(attempts[name] for name in AttemptSummary._fields),
+        )
         .select_from(grants)
-        .outerjoin(Attempt, in_cycle)
-        .options(defer(Attempt.served), defer(Attempt.answers), defer(Attempt.results))
-        .order_by(Attempt.number)
+        .outerjoin(Attempt.__table__, in_cycle)
+        .order_by(attempts.number)
     )
 
 
 def _attempts_and_grants(
     user_id: int, quiz_id: int, course_id: int, lesson_ids: Sequence[int]
-) -> tuple[list[Attempt], int, int]:
+) -> tuple[list[AttemptSummary], int, int]:
     """The learner's attempts at a quiz in the current cycle of its course (a renewal or a reset starts the count
     again), in order, the unused extra attempts granted to them and how many of `lesson_ids` they have read: one
     statement, as the quiz page is on every learner's path. The counts are the one row the attempts are outer-joined
-    to, so they come back even when there is no attempt. The answers and question snapshots stay unloaded until
-    something reads them."""
+    to, so they come back even when there is no attempt. Plain columns: the answers and question snapshots are
+    never read here."""
     parameters = {"user_id": user_id, "quiz_id": quiz_id, "course_id": course_id, "lesson_ids": list(lesson_ids)}
-    rows = db.session.execute(_attempts_and_grants_statement(), parameters).all()
-    attempts = [attempt for _n, _read, attempt in rows if attempt is not None]
+    rows = queries.run(_attempts_and_grants_statement(), parameters).all()
+    attempts = [AttemptSummary(*row[2:]) for row in rows if row[2] is not None]
     return attempts, rows[0][0] if rows else 0, rows[0][1] if rows else 0
 
 
@@ -174,7 +191,7 @@ def start_attempt(
     now = now or utcnow()
     status = quiz_status(user, quiz, now)
     if status.open_attempt is not None:
-        return status.open_attempt
+        return db.session.get_one(Attempt, status.open_attempt.id)
     if not status.can_start:
         raise QuizUnavailable(status.reason)
     rng = rng or random.Random()

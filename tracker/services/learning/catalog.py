@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import Course, LearningPath, LearningPathCourse, Module
+from .. import queries
 from . import structure
 
 
@@ -25,7 +26,7 @@ def _published_rows() -> Select:
 
 def published_rows() -> list[Row]:
     """Every published course's `structure.key_columns()` (what names its cached view)."""
-    return list(db.session.execute(_published_rows()))
+    return list(queries.run(_published_rows()))
 
 
 @cache
@@ -36,7 +37,7 @@ def _head_by_slug() -> Select:
 
 def course_head_by_slug(slug: str) -> Row | None:
     """A course's `structure.key_columns()`, for a page that shows it from the structure cache."""
-    return db.session.execute(_head_by_slug(), {"slug": slug}).first()
+    return queries.run(_head_by_slug(), {"slug": slug}).first()
 
 
 def published_views(language: str) -> list[structure.CourseView]:

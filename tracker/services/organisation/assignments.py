@@ -17,7 +17,7 @@ from ... import authz
 from ...enums import DueRule
 from ...extensions import db
 from ...models import Assignment, Course, LearningPath, LearningPathCourse, Team, User
-from .. import FieldError, audit
+from .. import FieldError, audit, queries
 from ..queries import is_published, published_courses
 
 JOB_ROLE_MAX = 120  # the column's length
@@ -267,7 +267,7 @@ def due_items(people: Iterable[Person], *, one_person: bool = False) -> dict[int
         chain = person.team_id is not None
         statement = _own_assignments_statement(chain, bool(person.job_role))
         parameters = {"user_id": person.id, "team_id": person.team_id, "job_role": person.job_role}
-        rows = db.session.execute(statement, parameters).all()
+        rows = queries.run(statement, parameters).all()
         ancestry: dict[int, list[int]] = {}
     else:
         roles = {p.job_role for p in people if p.job_role}
