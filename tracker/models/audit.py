@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DDL, JSON, ForeignKey, String, event
+from sqlalchemy import DDL, JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -14,6 +14,9 @@ from .types import UTCDateTime, utcnow
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
+    # A person's transcript and the admins' log filter read the events about one thing (a person, a certificate):
+    # without this, each reads the whole log.
+    __table_args__ = (Index("ix_audit_events_target", "target_type", "target_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
