@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import inputs, templating
+from . import cookie_session, inputs, templating
 from .config import check_production_config, engine_options, load_config
 from .extensions import csrf, db, issuing, limiter, migrate
 
@@ -38,6 +38,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     app.jinja_environment = templating.Environment  # before anything creates app.jinja_env
+    app.session_interface = cookie_session.SessionInterface()
     app.config.update(load_config(Path(app.instance_path)))
     app.config.update(overrides)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))

@@ -24,6 +24,9 @@ from flask_babel import (
     get_translations,
 )
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 # The languages the interface is complete in. English is the source language.
 LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français"}
@@ -155,10 +158,45 @@ def _translations():
     return memo[1]
 
 
+def _template_callables() -> dict:
+    """Jinja's newstyle gettext callables, taking the evaluation context where Jinja's take the whole template
+    context: inside a block with `{% set %}` variables, Jinja copies the context (~75 names) for each call of a
+    context function, and a report translates hundreds of strings. The same behaviour otherwise: translated through
+    the request's catalogue, marked safe when the template autoescapes (so the values put in are escaped), always
+    formatted with `%`."""
+
+    def _format(eval_ctx: EvalContext, text: str, variables: dict) -> str:
+        # The catalogue's text is the app's own, trusted as Jinja trusts it; the values put in are escaped by `%`.
+        return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704
+
+    @pass_eval_context
+    def gettext(eval_ctx: EvalContext, string: str, /, **variables) -> str:
+        return _format(eval_ctx, _translations().ugettext(string), variables)
+
+    @pass_eval_context
+    def ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **variables) -> str:
+        variables.setdefault("num", num)
+        return _format(eval_ctx, _translations().ungettext(singular, plural, num), variables)
+
+    @pass_eval_context
+    def pgettext(eval_ctx: EvalContext, context: str, string: str, /, **variables) -> str:
+        variables.setdefault("context", context)
+        return _format(eval_ctx, _translations().upgettext(context, string), variables)
+
+    @pass_eval_context
+    def npgettext(eval_ctx: EvalContext, context: str, singular: str, plural: str, num: int, /, **variables) -> str:
+        variables.setdefault("context", context)
+        variables.setdefault("num", num)
+        return _format(eval_ctx, _translations().unpgettext(context, singular, plural, num), variables)
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "pgettext": pgettext, "npgettext": npgettext}
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=_babel_locale, timezone_selector=_timezone)
-    # Templates translate through the memo above (the same catalogues as Flask-Babel's own callables).
+    # Templates translate through the memo above (the same catalogues as Flask-Babel's own callables). Installing
+    # Jinja's newstyle callables makes `{% trans %}` compile to calls of these globals; ours then replace them.
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
@@ -166,6 +204,7 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
+    app.jinja_env.globals.update(_template_callables())
     app.jinja_env.filters.update(
         localtime=localtime,
         localdate=localdate,

@@ -147,3 +147,15 @@ def test_certificates_and_the_evidence_report_are_printed_in_each_language(clien
         report = _pdf_text(client.get("/reports/evidence.pdf").data)
         title = {"en": "AI-literacy training record", "de": "Nachweis der Schulungen", "fr": "Relevé de formation"}
         assert title[language].lower() in report
+
+
+def test_values_put_into_translated_strings_are_escaped_in_every_language(client, make_user, login_as, app):
+    learner = make_user(name="<b>Ada</b> & co")
+    learner.locale = "de"
+    db.session.commit()
+    login_as(learner)
+    page = client.get("/").get_data(as_text=True)
+    # "Welcome, %(name)s" in German, with the name escaped once (not twice, not raw).
+    assert "Willkommen, &lt;b&gt;Ada&lt;/b&gt; &amp; co" in page
+    assert "<b>Ada</b>" not in page and "&amp;lt;b" not in page
+    assert 'lang="de"' in page

@@ -65,6 +65,18 @@ def test_each_sign_in_is_a_session_named_by_an_opaque_id(app, make_user):
     assert sessions.find(secret).id == first.id
 
 
+def test_a_new_secret_key_keeps_sessions_only_while_the_old_one_is_a_fallback(app, make_user):
+    """The cookie's signer is kept between requests: it must still follow the keys configured."""
+    client = signed_in_client(app, make_user())
+    assert is_signed_in(client)
+    old = app.secret_key
+    app.secret_key = "a-new-secret-key-" + "n" * 40
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    assert is_signed_in(client)  # signed with the old key, still accepted
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert not is_signed_in(client)  # the old key is gone: the cookie is refused
+
+
 def test_last_use_is_recorded_at_most_once_a_minute(app, make_user):
     user = make_user()
     client = signed_in_client(app, user)
