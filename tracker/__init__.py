@@ -73,11 +73,12 @@ def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import authz, fragments, i18n, login, models  # noqa: F401  (models register their tables)
+    from . import authz, csrf_tokens, fragments, i18n, login, models  # noqa: F401  (models register their tables)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    csrf_tokens.init_app(app)
     limiter.init_app(app)
     issuing.init_app(app)
     login.init_app(app)

@@ -26,7 +26,7 @@ def _published_rows() -> Select:
 
 def published_rows() -> list[Row]:
     """Every published course's `structure.key_columns()` (what names its cached view)."""
-    return list(queries.run(_published_rows()))
+    return queries.run(_published_rows()).all()
 
 
 @cache

@@ -155,7 +155,7 @@ def course_states(
     starts: dict[int, datetime] = {}
     activity: dict[int, datetime] = {}
     if statement is not None:
-        for kind, key, points, at in queries.run(statement, parameters):
+        for kind, key, points, at in queries.run(statement, parameters).all():
             if kind == "r":
                 read.add(key)
             elif kind == "p":
