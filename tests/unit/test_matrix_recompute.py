@@ -215,3 +215,38 @@ def test_a_change_reaching_most_people_rebuilds_in_set_based_statements(org, mon
     db.session.commit()
     assert recomputed() == everyone
     assert status_table.differences() == []
+
+
+def _new_person(email: str) -> User:
+    from tracker.services import accounts
+
+    return User(
+        email=email,
+        display_name="New person",
+        password_hash=factories._password_hash(),
+        role=Role.LEARNER.value,
+        session_token=accounts.new_session_token(),
+    )
+
+
+def test_a_savepoint_that_fails_keeps_the_transactions_earlier_changes_for_the_commit(org):
+    """Releasing a savepoint leaves the recomputing to the commit, and a savepoint rolled back (an insert that lost a
+    race) must not drop what the transaction changed before it."""
+    from sqlalchemy.exc import IntegrityError
+
+    course_1, _course_2 = org["courses"]
+    mover = org["outsiders"][0]
+    assignments.assign(None, course=course_1, team=org["small"], due_on=DUE)
+    db.session.commit()
+    with db.session.begin_nested():
+        db.session.add(_new_person("first@example.org"))
+    assert db.session.info.get(status_table.PENDING)  # noted, not recomputed yet: the commit does it once
+    mover.team = org["small"]  # now assigned course one: their row and the counts change
+    db.session.flush()
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(_new_person("first@example.org"))
+        db.session.flush()
+    db.session.commit()
+    assert status_table.differences() == []
+    row = db.session.scalar(select(MatrixPerson).where(MatrixPerson.user_id == mover.id))
+    assert row.team_id == org["small"].id and row.assigned == 1

@@ -291,6 +291,10 @@ def _only_locks(statement) -> bool:
 def _before_commit(session: Session) -> None:
     # SQLAlchemy calls this before commit's own flush: flush first, so what this commit writes is noted and the
     # tables follow it in the same transaction (not only at the next read, which may come from another session).
+    # A savepoint's release calls it too: the transaction's own commit follows, and syncs once for everything
+    # (recording a lesson read released two savepoints and recomputed the person's rows three times).
+    if session.in_nested_transaction():
+        return
     if (session.new or session.dirty or session.deleted) and _bound_to_app_database(session):
         session.flush()
     if session.info.get(PENDING) and _bound_to_app_database(session):
@@ -298,7 +302,11 @@ def _before_commit(session: Session) -> None:
 
 
 def _after_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)
+    # A savepoint rolled back (an insert that lost a race) leaves the transaction's earlier changes to commit:
+    # their notes are kept (those made inside the savepoint too; recomputing a person whose rows did not change
+    # costs a little and changes nothing). Only the whole transaction's rollback drops them.
+    if not session.in_nested_transaction():
+        session.info.pop(PENDING, None)
 
 
 def _bound_to_app_database(session: Session) -> bool:
