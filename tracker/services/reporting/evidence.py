@@ -140,7 +140,16 @@ def _current_certificates(people_ids) -> list:
                 Certificate.superseded_at,
             ),
         )
-        .outerjoin(Certificate, and_(Certificate.completion_id == Completion.id, is_current_revision()))
+        # The people's ids on both tables: without them PostgreSQL hashes every current certificate to join a
+        # page's few hundred completions.
+        .outerjoin(
+            Certificate,
+            and_(
+                Certificate.completion_id == Completion.id,
+                Certificate.user_id.in_(people_ids),
+                is_current_revision(),
+            ),
+        )
         .where(Completion.user_id.in_(people_ids))
         .order_by(Completion.completed_at.desc(), Completion.id, Certificate.revision.desc())
     )

@@ -374,6 +374,7 @@ def _rows_for(people: Sequence, course_ids: list[int]) -> list[Row]:
         .join(Completion, Completion.id == Certificate.completion_id)
         .where(
             Certificate.user_id.in_(user_ids),
+            Completion.user_id.in_(user_ids),  # both tables read by the page's people (else a scan of completions)
             Certificate.course_id.in_(course_ids),
             is_current_revision(),
         )
