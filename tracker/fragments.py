@@ -22,6 +22,7 @@ from markupsafe import Markup
 from .authz import can_manage_certificates, can_see_team_progress
 from .extensions import fragments
 from .i18n import current_language
+from .report_fragments import evidence_person
 from .services import certification
 
 
@@ -156,4 +157,5 @@ def init_app(app: Flask) -> None:
         view_key=view_key,
         state_key=state_key,
         matrix_cells=matrix_cells,
+        evidence_person=evidence_person,
     )
