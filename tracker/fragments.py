@@ -12,6 +12,7 @@ fragment.
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from flask import Flask, current_app, g, request
 from flask_babel import get_timezone
@@ -22,6 +23,7 @@ from markupsafe import Markup
 from .authz import can_manage_certificates, can_see_team_progress
 from .extensions import fragments
 from .i18n import current_language
+from .report_fragments import evidence_person
 from .services import certification
 
 
@@ -145,6 +147,50 @@ def matrix_cells(row, courses, not_assigned: str, *, cards: bool = False) -> Mar
     return Markup("").join(parts)  # each part is Markup (the environment autoescapes)
 
 
+ROW_ENTRIES = 1_000  # matrix rows kept per process (table row and card, ~10 KB at 20 courses); dropped at once
+
+
+class MatrixRows(NamedTuple):
+    table: Markup  # each row's <tr>
+    cards: Markup  # each row's phone card (<li>)
+
+
+_rows: dict[tuple, tuple[Markup, Markup]] = {}
+
+
+def matrix_rows(rows, courses, not_assigned: str) -> MatrixRows:
+    """The matrix page's rows, as table rows and as phone cards (`_macros/_matrix.html` row_tr, row_card).
+
+    A row shows the person (their name, team, job role and transcript's address), the values of each cell and the
+    totals that follow from them; with the page's courses, language, address and time zone, that is its key. Each
+    set of values is rendered once per process (a page revisited is 50 lookups), and each row's key is made once for
+    both its forms."""
+    context = (fragment_key(), str(get_timezone()), not_assigned, tuple(courses))
+    table, cards = [], []
+    for row in rows:
+        cells = row.cells
+        values = tuple(
+            [
+                (c.status, c.label, c.assigned, c.percent, c.score, c.completed_at, c.expires_at, c.due_on, c.revoked)
+                for c in (cells[course_id] for course_id, _slug, _title in courses)
+            ]
+        )
+        key = (context, row.id, row.name, row.team, row.job_role, values)
+        html = _rows.get(key)
+        if html is None:
+            macros = current_app.jinja_env.get_template("_macros/_matrix.html").module
+            html = (
+                macros.row_tr(row, matrix_cells(row, courses, not_assigned)),
+                macros.row_card(row, matrix_cells(row, courses, not_assigned, cards=True)),
+            )
+            if len(_rows) >= ROW_ENTRIES:
+                _rows.clear()
+            _rows[key] = html
+        table.append(html[0])
+        cards.append(html[1])
+    return MatrixRows(Markup("").join(table), Markup("").join(cards))  # each part is Markup
+
+
 def init_app(app: Flask) -> None:
     config = {"CACHE_TYPE": f"{__name__}.PlainCache", "CACHE_THRESHOLD": ENTRIES, "CACHE_DEFAULT_TIMEOUT": 0}
     fragments.init_app(app, config=config)
@@ -156,4 +202,6 @@ def init_app(app: Flask) -> None:
         view_key=view_key,
         state_key=state_key,
         matrix_cells=matrix_cells,
+        matrix_rows=matrix_rows,
+        evidence_person=evidence_person,
     )

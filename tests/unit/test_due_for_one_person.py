@@ -35,3 +35,14 @@ def test_one_person_gets_what_the_group_computation_gives(app, make_user):
     assert set(group[ann.id]) == {courses[0].id, courses[1].id, courses[2].id}
     assert group[ann.id][courses[1].id].due_on == date(2027, 2, 1)  # through the department, the earlier date
     assert group[loner.id] == {}
+
+
+def test_the_chains_of_some_teams_are_those_of_the_whole_tree(app):
+    top = factories.make_team("Chain top")
+    middle = factories.make_team("Chain middle", parent=top)
+    bottom = factories.make_team("Chain bottom", parent=middle)
+    apart = factories.make_team("Chain apart")
+    every = assignments.team_ancestry()
+    some = assignments.team_ancestry({bottom.id, apart.id})
+    assert some == {bottom.id: [bottom.id, middle.id, top.id], apart.id: [apart.id]}
+    assert all(every[team_id] == chain for team_id, chain in some.items())

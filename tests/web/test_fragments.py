@@ -202,3 +202,62 @@ def load_course_by_slug(slug: str):
     from ..factories import load_course
 
     return load_course(slug)
+
+
+def test_matrix_rows_follow_the_person_the_totals_and_the_time_zone(app, make_user):
+    from datetime import UTC, datetime
+
+    from tests import factories
+    from tracker.enums import Role as Roles
+
+    from ..conftest import sign_in_client
+
+    course = make_course("row-course", modules=1, lessons=1)
+    boss = make_user(Roles.MANAGER)
+    team = factories.make_team("Rows", manager=boss)
+    learner = make_user(name="Row Person", team=team, job_role="Analyst")
+    # 23:30 UTC on 2 March is already 3 March in Auckland.
+    factories.complete_course(learner, course, now=datetime(2026, 3, 2, 23, 30, tzinfo=UTC))
+
+    def row_and_card(page: str, name: str) -> tuple[str, str]:
+        row = re.search(rf'<tr>\s*<th scope="row" class="person"><a [^>]*>{name}</a>.*?</tr>', page, re.S).group(0)
+        card = re.search(rf'<li class="matrix-card">\s*<h3[^>]*><a [^>]*>{name}</a>.*?</ul>', page, re.S).group(0)
+        return row, card
+
+    client = sign_in_client(app.test_client(), boss)
+    row, card = row_and_card(client.get("/manager/").get_data(as_text=True), "Row Person")
+    assert "Analyst" in row and "Analyst" in card and "2 Mar 2026" in row and "2 Mar 2026" in card
+    learner.display_name, learner.job_role = "Row Renamed", "Engineer"
+    db.session.commit()
+    page = client.get("/manager/").get_data(as_text=True)
+    row, card = row_and_card(page, "Row Renamed")
+    assert "Row Person" not in page and "Engineer" in row and "Engineer" in card and "Analyst" not in page
+
+    assert 'class="person-total">0/0<' in row
+    assignments.assign(None, course=course, team=team, due_on=utcnow().date() + timedelta(days=30))
+    db.session.commit()
+    row, card = row_and_card(client.get("/manager/").get_data(as_text=True), "Row Renamed")
+    assert 'class="person-total">1/1<' in row and "Done: 1/1" in card
+
+    boss.timezone = "Pacific/Auckland"
+    db.session.commit()
+    row, card = row_and_card(client.get("/manager/").get_data(as_text=True), "Row Renamed")
+    assert "3 Mar 2026" in row and "3 Mar 2026" in card and "2 Mar 2026" not in row + card
+
+
+def test_two_managers_get_their_own_matrix_rows(app, make_user):
+    from tests import factories
+    from tracker.enums import Role as Roles
+
+    from ..conftest import sign_in_client
+
+    make_course("rows-of-two", modules=1, lessons=1)
+    first_boss, second_boss = make_user(Roles.MANAGER), make_user(Roles.MANAGER)
+    make_user(name="Anna First", team=factories.make_team("First rows", manager=first_boss))
+    make_user(name="Bert Second", team=factories.make_team("Second rows", manager=second_boss))
+    everyone = sign_in_client(app.test_client(), make_user(Roles.ADMIN)).get("/manager/").get_data(as_text=True)
+    assert "Anna First" in everyone and "Bert Second" in everyone  # both rows kept
+    one = sign_in_client(app.test_client(), first_boss).get("/manager/").get_data(as_text=True)
+    two = sign_in_client(app.test_client(), second_boss).get("/manager/").get_data(as_text=True)
+    assert "Anna First" in one and "Bert Second" not in one
+    assert "Bert Second" in two and "Anna First" not in two

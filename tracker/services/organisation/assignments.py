@@ -174,11 +174,13 @@ class Person:
     job_role: str | None
 
 
-def team_ancestry() -> dict[int, list[int]]:
-    """Each team with itself and every team above it (one query): an assignment to a department reaches its teams."""
+def team_ancestry(team_ids: Iterable[int] | None = None) -> dict[int, list[int]]:
+    """Each team with itself and every team above it (one query): an assignment to a department reaches its teams.
+    `team_ids`: only these teams' chains (a page of people needs a few of thousands); None: every team."""
     parents = dict(db.session.execute(select(Team.id, Team.parent_id)).all())
+    wanted = list(parents) if team_ids is None else [team_id for team_id in team_ids if team_id in parents]
     chains: dict[int, list[int]] = {}
-    for team_id in parents:
+    for team_id in wanted:
         chain, current, seen = [], team_id, set()
         while current is not None and current not in seen:
             seen.add(current)
@@ -277,7 +279,8 @@ def due_items(people: Iterable[Person], *, one_person: bool = False) -> dict[int
             if len(people) <= 1000
             else [Assignment.user_id.is_not(None)]
         )
-        ancestry = team_ancestry() if any(p.team_id is not None for p in people) else {}
+        own_teams = {p.team_id for p in people if p.team_id is not None}
+        ancestry = team_ancestry(own_teams) if own_teams else {}  # the chains of these people's teams only
         team_ids = {t for p in people if p.team_id is not None for t in ancestry.get(p.team_id, [p.team_id])}
         if team_ids:
             conditions.append(Assignment.team_id.in_(team_ids))

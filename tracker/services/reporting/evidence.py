@@ -140,7 +140,16 @@ def _current_certificates(people_ids) -> list:
                 Certificate.superseded_at,
             ),
         )
-        .outerjoin(Certificate, and_(Certificate.completion_id == Completion.id, is_current_revision()))
+        # The people's ids on both tables: without them PostgreSQL hashes every current certificate to join a
+        # page's few hundred completions.
+        .outerjoin(
+            Certificate,
+            and_(
+                Certificate.completion_id == Completion.id,
+                Certificate.user_id.in_(people_ids),
+                is_current_revision(),
+            ),
+        )
         .where(Completion.user_id.in_(people_ids))
         .order_by(Completion.completed_at.desc(), Completion.id, Certificate.revision.desc())
     )
@@ -329,14 +338,13 @@ def _records(active, active_ids, now: datetime) -> list[PersonRecord]:
             )
             known = latest.get(completion.course_id)
             if known is None or completion.cycle > known[0].cycle:
-                latest[completion.course_id] = (completion, cert)
+                latest[completion.course_id] = (completion, cert, state)  # the status read once per completion
         due: list[DueItem] = []
         for course_id, due_on in assigned.get(row.id, {}).items():
             # Published courses only: the ones a person can take (and the ones the matrix keeps due dates of).
             if course_id not in latest and course_id in published:
                 due.append(DueItem("assignment", course_titles[course_id], due_on, due_on < today))
-        for _completion, cert in latest.values():
-            state = status(cert, now) if cert is not None else None
+        for _completion, cert, state in latest.values():
             if state in (CertificateStatus.EXPIRING, CertificateStatus.EXPIRED) and cert.expires_at is not None:
                 expired = state == CertificateStatus.EXPIRED
                 due.append(DueItem("renewal", cert.course_title, cert.expires_at.date(), expired))

@@ -86,7 +86,7 @@ class Filters:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     status: CellStatus
     assigned: bool
@@ -346,17 +346,19 @@ def _rows_for(people: Sequence, course_ids: list[int]) -> list[Row]:
     if not people:
         return []
     user_ids = [p[0] for p in people]
+    # Plain tuples by (person, course), and each cell made positionally: a 50-row page has 1,000 cells, and named
+    # access to result rows and keyword arguments cost more than the queries at that size.
     stored = {
-        (r.user_id, r.course_id): r
-        for r in db.session.execute(
+        (user_id, course_id): (status, assigned, due_on)
+        for user_id, course_id, status, assigned, due_on in db.session.execute(
             select(
                 MatrixCell.user_id, MatrixCell.course_id, MatrixCell.status, MatrixCell.assigned, MatrixCell.due_on
             ).where(MatrixCell.user_id.in_(user_ids), MatrixCell.course_id.in_(course_ids))
         )
     }
     progress = {
-        (r.user_id, r.course_id): r
-        for r in db.session.execute(
+        (user_id, course_id): (percent, completed_at, best_score)
+        for user_id, course_id, percent, completed_at, best_score in db.session.execute(
             select(
                 CourseProgress.user_id,
                 CourseProgress.course_id,
@@ -367,40 +369,37 @@ def _rows_for(people: Sequence, course_ids: list[int]) -> list[Row]:
         )
     }
     certificates = {}
-    for r in db.session.execute(
+    for user_id, course_id, code, expires_at, revoked_at in db.session.execute(
         select(
             Certificate.user_id, Certificate.course_id, Certificate.code, Certificate.expires_at, Certificate.revoked_at
         )
         .join(Completion, Completion.id == Certificate.completion_id)
         .where(
             Certificate.user_id.in_(user_ids),
+            Completion.user_id.in_(user_ids),  # both tables read by the page's people (else a scan of completions)
             Certificate.course_id.in_(course_ids),
             is_current_revision(),
         )
         .order_by(Completion.cycle)
     ):
-        certificates[(r.user_id, r.course_id)] = r
+        certificates[(user_id, course_id)] = (code, expires_at, revoked_at is not None)  # the latest cycle's
     rows = []
     labels = CellStatus.labels()
+    nothing = (CellStatus.NOT_STARTED.value, False, None)
+    no_progress = (0, None, None)
+    no_certificate = (None, None, False)
     for user_id, display_name, email, team, job_role in people:
-        row = Row(user_id, display_name, email, team, job_role)
+        cells = {}
         for course_id in course_ids:
             key = (user_id, course_id)
-            s, p, c = stored.get(key), progress.get(key), certificates.get(key)
-            status = STATUS_OF[s.status] if s else CellStatus.NOT_STARTED
-            row.cells[course_id] = Cell(
-                status=status,
-                status_label=labels[status],
-                assigned=bool(s and s.assigned),
-                percent=p.percent if p else 0,
-                score=p.best_score if p else None,
-                completed_at=p.completed_at if p else None,
-                due_on=s.due_on if s else None,
-                certificate_code=c.code if c else None,
-                expires_at=c.expires_at if c else None,
-                revoked=bool(c and c.revoked_at is not None),
+            status, assigned, due_on = stored.get(key, nothing)
+            status = STATUS_OF[status]
+            percent, completed_at, score = progress.get(key, no_progress)
+            code, expires_at, revoked = certificates.get(key, no_certificate)
+            cells[course_id] = Cell(
+                status, bool(assigned), percent, score, completed_at, due_on, code, expires_at, revoked, labels[status]
             )
-        rows.append(row)
+        rows.append(Row(user_id, display_name, email, team, job_role, cells))
     return rows
 
 
