@@ -55,3 +55,64 @@ def test_the_matrix_page_explains_a_shortened_list(client, login_as, make_user, 
         assert "Team 01" not in body, url
         chosen = client.get(f"{url}?team={departments[0].id}").get_data(as_text=True)
         assert "Dept 0 / Team 01" in chosen, url
+
+
+def _reference(scope, current, limit):
+    """The filter's rule computed the plain way, from every team (as it was before the tree was read in SQL)."""
+    from sqlalchemy import select
+
+    from tracker.models import Team
+
+    rows = db.session.execute(select(Team.id, Team.name, Team.parent_id)).all()
+    by_id = {row.id: row for row in rows}
+    visible = [row for row in rows if scope is None or row.id in scope]
+
+    def path(team_id):
+        names, row = [], by_id.get(team_id)
+        while row is not None:
+            names.append(row.name)
+            row = by_id.get(row.parent_id)
+        return " / ".join(reversed(names))
+
+    if len(visible) <= limit:
+        return sorted(((r.id, r.name, path(r.id)) for r in visible), key=lambda t: (t[1].casefold(), t[0])), True
+    ids = {row.id for row in visible}
+    roots = sorted((r for r in visible if r.parent_id not in ids), key=lambda r: (r.name.casefold(), r.id))
+    picked = {r.id for r in roots[:limit]}
+    if current in ids:
+        row = by_id[current]
+        while row is not None and row.id in ids:
+            picked.add(row.id)
+            row = by_id.get(row.parent_id)
+        picked |= {r.id for r in visible if r.parent_id == current}
+    return sorted(((i, by_id[i].name, path(i)) for i in picked), key=lambda t: (t[2].casefold(), t[0])), False
+
+
+def test_the_choices_equal_the_rule_computed_from_every_team(app, count_queries):
+    departments = [factories.make_team(f"dept {d}" if d % 2 else f"Dept {d}") for d in range(4)]
+    teams_of, units_of = {}, {}  # department -> its teams; team -> its units
+    for d in departments:
+        for t in range(3):
+            team = factories.make_team(f"Team {d.name[-1]}{t}", parent=d)
+            teams_of.setdefault(d.id, []).append(team.id)
+            units_of[team.id] = [factories.make_team(f"Unit {d.name[-1]}{t}{u}", parent=team) for u in range(2)]
+    db.session.commit()
+    middle = teams_of[departments[1].id][1]
+    department = {departments[1].id, *teams_of[departments[1].id]}
+    scopes = {
+        "everyone": None,
+        "a department": department | {u.id for team_id in teams_of[departments[1].id] for u in units_of[team_id]},
+        "a team and its units": {middle, *(u.id for u in units_of[middle])},
+        "units of two teams": {u.id for team_id in list(units_of)[:2] for u in units_of[team_id]},
+    }
+    currents = [None, departments[1].id, departments[2].id, middle, units_of[middle][1].id, 999_999]
+    for label, scope in scopes.items():
+        for current in currents:
+            for limit in (100, 5, 2, 1):
+                expected, complete = _reference(scope, current, limit)
+                got = teams.filter_choices(scope, current, limit=limit)
+                assert (got.teams, got.complete) == (expected, complete), (label, current, limit)
+    # Statements do not grow with the tree: an admin's list is a count and one recursive read.
+    with count_queries() as counted:
+        teams.filter_choices(None, middle, limit=5)
+    assert len(counted.statements) == 2

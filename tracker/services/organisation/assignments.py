@@ -19,6 +19,7 @@ from ...extensions import db
 from ...models import Assignment, Course, LearningPath, LearningPathCourse, Team, User
 from .. import FieldError, audit, queries
 from ..queries import is_published, published_courses
+from . import tree
 
 JOB_ROLE_MAX = 120  # the column's length
 
@@ -175,12 +176,14 @@ class Person:
 
 
 def team_ancestry(team_ids: Iterable[int] | None = None) -> dict[int, list[int]]:
-    """Each team with itself and every team above it (one query): an assignment to a department reaches its teams.
-    `team_ids`: only these teams' chains (a page of people needs a few of thousands); None: every team."""
+    """Each team with itself and every team above it: an assignment to a department reaches its teams.
+    `team_ids`: only these teams' chains, read branch by branch (`tree.chains_of`: a page of people, or the few
+    people a change reaches, needs a few of thousands); None: every team, from one read of the whole tree."""
+    if team_ids is not None:
+        return tree.chains_of(team_ids)
     parents = dict(db.session.execute(select(Team.id, Team.parent_id)).all())
-    wanted = list(parents) if team_ids is None else [team_id for team_id in team_ids if team_id in parents]
     chains: dict[int, list[int]] = {}
-    for team_id in wanted:
+    for team_id in parents:
         chain, current, seen = [], team_id, set()
         while current is not None and current not in seen:
             seen.add(current)

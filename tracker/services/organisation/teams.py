@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, true, union
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...mail import webhooks
 from ...models import Assignment, Role, Team, User, team_managers
 from .. import DomainError, audit
+from . import tree
 
 
 def managed_team_ids(user: User) -> set[int]:
@@ -61,37 +62,47 @@ class TeamChoices:
 
 
 def filter_choices(scope: set[int] | None, current: int | None = None, limit: int = FILTER_LIMIT) -> TeamChoices:
-    """The teams a filter offers (scope: the viewer's team ids, None for all), in one query. Up to `limit` teams
-    in scope: all of them, by name. Beyond: the top-level teams of the scope (the first `limit`), and around the
-    chosen team its ancestors and its sub-teams, by path, so that a large tree is walked down one level at a time
-    rather than sent as thousands of options."""
-    rows = db.session.execute(select(Team.id, Team.name, Team.parent_id)).all()
-    by_id = {row.id: row for row in rows}
-    visible = [row for row in rows if scope is None or row.id in scope]
-
-    def path(team_id: int) -> str:
-        names, row, seen = [], by_id.get(team_id), set()
-        while row is not None and row.id not in seen:
-            seen.add(row.id)
-            names.append(row.name)
-            row = by_id.get(row.parent_id) if row.parent_id is not None else None
-        return " / ".join(reversed(names))
-
-    if len(visible) <= limit:
-        chosen = [(row.id, row.name, path(row.id)) for row in visible]
+    """The teams a filter offers (scope: the viewer's team ids, None for all). Up to `limit` teams in scope: all of
+    them, by name. Beyond: the top-level teams of the scope (the first `limit`), and around the chosen team its
+    ancestors and its sub-teams, by path, so that a large tree is walked down one level at a time rather than sent
+    as thousands of options. The teams offered and their paths come from one statement (and an admin's count of
+    teams from another): a page reads a few dozen teams, not the whole tree (4,400 at 100,000 people)."""
+    teams = Team.__table__.c
+    visible = teams.id.in_(sorted(scope)) if scope is not None else true()
+    total = len(scope) if scope is not None else db.session.scalar(select(func.count()).select_from(Team.__table__))
+    complete = total <= limit
+    if complete:
+        starts = select(teams.id).where(visible)
+    else:
+        top = teams.parent_id.is_(None)
+        if scope is not None:
+            top = or_(top, teams.parent_id.not_in(sorted(scope)))
+        roots = select(teams.id).where(visible, top).order_by(func.lower(teams.name), teams.id).limit(limit)
+        parts = [select(roots.subquery().c.id)]
+        if current is not None and (scope is None or current in scope):
+            parts += [select(teams.id).where(teams.id == current), select(teams.id).where(teams.parent_id == current)]
+        starts = union(*parts)
+    chains = tree.chains(starts)
+    if complete:
+        chosen = [(team_id, chain[0][1], _path(chain)) for team_id, chain in chains.items()]
         return TeamChoices(sorted(chosen, key=lambda t: (t[1].casefold(), t[0])), True)
-    ids = {row.id for row in visible}
-    roots = sorted((row for row in visible if row.parent_id not in ids), key=lambda row: row.name.casefold())
-    picked = {row.id for row in roots[:limit]}
-    if current in ids:
-        row, seen = by_id[current], set()
-        while row is not None and row.id in ids and row.id not in seen:  # the chosen team and its ancestors
-            seen.add(row.id)
-            picked.add(row.id)
-            row = by_id.get(row.parent_id) if row.parent_id is not None else None
-        picked |= {row.id for row in visible if row.parent_id == current}  # its sub-teams
-    chosen = [(team_id, by_id[team_id].name, path(team_id)) for team_id in picked]
+    paths = {}
+    for chain in chains.values():
+        for at, (team_id, _name) in enumerate(chain):
+            paths.setdefault(team_id, _path(chain[at:]))
+    picked = set(chains)
+    for team_id, _name in chains.get(current, [])[1:]:  # the chosen team's ancestors, up to the edge of the scope
+        if scope is not None and team_id not in scope:
+            break
+        picked.add(team_id)
+    names = {team_id: name for chain in chains.values() for team_id, name in chain}
+    chosen = [(team_id, names[team_id], paths[team_id]) for team_id in picked]
     return TeamChoices(sorted(chosen, key=lambda t: (t[2].casefold(), t[0])), False)
+
+
+def _path(chain: list[tuple[int, str]]) -> str:
+    """ "Department / Team" for a chain from a team up."""
+    return " / ".join(name for _id, name in reversed(chain))
 
 
 def teams_with_counts(scope: set[int] | None) -> list[tuple[Team, list[str], int]]:

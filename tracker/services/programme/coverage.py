@@ -162,8 +162,9 @@ class _Facts:
     by_role: dict[str, list[RequirementRow]] = field(default_factory=dict)  # job role -> requirements without system
 
 
-def _facts(in_scope, now: datetime, *, with_titles: bool = True) -> _Facts:
-    use = usage()
+def _facts(in_scope, now: datetime, *, with_titles: bool = True, team_ids: set[int] | None = None) -> _Facts:
+    # `team_ids`: the teams of the people in scope when they are few (None: the whole tree is read).
+    use = usage(team_ids=team_ids)
     requirements = requirement_rows()
     path_courses: dict[int, list[int]] = defaultdict(list)
     for path_id, course_id in db.session.execute(

@@ -67,7 +67,8 @@ def compute(session: Session, user_ids: Sequence[int] | None, now: datetime) -> 
     if not people:
         return [], []
     in_scope = [p.id for p in people] if user_ids is not None else select(User.id).where(User.active.is_(True))
-    facts = coverage._facts(in_scope, now, with_titles=False)
+    team_ids = {p.team_id for p in people if p.team_id is not None} if user_ids is not None else None
+    facts = coverage._facts(in_scope, now, with_titles=False, team_ids=team_ids)
     shown = set(facts.use.names)
     people_rows, cell_rows = [], []
     for person in people:

@@ -70,8 +70,9 @@ def systems_in_use(system_ids: Iterable[int] | None = None) -> dict[int, str]:
     return dict(sorted(db.session.execute(query).all(), key=lambda item: item[1].casefold()))
 
 
-def usage(system_ids: Iterable[int] | None = None) -> Usage:
-    """Three queries (systems, their teams and roles) plus the team tree, whatever the number of people."""
+def usage(system_ids: Iterable[int] | None = None, *, team_ids: Iterable[int] | None = None) -> Usage:
+    """Three queries (systems, their teams and roles) plus the team tree, whatever the number of people.
+    `team_ids`: the teams of the people asked about (their branches of the tree are read, not the whole tree)."""
     names = systems_in_use(system_ids)
     by_team: dict[int, set[int]] = defaultdict(set)
     by_role: dict[str, set[int]] = defaultdict(set)
@@ -84,7 +85,7 @@ def usage(system_ids: Iterable[int] | None = None) -> Usage:
             select(AISystemJobRole.system_id, AISystemJobRole.job_role).where(AISystemJobRole.system_id.in_(names))
         ):
             by_role[role].add(system_id)
-    return Usage(names, dict(by_team), dict(by_role), team_ancestry())
+    return Usage(names, dict(by_team), dict(by_role), team_ancestry(team_ids))
 
 
 # --------------------------------------------------------------------------- requirements

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Integer, and_, delete, event, func, literal, or_, select, text, union_all, update
+from sqlalchemy import Integer, and_, delete, event, func, literal, or_, select, text, union, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -41,6 +41,7 @@ from ...models import (
     Completion,
     Course,
     CourseProgress,
+    CoveragePerson,
     LearningPathCourse,
     MatrixCell,
     MatrixPerson,
@@ -531,6 +532,21 @@ def add_counts(session: Session, model, changes: Counter) -> None:
     session.execute(statement, rows, execution_options={"matrix_status_noted": True})
 
 
+FEW = 500  # people whose recompute reads their teams' branches of the tree; more read the whole tree at once
+
+
+def _teams_of(session: Session, user_ids: Sequence[int]) -> list[int]:
+    """The teams these people are in and were counted in (their stored summaries): the scopes a recompute moves."""
+    rows = session.execute(
+        union(
+            select(User.team_id).where(User.id.in_(user_ids)),
+            select(MatrixPerson.team_id).where(MatrixPerson.user_id.in_(user_ids)),
+            select(CoveragePerson.team_id).where(CoveragePerson.user_id.in_(user_ids)),
+        )
+    )
+    return [team_id for (team_id,) in rows if team_id is not None]
+
+
 def recompute(session: Session, user_ids: Sequence[int], now: datetime, *, coverage: bool = True) -> None:
     """Replace the rows of these people and move the team counts by the difference; their coverage too (unless
     everybody's follows)."""
@@ -539,7 +555,7 @@ def recompute(session: Session, user_ids: Sequence[int], now: datetime, *, cover
     user_ids = sorted(set(user_ids))
     if not user_ids:
         return
-    ancestry = team_ancestry()
+    ancestry = team_ancestry(_teams_of(session, user_ids) if len(user_ids) <= FEW else None)
     if coverage:
         coverage_table.recompute(session, user_ids, now, ancestry)
     course_ids = _published_ids(session)
