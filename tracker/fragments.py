@@ -105,27 +105,28 @@ def state_key(state) -> tuple:
 CELL_ENTRIES = 50_000  # matrix cells kept per process (~300 bytes each); all dropped at once when full
 
 
-_cells: dict[tuple, str] = {}
+# A cell's values -> (its table cell, its phone-card items by course title, its details).
+_cells: dict[tuple, tuple[Markup, dict[str, Markup], Markup]] = {}
 
 
-def matrix_cells(row, courses, not_assigned: str, *, cards: bool = False) -> Markup:
-    """A row's cells of the matrix, in the order of `courses` (id, slug, title): as table cells
-    (`_macros/_matrix.html` cell_td) or as the items of the card phones get (cell_li, with each course's title).
+def matrix_cells(row, courses, not_assigned: str) -> tuple[Markup, Markup]:
+    """A row's cells of the matrix, in the order of `courses` (id, slug, title): as table cells (`_macros/_matrix.html`
+    cell_td) and as the items of the card phones get (cell_li, with each course's title).
 
     A page shows each cell twice and many alike (every "not started, not assigned" one), and a 50-row page has
-    1,000 of them: each set of values is rendered once per process and language and time zone. These are kept
-    in a plain dict, not the fragment cache: a thousand lookups a page must cost next to nothing (no pickling),
-    and a cell holds no address, so nothing but the values, the language and the time zone shapes it."""
+    1,000 of them: each set of values is rendered once per process and language and time zone, its details (the
+    translated, dated part) once for both forms. These are kept in a plain dict, not the fragment cache: a thousand
+    lookups a page must cost next to nothing (no pickling), and a cell holds no address, so nothing but the values,
+    the language and the time zone shapes it."""
     context = g.get("_matrix_cell_context")
     if context is None:
         context = g._matrix_cell_context = (current_language(), str(get_timezone()), not_assigned)
     macros = None
-    parts = []
+    tds, lis = [], []
     for course_id, _slug, title in courses:
         cell = row.cells[course_id]
         key = (
             context,
-            title if cards else None,
             cell.status,
             cell.label,
             cell.assigned,
@@ -136,15 +137,22 @@ def matrix_cells(row, courses, not_assigned: str, *, cards: bool = False) -> Mar
             cell.due_on,
             cell.revoked,
         )
-        html = _cells.get(key)
-        if html is None:
+        found = _cells.get(key)
+        if found is None:
             macros = macros or current_app.jinja_env.get_template("_macros/_matrix.html").module
-            html = macros.cell_li(cell, not_assigned, title) if cards else macros.cell_td(cell, not_assigned)
+            details = macros.cell_details(cell, not_assigned)
+            found = (macros.cell_td(cell, details), {}, details)
             if len(_cells) >= CELL_ENTRIES:
                 _cells.clear()
-            _cells[key] = html
-        parts.append(html)
-    return Markup("").join(parts)  # each part is Markup (the environment autoescapes)
+            _cells[key] = found
+        td, by_title, details = found
+        li = by_title.get(title)
+        if li is None:
+            macros = macros or current_app.jinja_env.get_template("_macros/_matrix.html").module
+            li = by_title[title] = macros.cell_li(cell, details, title)
+        tds.append(td)
+        lis.append(li)
+    return Markup("").join(tds), Markup("").join(lis)  # each part is Markup (the environment autoescapes)
 
 
 ROW_ENTRIES = 1_000  # matrix rows kept per process (table row and card, ~10 KB at 20 courses); dropped at once
@@ -179,10 +187,8 @@ def matrix_rows(rows, courses, not_assigned: str) -> MatrixRows:
         html = _rows.get(key)
         if html is None:
             macros = current_app.jinja_env.get_template("_macros/_matrix.html").module
-            html = (
-                macros.row_tr(row, matrix_cells(row, courses, not_assigned)),
-                macros.row_card(row, matrix_cells(row, courses, not_assigned, cards=True)),
-            )
+            tds, lis = matrix_cells(row, courses, not_assigned)
+            html = (macros.row_tr(row, tds), macros.row_card(row, lis))
             if len(_rows) >= ROW_ENTRIES:
                 _rows.clear()
             _rows[key] = html
@@ -201,7 +207,6 @@ def init_app(app: Flask) -> None:
         cards_key=cards_key,
         view_key=view_key,
         state_key=state_key,
-        matrix_cells=matrix_cells,
         matrix_rows=matrix_rows,
         evidence_person=evidence_person,
     )
