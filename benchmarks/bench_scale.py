@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import event, select
 
-from tracker import create_app
+from tracker import create_app, fragments
 from tracker.demo import large
 from tracker.extensions import db
 from tracker.models import Certificate, Course, Module, Role, User
@@ -79,7 +79,9 @@ def _grow(app, people: int, courses: int = 20) -> float:
     return time.perf_counter() - started
 
 
-def _measure(app, client, url: str, statements: list | None = None) -> tuple[int, float]:
+def _measure(app, client, url: str, statements: list | None = None, *, first_view: bool = False) -> tuple[int, float]:
+    """Statements of one request to `url` and the median time of REPEATS more. `first_view`: every kept page
+    fragment dropped before each (a page whose people nobody has viewed since the process started)."""
     statements = [] if statements is None else statements
 
     def count(_conn, _cursor, statement, parameters, *_args):
@@ -93,6 +95,8 @@ def _measure(app, client, url: str, statements: list | None = None) -> tuple[int
     event.remove(engine, "before_cursor_execute", count)
     timings = []
     for _ in range(REPEATS):
+        if first_view:
+            fragments.clear(app)
         started = time.perf_counter()
         response = client.get(url)
         _ = response.data
@@ -115,8 +119,12 @@ def _manager_pages(app, client, size: int, counts: dict[str, set[int]], prefix: 
     lines = []
     for name, url, variants in MANAGER_PAGES:
         queries, seconds = _measure(app, client, url, statements if name == "matrix" else None)
+        _q, first = _measure(app, client, url, first_view=True)
         counts.setdefault(name, set()).add(queries)
-        lines.append(f"{prefix}{name} first page at {size:>7,} people: {seconds * 1000:6.1f} ms, {queries} SQL")
+        lines.append(
+            f"{prefix}{name} first page at {size:>7,} people: {seconds * 1000:6.1f} ms, {queries} SQL"
+            f" (first view, nothing kept: {first * 1000:.1f} ms)"
+        )
         for variant in variants:
             q, s = _measure(app, client, variant)
             lines.append(f"    {variant}: {s * 1000:6.1f} ms, {q} SQL")

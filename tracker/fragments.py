@@ -197,6 +197,18 @@ def matrix_rows(rows, courses, not_assigned: str) -> MatrixRows:
     return MatrixRows(Markup("").join(table), Markup("").join(cards))  # each part is Markup
 
 
+def clear(app: Flask) -> None:
+    """Drop every fragment this process keeps for `app` (to measure first views; nothing else needs it: the keys
+    hold every value shown)."""
+    from . import report_fragments
+
+    _cells.clear()
+    _rows.clear()
+    report_fragments.clear()
+    with app.app_context():
+        fragments.clear()
+
+
 def init_app(app: Flask) -> None:
     config = {"CACHE_TYPE": f"{__name__}.PlainCache", "CACHE_THRESHOLD": ENTRIES, "CACHE_DEFAULT_TIMEOUT": 0}
     fragments.init_app(app, config=config)
