@@ -67,3 +67,23 @@ def test_the_compiled_catalogue_is_up_to_date(language):
     assert (TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo").read_bytes() == compiled.getvalue(), (
         "run `make translations`"
     )
+
+
+def test_every_template_with_interface_text_is_read_by_the_extraction():
+    """Babel's template extractor skips a template it cannot parse (a tag of an extension it was not told of) without
+    a word: each template that marks strings must give some."""
+    method_map, options_map = parse_mapping_cfg(io.StringIO((ROOT / "babel.cfg").read_text()))
+    mapping = [(p.removeprefix("templates/"), m) for p, m in method_map if p.startswith("templates/")]
+    options = {p.removeprefix("templates/"): v for p, v in options_map.items()}
+    extracted = {
+        filename
+        for filename, *_rest in extract_from_dir(
+            ROOT / "templates", mapping, options, keywords=KEYWORDS, directory_filter=_not_hidden
+        )
+    }
+    marking = {
+        str(path.relative_to(ROOT / "templates"))
+        for path in (ROOT / "templates").rglob("*.html")
+        if any(mark in path.read_text() for mark in ('_("', "_('", "{% trans", "ngettext("))
+    }
+    assert marking - extracted == set()

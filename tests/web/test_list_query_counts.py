@@ -335,3 +335,43 @@ def test_list_downloads_cost_the_same_at_two_sizes(client, login_as, make_user, 
     small = counts()
     grow(MORE)
     assert counts() == small
+
+
+def _tbody(html: str) -> str:
+    return html[html.index("<tbody>") : html.index("</tbody>")]
+
+
+@pytest.mark.parametrize("viewer", [Role.MANAGER, Role.ADMIN])
+def test_team_certificates_are_listed_a_page_at_a_time_at_the_same_cost(
+    client, login_as, make_user, count_queries, viewer, monkeypatch
+):
+    from tracker.services.certification import listing
+
+    monkeypatch.setattr(listing, "TEAM_PAGE_SIZE", 3)
+    manager = make_user(Role.MANAGER)
+    top = factories.make_team("Certified", manager=manager)
+    course = factories.make_course("certified")
+    holders: list = []
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            holder = make_user(team=top, name=f"Holder {len(holders):02d}")
+            factories.complete_course(holder, course)
+            holders.append(holder)
+
+    grow(2)
+    login_as(manager if viewer == Role.MANAGER else make_user(Role.ADMIN))
+    small = _counts(client, count_queries, ("/certificates/team",))
+    grow(MORE + 3)
+    assert _counts(client, count_queries, ("/certificates/team",)) == small
+    total = len(holders)
+    first = client.get("/certificates/team").get_data(as_text=True)
+    assert f"Showing 1–3 of {total} certificates." in first
+    assert "Holder 00" in first and "Holder 02" in first and "Holder 03" not in first  # by name, three a page
+    last_number = -(-total // 3)
+    last = client.get(f"/certificates/team?page={last_number}").get_data(as_text=True)
+    assert f"Holder {total - 1:02d}" in last and "Holder 00" not in last
+    past_the_end = client.get("/certificates/team?page=9999").get_data(as_text=True)
+    assert _tbody(past_the_end) == _tbody(last)  # a page past the end shows the last one
+    chosen = client.get(f"/certificates/team?team={top.id}&page=2").get_data(as_text=True)
+    assert "Holder 03" in chosen and f'href="/certificates/team?page=3&amp;team={top.id}"' in chosen

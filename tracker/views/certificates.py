@@ -11,7 +11,7 @@ from ..enums import Role
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..forms.certificates import ReissueRequestForm
-from ..inputs import database_id
+from ..inputs import bounded_int, database_id
 from ..models import Certificate
 from ..services import DomainError, audit, certification, jobs
 from ..services.certification import issuing, listing, packaging, standing, verification
@@ -115,11 +115,13 @@ def _selected_team_ids(scope: set[int] | None) -> set[int] | None:
 @login_required
 def team():
     scope = manager_scope(current_user)
+    selected = database_id(request.args.get("team"))
+    page = listing.page_of_teams(_selected_team_ids(scope), bounded_int(request.args.get("page"), 1))
     return render_template(
         "certificates/team.html",
-        certificates=listing.of_teams(_selected_team_ids(scope)),
-        teams=teams.teams_in_scope(scope),
-        selected_team=database_id(request.args.get("team")),
+        certificates=page,
+        teams=teams.filter_choices(scope, selected),
+        selected_team=selected,
     )
 
 

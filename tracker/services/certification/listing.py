@@ -5,11 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, undefer
 
 from ...extensions import db
 from ...models import Certificate, User
+from ..paging import Page, paginate
 from ..queries import current_certificates, is_current_revision
 from .status import is_pending
 
@@ -74,18 +75,33 @@ def of_learner(user_id: int) -> list[Certificate]:
     )
 
 
-def of_teams(team_ids: set[int] | None, *, with_pdf: bool = False) -> list[Certificate]:
-    """Current certificates of the people in some teams (None: everyone), by person, newest first."""
+TEAM_PAGE_SIZE = 50  # certificates per page of the team list (an organisation holds hundreds of thousands)
+
+
+def _of_teams(team_ids: set[int] | None) -> Select:
     query = (
         current_certificates()
         .join(User, User.id == Certificate.user_id)
         .options(joinedload(Certificate.user).joinedload(User.team))
-        .order_by(User.display_name, Certificate.issued_at.desc())
+        .order_by(User.display_name, User.id, Certificate.issued_at.desc(), Certificate.id)
     )
-    if team_ids is not None:
-        if not team_ids:
-            return []
-        query = query.where(User.team_id.in_(team_ids))
+    return query if team_ids is None else query.where(User.team_id.in_(sorted(team_ids)))
+
+
+def of_teams(team_ids: set[int] | None, *, with_pdf: bool = False) -> list[Certificate]:
+    """Current certificates of the people in some teams (None: everyone), by person, newest first: all of them
+    (for a ZIP of them; the page lists them a page at a time, `page_of_teams`)."""
+    if team_ids is not None and not team_ids:
+        return []
+    query = _of_teams(team_ids)
     if with_pdf:
         query = query.options(undefer(Certificate.pdf))
-    return list(db.session.scalars(query).unique())
+    return list(db.session.scalars(query))
+
+
+def page_of_teams(team_ids: set[int] | None, number: int, per_page: int | None = None) -> Page[Certificate]:
+    """One page of `of_teams`: a count and a page of rows, whatever the number of certificates."""
+    per_page = per_page or TEAM_PAGE_SIZE
+    if team_ids is not None and not team_ids:
+        return Page([], 0, 1, per_page)
+    return paginate(_of_teams(team_ids), number, per_page)
