@@ -102,27 +102,26 @@ def state_key(state) -> tuple:
     return tuple((tuple(sorted(ms.lessons_read)), ms.best_score) for ms in state.modules)
 
 
-CELL_ENTRIES = 50_000  # matrix cells kept per process (~300 bytes each); all dropped at once when full
+CELL_ENTRIES = 50_000  # matrix cells kept per process (~200 bytes each); all dropped at once when full
 
 
-# A cell's values -> (its table cell, its phone-card items by course title, its details).
-_cells: dict[tuple, tuple[Markup, dict[str, Markup], Markup]] = {}
+_cells: dict[tuple, Markup] = {}
 
 
-def matrix_cells(row, courses, not_assigned: str) -> tuple[Markup, Markup]:
-    """A row's cells of the matrix, in the order of `courses` (id, slug, title): as table cells (`_macros/_matrix.html`
-    cell_td) and as the items of the card phones get (cell_li, with each course's title).
+def matrix_cells(row, courses, not_assigned: str) -> list[tuple]:
+    """A row's cells of the matrix, in the order of `courses` (id, slug, title), as (cell, what it shows, the course's
+    title): the row macros (`_macros/_matrix.html` row_tr, row_card) wrap each in a table cell and a phone card's
+    item.
 
     A page shows each cell twice and many alike (every "not started, not assigned" one), and a 50-row page has
-    1,000 of them: each set of values is rendered once per process and language and time zone, its details (the
-    translated, dated part) once for both forms. These are kept in a plain dict, not the fragment cache: a thousand
-    lookups a page must cost next to nothing (no pickling), and a cell holds no address, so nothing but the values,
-    the language and the time zone shapes it."""
+    1,000 of them: what a set of values shows (`cell_inner`) is rendered once per process, language and time zone.
+    These are kept in a plain dict, not the fragment cache: a thousand lookups a page must cost next to nothing (no
+    pickling), and a cell holds no address, so nothing but the values, the language and the time zone shapes it."""
     context = g.get("_matrix_cell_context")
     if context is None:
         context = g._matrix_cell_context = (current_language(), str(get_timezone()), not_assigned)
     macros = None
-    tds, lis = [], []
+    parts = []
     for course_id, _slug, title in courses:
         cell = row.cells[course_id]
         key = (
@@ -137,22 +136,15 @@ def matrix_cells(row, courses, not_assigned: str) -> tuple[Markup, Markup]:
             cell.due_on,
             cell.revoked,
         )
-        found = _cells.get(key)
-        if found is None:
+        inner = _cells.get(key)
+        if inner is None:
             macros = macros or current_app.jinja_env.get_template("_macros/_matrix.html").module
-            details = macros.cell_details(cell, not_assigned)
-            found = (macros.cell_td(cell, details), {}, details)
+            inner = macros.cell_inner(cell, not_assigned)
             if len(_cells) >= CELL_ENTRIES:
                 _cells.clear()
-            _cells[key] = found
-        td, by_title, details = found
-        li = by_title.get(title)
-        if li is None:
-            macros = macros or current_app.jinja_env.get_template("_macros/_matrix.html").module
-            li = by_title[title] = macros.cell_li(cell, details, title)
-        tds.append(td)
-        lis.append(li)
-    return Markup("").join(tds), Markup("").join(lis)  # each part is Markup (the environment autoescapes)
+            _cells[key] = inner
+        parts.append((cell, inner, title))
+    return parts
 
 
 ROW_ENTRIES = 1_000  # matrix rows kept per process (table row and card, ~10 KB at 20 courses); dropped at once
@@ -187,8 +179,8 @@ def matrix_rows(rows, courses, not_assigned: str) -> MatrixRows:
         html = _rows.get(key)
         if html is None:
             macros = current_app.jinja_env.get_template("_macros/_matrix.html").module
-            tds, lis = matrix_cells(row, courses, not_assigned)
-            html = (macros.row_tr(row, tds), macros.row_card(row, lis))
+            shown = matrix_cells(row, courses, not_assigned)
+            html = (macros.row_tr(row, shown), macros.row_card(row, shown))
             if len(_rows) >= ROW_ENTRIES:
                 _rows.clear()
             _rows[key] = html
