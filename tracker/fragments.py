@@ -20,10 +20,10 @@ from flask_caching.backends.simplecache import SimpleCache
 from flask_login import current_user
 from markupsafe import Markup
 
+from . import report_fragments
 from .authz import can_manage_certificates, can_see_team_progress
 from .extensions import fragments
 from .i18n import current_language
-from .report_fragments import evidence_person
 from .services import certification
 
 
@@ -192,8 +192,6 @@ def matrix_rows(rows, courses, not_assigned: str) -> MatrixRows:
 def clear(app: Flask) -> None:
     """Drop every fragment this process keeps for `app` (to measure first views; nothing else needs it: the keys
     hold every value shown)."""
-    from . import report_fragments
-
     _cells.clear()
     _rows.clear()
     report_fragments.clear()
@@ -212,5 +210,5 @@ def init_app(app: Flask) -> None:
         view_key=view_key,
         state_key=state_key,
         matrix_rows=matrix_rows,
-        evidence_person=evidence_person,
+        evidence_person=report_fragments.evidence_person,
     )
